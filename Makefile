@@ -1,0 +1,90 @@
+# mmlens build. `make` builds build/mmlens; `make test` installs what is
+# missing, builds with -Werror, and runs every test normally and under
+# ASan+UBSan; `make demo` runs the pipeline on the built-in sample.
+CC      ?= gcc
+CSTD    := -std=c17
+WARN    := -Wall -Wextra -Werror -Wshadow -Wvla
+CPPFLAGS:= -Iinclude -D_DEFAULT_SOURCE
+CFLAGS  ?= -O2 -g
+LDLIBS  := -lpcap -lcrypto -lz -ljansson -lpthread
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Modules in pipeline order (docs/ARCHITECTURE.md); each may use only those before it.
+MODULES := util capture flow mmtls envelope report cli
+LIB_SRC := $(foreach m,$(MODULES),$(filter-out src/cli/main.c,$(wildcard src/$(m)/*.c)))
+GEN_SRC := build/gen/catalog_data.c
+
+B       := build
+OBJ     := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/catalog_data.o
+AOBJ    := $(patsubst src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC)) $(B)/asan/obj/gen/catalog_data.o
+
+TEST_SRC:= $(wildcard tests/*.c)
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+
+.PHONY: all test demo bench clean deps fuzz check-deps
+all: $(B)/mmlens
+
+deps:
+	@sh scripts/deps.sh
+
+$(B)/gen/catalog_data.c: data/request_types.tsv tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_catalog_builtin_data $< > $@
+
+$(B)/obj/%.o: src/%.c $(wildcard include/mmlens/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(B)/asan/obj/%.o: src/%.c $(wildcard include/mmlens/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) -c $< -o $@
+$(B)/asan/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(CPPFLAGS) -O1 -g $(SAN) -c $< -o $@
+
+$(B)/libmmlens.a: $(OBJ)
+	ar rcs $@ $^
+$(B)/asan/libmmlens.a: $(AOBJ)
+	ar rcs $@ $^
+
+$(B)/mmlens: src/cli/main.c $(B)/libmmlens.a
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/asan/mmlens: src/cli/main.c $(B)/asan/libmmlens.a
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+
+# Unit/acceptance tests: one runner binary per build flavour.
+$(B)/tests: $(TEST_SRC) $(wildcard tests/*.h) $(B)/libmmlens.a
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TEST_SRC) $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/asan/tests: $(TEST_SRC) $(wildcard tests/*.h) $(B)/asan/libmmlens.a
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(TEST_SRC) $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+
+# Fuzz harnesses as plain regression programs over their corpora (gcc).
+$(B)/fuzzreg/%: fuzz/%.c fuzz/driver.c $(B)/libmmlens.a
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< fuzz/driver.c $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/asan/fuzzreg/%: fuzz/%.c fuzz/driver.c $(B)/asan/libmmlens.a
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< fuzz/driver.c $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+
+# libFuzzer builds (clang): make fuzz, then build/fuzz/<target> fuzz/corpus/<target>
+fuzz:
+	@sh scripts/deps.sh
+	$(MAKE) CC=clang B=build/clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/clang/libmmlens.a
+	@mkdir -p build/fuzz
+	for t in $(FUZZ_TARGETS); do clang $(CSTD) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined fuzz/$$t.c build/clang/libmmlens.a $(LDLIBS) -o build/fuzz/$$t || exit 1; done
+
+test:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all $(B)/tests $(B)/asan/mmlens $(B)/asan/tests \
+		$(addprefix $(B)/fuzzreg/,$(FUZZ_TARGETS)) $(addprefix $(B)/asan/fuzzreg/,$(FUZZ_TARGETS))
+	@sh tests/run.sh
+
+demo:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,35 @@
+/*
+ * mmlens/cli.h - the commands (top of the pipeline), callable from tests.
+ *
+ * Exit codes (docs/mmlens.1): 0 ok; 1 usage; 2 unreadable input;
+ * 3 input parsed with errors (the rest was still analysed).
+ */
+#ifndef MMLENS_CLI_H
+#define MMLENS_CLI_H
+
+#include <stdio.h>
+
+#include "mmlens/stats.h"
+
+enum { MML_EXIT_OK = 0, MML_EXIT_USAGE = 1, MML_EXIT_INPUT = 2, MML_EXIT_ERRORS = 3 };
+
+/* `mmlens decrypt ...`; argv[0] is "decrypt". Diagnostics go to `err`. */
+int mml_cmd_decrypt(int argc, char **argv, FILE *err);
+
+/* Library entry for tests and benchmarks. */
+typedef struct mml_decrypt_opts {
+	const char *capture;      /* path or "-" */
+	const char *keylog;       /* path or NULL */
+	const char *const *catalogs; /* extra catalog files, NULL-terminated, or NULL */
+	const char *out;          /* path, "-" for stdout, NULL for no JSONL */
+	const char *stats_json;   /* path or NULL */
+	size_t max_body;          /* inflate cap; 0 = default 16 MiB */
+	int redact;
+	int handshakes;
+	int quiet;                /* no human summary */
+	size_t max_diag;          /* diagnostics printed per kind; 0 = 20 */
+} mml_decrypt_opts;
+
+int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * mmlens/crypto.h - thin wrappers over OpenSSL libcrypto (EVP) for the
+ * ciphers MMTLS and the business layer use, and zlib inflation.
+ *
+ * Contract (after BearSSL): AEAD opening verifies the tag before any
+ * plaintext is released; on failure the output buffer is wiped and
+ * MML_E_AUTH is returned. A context is a plain struct the caller owns;
+ * it caches the expanded key so that records sharing a key skip the key
+ * schedule.
+ */
+#ifndef MMLENS_CRYPTO_H
+#define MMLENS_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmlens/err.h"
+#include "mmlens/util.h"
+
+typedef struct mml_aead {
+	void *ctx;          /* EVP_CIPHER_CTX */
+	uint8_t key[32];
+	uint8_t keylen;     /* 0 = no key loaded */
+} mml_aead;
+
+mml_err mml_aead_init(mml_aead *a);
+void mml_aead_free(mml_aead *a);
+/*
+ * AES-GCM (128/192/256 by keylen) open: out receives ctlen bytes only when
+ * the 16-byte tag verifies.
+ */
+mml_err mml_gcm_open(mml_aead *a, const uint8_t *key, size_t keylen, const uint8_t *nonce, size_t noncelen,
+                     const uint8_t *aad, size_t aadlen, const uint8_t *ct, size_t ctlen,
+                     const uint8_t tag[16], uint8_t *out);
+/* AES-GCM seal (used by the simulator and tests). */
+mml_err mml_gcm_seal(mml_aead *a, const uint8_t *key, size_t keylen, const uint8_t *nonce, size_t noncelen,
+                     const uint8_t *aad, size_t aadlen, const uint8_t *pt, size_t ptlen, uint8_t *out,
+                     uint8_t tag[16]);
+/*
+ * AES-128-CBC decrypt with PKCS#7 padding check; *outlen = unpadded size.
+ * MML_E_AUTH when the padding is wrong, MML_E_MALFORMED when ctlen is not
+ * a positive multiple of 16.
+ */
+mml_err mml_cbc_open(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], const uint8_t *ct,
+                     size_t ctlen, uint8_t *out, size_t *outlen);
+mml_err mml_cbc_seal(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], const uint8_t *pt,
+                     size_t ptlen, uint8_t *out, size_t *outlen /* ptlen rounded up + 16 max */);
+
+/*
+ * Inflate a zlib stream into out (appended), stopping at out->cap or
+ * `cap` bytes, whichever is lower: MML_E_LIMIT then (the body hit the
+ * cap; what was inflated so far stays in out). MML_E_MALFORMED on a
+ * corrupt stream, MML_E_TRUNCATED when the stream ends early.
+ */
+mml_err mml_inflate(const uint8_t *in, size_t n, size_t cap, mml_buf *out);
+mml_err mml_deflate(const uint8_t *in, size_t n, mml_buf *out);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * mmlens/envelope.h - the business layer (stage 4): the request envelope,
+ * the longlink packet header, the 0xbf business header, inner decryption
+ * (AES-128-CBC or AES-192-GCM "hybrid"), zlib, and the request-type
+ * catalog. Produces the final `mml_msg` of each exchange.
+ *
+ * Formats (docs/FORMATS.md):
+ *  shortlink request:  total_len(4) | uri_len(2) uri | host_len(2) host |
+ *                      rest_len(4) | business header | ciphertext
+ *  shortlink response: business header | ciphertext
+ *  longlink packet:    pkt_len(4) | hdr_len(2)=16 | version(2) | cmd(4) |
+ *                      seq(4) | body (a business packet, or plain)
+ *  business header:    0xbf | hdr_len<<2 | compress(2 bits) |
+ *                      algo<<4 | cookie_len | client_version(4) | uin(4) |
+ *                      cookie(cookie_len) | varints: req_type, raw_len,
+ *                      compressed_len, ... up to hdr_len bytes
+ *  algo 5: AES-128-CBC, IV = key, PKCS#7. algo 12/13: protobuf whose
+ *  length-delimited fields hold AES-192-GCM blobs ct | iv(12) | tag(16).
+ *
+ * Contract: parsing is zero-copy over the caller's bytes; the header
+ * length says where the ciphertext starts (no marker search). The
+ * processor owns one scratch/output buffer reused for every message, so
+ * a message's body is valid only during the on_msg callback.
+ */
+#ifndef MMLENS_ENVELOPE_H
+#define MMLENS_ENVELOPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmlens/conn.h"
+#include "mmlens/keylog.h"
+#include "mmlens/util.h"
+
+#define MML_ENV_MAX_VARINTS 8
+
+typedef struct mml_bizhdr {
+	uint8_t hdr_len;
+	uint8_t compress;      /* low 2 bits of byte 1: 1 compressed, 2 not */
+	uint8_t algo;          /* high nibble of byte 2 */
+	uint8_t cookie_len;    /* low nibble of byte 2 */
+	uint32_t client_version;
+	uint32_t uin;
+	const uint8_t *cookie;
+	uint8_t nvarints;
+	uint64_t varints[MML_ENV_MAX_VARINTS]; /* [0] request type, [1] raw length, [2] compressed length */
+	const uint8_t *raw;    /* the whole header */
+} mml_bizhdr;
+
+typedef struct mml_envelope {
+	bool has_prefix;       /* shortlink request prefix present */
+	uint32_t total_len, rest_len;
+	const char *uri; uint16_t uri_len;
+	const char *host; uint16_t host_len;
+	bool has_longlink;     /* longlink packet header present */
+	uint32_t ll_len, ll_cmd, ll_seq;
+	uint16_t ll_hdr_len, ll_version;
+	bool has_biz;
+	mml_bizhdr biz;
+	const uint8_t *payload; size_t payload_len; /* after all headers */
+} mml_envelope;
+
+/* Parse: `kind` says which prefix to expect. */
+typedef enum mml_env_kind { MML_ENV_SHORT_REQ, MML_ENV_SHORT_RESP, MML_ENV_LONGLINK } mml_env_kind;
+mml_err mml_envelope_parse(const uint8_t *p, size_t n, mml_env_kind kind, mml_envelope *env);
+mml_err mml_bizhdr_parse(mml_cur *c, mml_bizhdr *h);
+
+/* Request type -> API path catalog (TSV: id<TAB>path, '#' comments). */
+typedef struct mml_catalog {
+	struct mml_cat_ent { uint32_t id; char *api; } *ent;
+	size_t n, alloc;
+} mml_catalog;
+
+void mml_catalog_init(mml_catalog *c);
+void mml_catalog_free(mml_catalog *c);
+/* Add entries from text; later entries override earlier ones. Bad lines
+ * are reported through diag with their line number and skipped. */
+mml_err mml_catalog_parse(mml_catalog *c, const char *text, size_t n, const char *name, mml_diag_fn diag,
+                          void *dctx);
+mml_err mml_catalog_load(mml_catalog *c, const char *path, mml_diag_fn diag, void *dctx);
+/* The catalog built into the binary (data/request_types.tsv). */
+mml_err mml_catalog_load_builtin(mml_catalog *c);
+const char *mml_catalog_lookup(const mml_catalog *c, uint64_t id);
+
+typedef enum mml_inner { MML_INNER_NONE = 0, MML_INNER_CBC, MML_INNER_GCM } mml_inner;
+const char *mml_inner_name(mml_inner i);
+
+typedef enum mml_inflate_state { MML_INF_NONE = 0, MML_INF_OK, MML_INF_CAPPED, MML_INF_ERROR } mml_inflate_state;
+
+/* One decrypted part of a hybrid body (a GCM blob in field `field`). */
+typedef struct mml_part {
+	uint32_t field;
+	uint32_t keylog_line;
+	const uint8_t *data;
+	size_t len;
+} mml_part;
+#define MML_MAX_PARTS 6
+
+typedef struct mml_msg {
+	uint64_t id;                /* 1-based message index in the output */
+	const mml_outer *outer;     /* transport, flow, time, outer status */
+	mml_status status;
+	const char *detail;
+	const mml_envelope *env;    /* NULL when nothing parsed */
+	const char *uri;            /* envelope URI or HTTP path */
+	const char *host;
+	int64_t req_type;           /* -1 unknown */
+	const char *api;            /* catalog or URI; NULL unknown */
+	mml_inner inner;
+	mml_keysrc inner_key_source;
+	uint32_t inner_keylog_line;
+	mml_inflate_state inflate;
+	bool compressed;
+	const uint8_t *body;        /* final plaintext; NULL when none */
+	size_t body_len;
+	size_t nparts;
+	mml_part parts[MML_MAX_PARTS];
+} mml_msg;
+
+typedef struct mml_envproc_cfg {
+	size_t max_body;            /* inflate cap, bytes */
+} mml_envproc_cfg;
+
+typedef struct mml_envproc mml_envproc;
+typedef void (*mml_msg_fn)(void *ctx, const mml_msg *m);
+
+mml_envproc *mml_envproc_new(const mml_envproc_cfg *cfg, const mml_keylog *kl, const mml_catalog *cat,
+                             mml_stats *st, mml_msg_fn fn, void *ctx);
+void mml_envproc_free(mml_envproc *p);
+/* Process one outer unit; calls fn once with the resulting message. */
+void mml_envproc_outer(mml_envproc *p, const mml_outer *o);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * decrypt.c - `mmlens decrypt`: capture -> flow -> mmtls -> envelope ->
+ * JSONL. The glue that wires each stage's callbacks to the next.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmlens/cli.h"
+#include "mmlens/report.h"
+
+typedef struct run_ctx {
+	FILE *out;
+	FILE *err;
+	mml_jsonl_opts jo;
+	mml_envproc *env;
+	size_t ndiag, max_diag;
+	int errors;
+} run_ctx;
+
+static void diag(void *ctx, const char *fmt, ...)
+{
+	run_ctx *r = ctx;
+	r->errors = 1;
+	if (r->ndiag++ >= r->max_diag)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("mmlens: ", r->err);
+	vfprintf(r->err, fmt, ap);
+	fputc('\n', r->err);
+	va_end(ap);
+}
+
+static void on_msg(void *ctx, const mml_msg *m)
+{
+	run_ctx *r = ctx;
+	if (r->out)
+		mml_jsonl_message(r->out, m, &r->jo);
+}
+
+static void on_outer(void *ctx, const mml_outer *o)
+{
+	run_ctx *r = ctx;
+	mml_envproc_outer(r->env, o);
+}
+
+static void on_hello(void *ctx, const mml_flow *f, int dir, mml_transport tr, uint64_t ts, uint64_t pkt,
+                     const mml_hello *h, mml_err e)
+{
+	run_ctx *r = ctx;
+	(void)e;
+	if (r->out && r->jo.handshakes)
+		mml_jsonl_hello(r->out, f, dir, tr, ts, pkt, h, &r->jo);
+}
+
+/* Key-log lines that opened nothing: worth knowing, not an error. */
+static void report_unused_keys(const mml_keylog *kl, run_ctx *r, const char *name)
+{
+	size_t unused = 0;
+	char list[256];
+	size_t k = 0;
+	list[0] = 0;
+	size_t dups = 0;
+	for (size_t i = 0; i < kl->n; i++) {
+		const mml_keyent *e = &kl->ent[i];
+		if (e->uses)
+			continue;
+		int dup = 0;
+		for (size_t j = 0; j < kl->n && !dup; j++)
+			dup = kl->ent[j].uses && kl->ent[j].layer == e->layer && kl->ent[j].keylen == e->keylen &&
+			      !memcmp(kl->ent[j].key, e->key, e->keylen) && kl->ent[j].tail_len == e->tail_len &&
+			      !memcmp(kl->ent[j].tail, e->tail, e->tail_len);
+		if (dup) {
+			dups++;
+			continue;
+		}
+		if (unused++ < 16 && k < sizeof list - 16)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%u", k ? "," : "", kl->ent[i].line);
+	}
+	if (unused)
+		fprintf(r->err, "mmlens: %s: %zu key log line(s) matched no record or message (lines %s%s)\n", name,
+		        unused, list, unused > 16 ? ",..." : "");
+	if (dups)
+		fprintf(r->err, "mmlens: %s: %zu key log line(s) repeat an earlier line\n", name, dups);
+}
+
+int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
+{
+	run_ctx r;
+	memset(&r, 0, sizeof r);
+	r.err = err;
+	r.max_diag = o->max_diag ? o->max_diag : 20;
+	r.jo.redact = o->redact;
+	r.jo.handshakes = o->handshakes;
+	int rc = MML_EXIT_OK;
+
+	mml_keylog kl;
+	mml_keylog_init(&kl);
+	mml_catalog cat;
+	mml_catalog_init(&cat);
+	mml_capture cap;
+	memset(&cap, 0, sizeof cap);
+	mml_mmtls_ctx *mm = NULL;
+	mml_flowtab *ft = NULL;
+
+	if (mml_catalog_load_builtin(&cat) != MML_OK) {
+		fprintf(err, "mmlens: out of memory loading the built-in catalog\n");
+		rc = MML_EXIT_INPUT;
+		goto done;
+	}
+	for (const char *const *c = o->catalogs; c && *c; c++) {
+		mml_err e = mml_catalog_load(&cat, *c, diag, &r);
+		if (e != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read catalog: %s\n", *c, mml_strerror(e));
+			rc = MML_EXIT_INPUT;
+			goto done;
+		}
+	}
+	if (o->keylog) {
+		mml_err e = mml_keylog_load(&kl, o->keylog, diag, &r, st);
+		if (e != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read key log: %s\n", o->keylog, mml_strerror(e));
+			rc = MML_EXIT_INPUT;
+			goto done;
+		}
+	}
+	mml_err ce = mml_capture_open(&cap, o->capture, st);
+	if (ce != MML_OK) {
+		fprintf(err, "mmlens: %s\n", cap.errbuf);
+		rc = MML_EXIT_INPUT;
+		goto done;
+	}
+	if (o->out) {
+		r.out = mml_out_open(o->out);
+		if (!r.out) {
+			fprintf(err, "mmlens: %s: cannot create output: %m\n", o->out);
+			rc = MML_EXIT_INPUT;
+			goto done;
+		}
+	}
+	mml_envproc_cfg ec = {.max_body = o->max_body};
+	r.env = mml_envproc_new(&ec, &kl, &cat, st, on_msg, &r);
+	mml_conn_cbs cc = {.ctx = &r, .on_outer = on_outer, .on_hello = on_hello};
+	mm = mml_mmtls_new(&kl, &cc, st);
+	mml_flow_cbs fc;
+	if (mm)
+		mml_mmtls_flow_cbs(mm, &fc);
+	mml_flowtab_cfg fcfg = {0};
+	ft = mm ? mml_flowtab_new(&fcfg, &fc, st) : NULL;
+	if (!r.env || !mm || !ft) {
+		fprintf(err, "mmlens: out of memory\n");
+		rc = MML_EXIT_INPUT;
+		goto done;
+	}
+	mml_pkt pkt;
+	mml_err e;
+	while ((e = mml_capture_next(&cap, &pkt)) == MML_OK)
+		mml_flowtab_packet(ft, &pkt);
+	if (e != MML_E_INCOMPLETE) {
+		fprintf(err, "mmlens: %s (the packets before it were analysed)\n", cap.errbuf);
+		r.errors = 1;
+	}
+	mml_flowtab_flush(ft);
+	report_unused_keys(&kl, &r, o->keylog);
+	if (st->pkt_malformed) {
+		fprintf(err, "mmlens: %s: %llu malformed packets were counted and skipped\n", o->capture,
+		        (unsigned long long)st->pkt_malformed);
+		r.errors = 1;
+	}
+	if (r.ndiag > r.max_diag)
+		fprintf(err, "mmlens: %zu more diagnostics not shown\n", r.ndiag - r.max_diag);
+	if (r.errors)
+		rc = MML_EXIT_ERRORS;
+done:
+	if (r.out && mml_out_close(r.out) != MML_OK) {
+		fprintf(err, "mmlens: %s: write error\n", o->out);
+		rc = MML_EXIT_INPUT;
+	}
+	if (o->stats_json && rc != MML_EXIT_INPUT) {
+		FILE *sf = mml_out_open(o->stats_json);
+		if (sf)
+			mml_stats_write_json(st, sf);
+		if (!sf || mml_out_close(sf) != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot write stats\n", o->stats_json);
+			rc = MML_EXIT_INPUT;
+		}
+	}
+	if (!o->quiet && rc != MML_EXIT_INPUT && rc != MML_EXIT_USAGE)
+		mml_stats_write_summary(st, err);
+	mml_flowtab_free(ft);
+	mml_mmtls_free(mm);
+	mml_envproc_free(r.env);
+	if (cap.pcap)
+		mml_capture_close(&cap);
+	mml_keylog_free(&kl);
+	mml_catalog_free(&cat);
+	return rc;
+}
+
+static const char decrypt_usage[] =
+	"usage: mmlens decrypt [options] CAPTURE\n"
+	"\n"
+	"Recover every WeChat request and response in CAPTURE (pcap or pcapng,\n"
+	"or - for standard input) as JSONL, one object per message.\n"
+	"\n"
+	"  -k, --keylog FILE      instrumentation key log (JSON lines)\n"
+	"  -o, --output FILE      write JSONL here (mode 0600) instead of stdout\n"
+	"      --stats-json FILE  write the record/message accounting as JSON\n"
+	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
+	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	"      --no-handshakes    do not write handshake objects\n"
+	"      --redact           mask uin, cookie, client address, query values; omit bodies\n"
+	"  -q, --quiet            no summary on stderr\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors\n"
+	"(reported on stderr; the rest was still analysed).\n";
+
+int mml_cmd_decrypt(int argc, char **argv, FILE *err)
+{
+	static const struct option lo[] = {
+		{"keylog", required_argument, 0, 'k'},   {"output", required_argument, 0, 'o'},
+		{"stats-json", required_argument, 0, 'S'}, {"catalog", required_argument, 0, 'C'},
+		{"max-body", required_argument, 0, 'M'}, {"no-handshakes", no_argument, 0, 'N'},
+		{"redact", no_argument, 0, 'R'},         {"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+	};
+	mml_decrypt_opts o;
+	memset(&o, 0, sizeof o);
+	o.out = "-";
+	o.handshakes = 1;
+	const char *cats[33];
+	size_t ncat = 0;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "k:o:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.keylog = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'S': o.stats_json = optarg; break;
+		case 'C':
+			if (ncat >= 32) {
+				fprintf(err, "mmlens decrypt: at most 32 --catalog files\n");
+				return MML_EXIT_USAGE;
+			}
+			cats[ncat++] = optarg;
+			break;
+		case 'M': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || !v || v > ((unsigned long long)1 << 32)) {
+				fprintf(err, "mmlens decrypt: --max-body wants a byte count from 1 to 4294967296\n");
+				return MML_EXIT_USAGE;
+			}
+			o.max_body = (size_t)v;
+			break;
+		}
+		case 'N': o.handshakes = 0; break;
+		case 'R': o.redact = 1; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': fputs(decrypt_usage, stdout); return MML_EXIT_OK;
+		default:
+			fprintf(err, "mmlens decrypt: unknown or incomplete option '%s'\n%s", argv[optind - 1], decrypt_usage);
+			return MML_EXIT_USAGE;
+		}
+	}
+	cats[ncat] = NULL;
+	o.catalogs = cats;
+	if (optind != argc - 1) {
+		fprintf(err, "mmlens decrypt: expected one CAPTURE argument\n%s", decrypt_usage);
+		return MML_EXIT_USAGE;
+	}
+	o.capture = argv[optind];
+	if (!o.keylog)
+		fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
+	mml_stats st;
+	memset(&st, 0, sizeof st);
+	return mml_decrypt_run(&o, &st, err);
+}

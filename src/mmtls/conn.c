@@ -1,0 +1,739 @@
+/*
+ * conn.c - per-connection MMTLS driver: stream -> (HTTP) -> records ->
+ * outer plaintext. Contract in include/mmlens/conn.h.
+ *
+ * Each direction of a flow is a small state machine:
+ *   DETECT -> RECORDS                      (longlink)
+ *   DETECT -> HTTP_HEAD -> HTTP_BODY ...   (shortlink / plain HTTP)
+ *   DETECT -> OTHER                        (not WeChat: counted, skipped)
+ * Bytes are parsed straight from the delivered segment when nothing is
+ * pending; only an unfinished tail is copied into the direction buffer,
+ * which is capped at one record plus one HTTP head.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmlens/conn.h"
+#include "mmlens/crypto.h"
+#include "mmlens/util.h"
+
+#define DIR_BUF_CAP (70 * 1024)
+#define HTTP_BODY_CAP (16u << 20)
+#define MAX_DIR_KEYS 4
+#define RESYNC_SEQ_WINDOW 8
+
+enum { ST_DETECT, ST_RECORDS, ST_HTTP_HEAD, ST_HTTP_BODY, ST_OTHER };
+enum { CH_NONE, CH_SIZE, CH_DATA, CH_DATA_CRLF, CH_TRAILER };
+
+typedef struct dir_key {
+	uint8_t key[16];
+	uint8_t base[12];
+	uint32_t line;
+} dir_key;
+
+typedef struct dir_state {
+	int state;
+	mml_buf buf;
+	uint64_t seq;          /* next record's sequence number */
+	int resync;            /* after a gap: scan for a record header */
+	uint64_t pending_gap;  /* bytes lost since the last record */
+	dir_key keys[MAX_DIR_KEYS];
+	int nkeys;
+	uint64_t ts, pkt;      /* of the latest delivered bytes */
+	uint64_t first_pkt;    /* packet where the next unit's first byte arrived */
+	/* HTTP */
+	int http_mmtls;        /* the body carries MMTLS records */
+	int chunk;             /* CH_* */
+	uint64_t body_left;    /* Content-Length or chunk bytes left */
+	int body_to_close;     /* body ends when the connection closes */
+	char method[16], path[512], host[256];
+	int status;
+	mml_buf body;          /* plain HTTP body */
+	uint64_t body_gap;
+} dir_state;
+
+typedef struct conn {
+	mml_transport transport;
+	int transport_known;
+	dir_state d[2];
+} conn;
+
+struct mml_mmtls_ctx {
+	const mml_keylog *kl;
+	mml_conn_cbs cbs;
+	mml_stats *st;
+	mml_aead aead;
+	uint8_t scratch[65536 + 64];
+};
+
+const char *mml_status_name(mml_status s)
+{
+	static const char *const n[MML_ST__COUNT] = {"decrypted", "plaintext", "no_key", "auth_failed",
+	                                             "truncated", "inner_no_key", "inner_failed", "malformed"};
+	return (unsigned)s < MML_ST__COUNT ? n[s] : "unknown";
+}
+
+const char *mml_transport_name(mml_transport t)
+{
+	return t == MML_TR_LONGLINK ? "longlink" : t == MML_TR_SHORTLINK ? "shortlink" : "http";
+}
+
+mml_mmtls_ctx *mml_mmtls_new(const mml_keylog *kl, const mml_conn_cbs *cbs, mml_stats *st)
+{
+	mml_mmtls_ctx *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->kl = kl;
+	m->cbs = *cbs;
+	m->st = st;
+	if (mml_aead_init(&m->aead) != MML_OK) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void mml_mmtls_free(mml_mmtls_ctx *m)
+{
+	if (!m)
+		return;
+	mml_aead_free(&m->aead);
+	free(m);
+}
+
+/* ---- outer decryption ---- */
+
+static void key_remember(dir_state *d, const uint8_t key[16], const uint8_t base[12], uint32_t line)
+{
+	int i;
+	for (i = 0; i < d->nkeys; i++)
+		if (!memcmp(d->keys[i].key, key, 16))
+			break;
+	if (i == d->nkeys) {
+		if (d->nkeys < MAX_DIR_KEYS)
+			d->nkeys++;
+		i = d->nkeys - 1;
+	}
+	/* move to front (most recent first) */
+	memmove(&d->keys[1], &d->keys[0], (size_t)i * sizeof d->keys[0]);
+	memcpy(d->keys[0].key, key, 16);
+	memcpy(d->keys[0].base, base, 12);
+	d->keys[0].line = line;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Try to open a record; fills o->status/key fields and returns plaintext length. */
+static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec *r, mml_outer *o)
+{
+	const size_t ctlen = r->len - MML_REC_TAG;
+	const uint8_t *ct = r->body, *tag = r->body + ctlen;
+	uint8_t aad[13], nonce[12];
+	int tail_seen = 0;
+	size_t it = 0;
+	mml_keyent *e;
+	while ((e = mml_keylog_find_tail(m->kl, MML_LAYER_OUTER, r->body + r->len - 8, &it))) {
+		if (e->client != (dir == 0) || e->keylen != 16 || e->nonce_len != 12)
+			continue;
+		tail_seen = 1;
+		/* Sequence numbers to try: the logged one, then our count. */
+		uint64_t seqs[2];
+		int ns = 0;
+		if (e->meta_len == 13)
+			seqs[ns++] = be64(e->meta);
+		if (!ns || seqs[0] != d->seq)
+			seqs[ns++] = d->seq;
+		for (int k = 0; k < ns; k++) {
+			mml_mmtls_aad(seqs[k], r->hdr, aad);
+			if (mml_gcm_open(&m->aead, e->key, 16, e->nonce, 12, aad, 13, ct, ctlen, tag, m->scratch) !=
+			    MML_OK)
+				continue;
+			uint8_t base[12];
+			mml_mmtls_nonce(e->nonce, seqs[k], base); /* XOR is its own inverse */
+			key_remember(d, e->key, base, e->line);
+			if (!e->uses++)
+				m->st->keylog_outer_used++;
+			d->seq = seqs[k];
+			o->status = MML_ST_DECRYPTED;
+			o->key_source = MML_KEY_LOGGED;
+			o->keylog_line = e->line;
+			o->rec_seq = seqs[k];
+			m->st->records_key_logged++;
+			return ctlen;
+		}
+	}
+	/* No line of its own (or it failed): the direction's known keys. */
+	int window = d->resync || d->pending_gap ? RESYNC_SEQ_WINDOW : 1;
+	for (int i = 0; i < d->nkeys; i++) {
+		for (int w = 0; w < window; w++) {
+			uint64_t s = d->seq + (uint64_t)w;
+			mml_mmtls_nonce(d->keys[i].base, s, nonce);
+			mml_mmtls_aad(s, r->hdr, aad);
+			if (mml_gcm_open(&m->aead, d->keys[i].key, 16, nonce, 12, aad, 13, ct, ctlen, tag, m->scratch) !=
+			    MML_OK)
+				continue;
+			if (i)
+				key_remember(d, d->keys[i].key, d->keys[i].base, d->keys[i].line);
+			d->seq = s;
+			o->status = MML_ST_DECRYPTED;
+			o->key_source = MML_KEY_INFERRED;
+			o->keylog_line = d->keys[0].line;
+			o->rec_seq = s;
+			m->st->records_key_inferred++;
+			return ctlen;
+		}
+	}
+	o->status = tail_seen ? MML_ST_AUTH_FAILED : MML_ST_NO_KEY;
+	o->detail = tail_seen ? "the logged key for this record did not verify its GCM tag"
+	                      : d->nkeys ? "no logged key line and the connection's known keys do not open it"
+	                                 : "no key for this record in the key log";
+	o->rec_seq = d->seq;
+	return 0;
+}
+
+static void outer_base(const mml_flow *f, int dir, const conn *c, const dir_state *d, mml_outer *o)
+{
+	memset(o, 0, sizeof *o);
+	o->flow = f;
+	o->dir = dir;
+	o->transport = c->transport;
+	o->ts_us = d->ts;
+	o->pkt = d->pkt;
+	o->pkt_first = d->first_pkt ? d->first_pkt : d->pkt;
+	if (c->transport != MML_TR_LONGLINK) {
+		const dir_state *rq = &c->d[0], *rs = &c->d[1];
+		o->http_method = rq->method[0] ? rq->method : NULL;
+		o->http_path = rq->path[0] ? rq->path : NULL;
+		o->http_host = rq->host[0] ? rq->host : NULL;
+		o->http_status = rs->status;
+	}
+}
+
+static void handle_record(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const mml_rec *r)
+{
+	dir_state *d = &c->d[dir];
+	mml_stats *st = m->st;
+	st->records++;
+	if ((r->type == MML_REC_HANDSHAKE || r->type == MML_REC_EARLY) && d->seq == 0 && !d->resync) {
+		mml_hello h;
+		mml_err e = mml_hello_parse(r->body, r->len, &h);
+		if (e == MML_OK) {
+			st->records_plaintext++;
+			st->handshakes++;
+			if (m->cbs.on_hello)
+				m->cbs.on_hello(m->cbs.ctx, f, dir, c->transport, d->ts, d->pkt, &h, e);
+			d->seq = 1;
+			d->nkeys = 0; /* a new handshake: new keys */
+			return;
+		}
+	}
+	if (r->type == MML_REC_ALERT && r->len < MML_REC_TAG) {
+		/* an unencrypted alert (a server refusing a handshake) */
+		st->records_plaintext++;
+		st->alerts_plaintext++;
+		d->seq++;
+		return;
+	}
+	mml_outer o;
+	outer_base(f, dir, c, d, &o);
+	o.rec_type = r->type;
+	o.gap_bytes = d->pending_gap;
+	size_t n = 0;
+	if (r->len < MML_REC_TAG) {
+		o.status = MML_ST_TRUNCATED;
+		o.detail = "record shorter than its 16-byte tag";
+		o.rec_seq = d->seq;
+	} else {
+		n = outer_open(m, d, dir, r, &o);
+	}
+	switch (o.status) {
+	case MML_ST_DECRYPTED: st->records_decrypted++; break;
+	case MML_ST_AUTH_FAILED: st->records_auth_failed++; break;
+	case MML_ST_TRUNCATED: st->records_truncated++; break;
+	default: st->records_no_key++; break;
+	}
+	d->seq++;
+	d->resync = 0;
+	d->pending_gap = 0;
+	d->first_pkt = d->pkt;
+	if (r->type != MML_REC_DATA)
+		return; /* handshake, early-data extensions and alerts: counted */
+	if (o.status == MML_ST_DECRYPTED) {
+		o.data = m->scratch;
+		o.len = n;
+	}
+	if (m->cbs.on_outer)
+		m->cbs.on_outer(m->cbs.ctx, &o);
+}
+
+/* A record cut short by a gap or the end of its stream. */
+static void record_lost(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n,
+                        const char *why)
+{
+	dir_state *d = &c->d[dir];
+	m->st->records++;
+	m->st->records_truncated++;
+	if (n >= 1 && p[0] == MML_REC_DATA) {
+		mml_outer o;
+		outer_base(f, dir, c, d, &o);
+		o.rec_type = MML_REC_DATA;
+		o.status = MML_ST_TRUNCATED;
+		o.detail = why;
+		o.rec_seq = d->seq;
+		o.gap_bytes = d->pending_gap;
+		if (m->cbs.on_outer)
+			m->cbs.on_outer(m->cbs.ctx, &o);
+	}
+	d->seq++;
+}
+
+/*
+ * Consume records from p[0..n). Returns bytes consumed; stops at an
+ * incomplete record. Resynchronises after a gap by scanning for a header.
+ */
+static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n,
+                          int final)
+{
+	dir_state *d = &c->d[dir];
+	size_t off = 0;
+	while (off < n) {
+		if (d->resync) {
+			size_t k = off;
+			while (k < n && !mml_rec_plausible(p + k, n - k))
+				k++;
+			if (k >= n && !final && n - off < 8) /* keep a short tail to rescan */
+				return off;
+			m->st->resync_skipped_bytes += k - off;
+			d->pending_gap += k - off;
+			off = k;
+			if (off >= n)
+				return n;
+		}
+		mml_cur cur = mml_cur_make(p + off, n - off);
+		mml_rec r;
+		mml_err e = mml_rec_parse(&cur, &r);
+		if (e == MML_E_INCOMPLETE) {
+			if (final) {
+				record_lost(m, f, c, dir, p + off, n - off, "the stream ended inside this record");
+				return n;
+			}
+			return off;
+		}
+		if (e != MML_OK) {
+			m->st->resyncs++;
+			d->resync = 1;
+			continue;
+		}
+		handle_record(m, f, c, dir, &r);
+		off += cur.off;
+	}
+	return off;
+}
+
+/* ---- HTTP ---- */
+
+static void copy_view(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	if (s)
+		memcpy(dst, s, n);
+	else
+		n = 0;
+	dst[n] = 0;
+}
+
+static void emit_http(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir)
+{
+	dir_state *d = &c->d[dir];
+	mml_outer o;
+	outer_base(f, dir, c, d, &o);
+	o.transport = MML_TR_HTTP;
+	o.status = d->body_gap ? MML_ST_TRUNCATED : MML_ST_PLAINTEXT;
+	o.detail = d->body_gap ? "bytes of this HTTP body were lost in the capture" : NULL;
+	o.gap_bytes = d->body_gap;
+	o.data = d->body.p;
+	o.len = d->body.len;
+	if (m->cbs.on_outer)
+		m->cbs.on_outer(m->cbs.ctx, &o);
+	mml_buf_reset(&d->body);
+	mml_buf_shrink(&d->body, 0);
+	d->body_gap = 0;
+}
+
+static void body_end(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir)
+{
+	dir_state *d = &c->d[dir];
+	if (d->http_mmtls) {
+		if (d->buf.len)
+			record_lost(m, f, c, dir, d->buf.p, d->buf.len, "the HTTP body ended inside this record");
+		mml_buf_reset(&d->buf);
+	} else {
+		emit_http(m, f, c, dir);
+	}
+	d->state = ST_HTTP_HEAD;
+	d->resync = 0;
+	d->pending_gap = 0;
+}
+
+/* Feed body bytes (already de-chunked). */
+static void body_bytes(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n)
+{
+	dir_state *d = &c->d[dir];
+	if (!d->http_mmtls) {
+		if (mml_buf_append(&d->body, p, n) != MML_OK)
+			d->body_gap += n; /* over the cap: accounted as lost */
+		return;
+	}
+	/* records inside the body: buffer only an unfinished tail */
+	if (!d->buf.len) {
+		size_t used = eat_records(m, f, c, dir, p, n, 0);
+		if (used < n && mml_buf_append(&d->buf, p + used, n - used) != MML_OK) {
+			record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
+		}
+		return;
+	}
+	if (mml_buf_append(&d->buf, p, n) != MML_OK) {
+		record_lost(m, f, c, dir, d->buf.p, d->buf.len, "record larger than the buffer cap");
+		mml_buf_reset(&d->buf);
+		return;
+	}
+	size_t used = eat_records(m, f, c, dir, d->buf.p, d->buf.len, 0);
+	mml_buf_consume(&d->buf, used);
+}
+
+static void start_head(conn *c, int dir, const mml_http_head *h)
+{
+	dir_state *d = &c->d[dir];
+	if (h->is_request) {
+		copy_view(d->method, sizeof d->method, h->method, h->method_len);
+		copy_view(d->path, sizeof d->path, h->path, h->path_len);
+		copy_view(d->host, sizeof d->host, h->host, h->host_len);
+		d->http_mmtls = h->path_len >= 7 && !memcmp(h->path, "/mmtls/", 7);
+		d->body_to_close = 0;
+		if (!c->transport_known) {
+			c->transport = d->http_mmtls ? MML_TR_SHORTLINK : MML_TR_HTTP;
+			c->transport_known = 1;
+		}
+		/* a new request resets the response side's head */
+		c->d[1].status = 0;
+	} else {
+		d->status = h->status;
+		d->http_mmtls = c->transport == MML_TR_SHORTLINK && c->transport_known;
+		d->body_to_close = !h->has_length && !h->chunked;
+		if (!c->transport_known) {
+			c->transport = MML_TR_HTTP;
+			c->transport_known = 1;
+		}
+	}
+	/* each shortlink exchange is a new MMTLS session */
+	d->seq = 0;
+	d->nkeys = 0;
+	d->resync = 0;
+	d->chunk = h->chunked ? CH_SIZE : CH_NONE;
+	d->body_left = h->has_length ? h->content_length : 0;
+	d->state = ST_HTTP_BODY;
+}
+
+/* Process HTTP body framing from p; returns bytes consumed. */
+static size_t eat_http_body(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n)
+{
+	dir_state *d = &c->d[dir];
+	size_t off = 0;
+	while (off < n || (d->chunk == CH_NONE && d->body_left == 0 && !d->body_to_close)) {
+		if (d->chunk == CH_NONE) {
+			if (d->body_to_close) {
+				body_bytes(m, f, c, dir, p + off, n - off);
+				return n;
+			}
+			size_t take = n - off < d->body_left ? n - off : (size_t)d->body_left;
+			body_bytes(m, f, c, dir, p + off, take);
+			off += take;
+			d->body_left -= take;
+			if (d->body_left == 0) {
+				body_end(m, f, c, dir);
+				return off;
+			}
+			continue;
+		}
+		if (d->chunk == CH_DATA) {
+			size_t take = n - off < d->body_left ? n - off : (size_t)d->body_left;
+			body_bytes(m, f, c, dir, p + off, take);
+			off += take;
+			d->body_left -= take;
+			if (!d->body_left)
+				d->chunk = CH_DATA_CRLF;
+			continue;
+		}
+		/* line-based chunk states need a whole line */
+		const uint8_t *nl = memchr(p + off, '\n', n - off);
+		if (!nl) {
+			if (n - off > 1024) { /* no sane chunk line is this long */
+				m->st->http_malformed++;
+				d->state = ST_OTHER;
+				return n;
+			}
+			return off;
+		}
+		size_t ll = (size_t)(nl - (p + off)) + 1;
+		if (d->chunk == CH_SIZE) {
+			uint64_t sz = 0;
+			size_t k = 0, digits = 0;
+			for (; off + k < n && p[off + k] != ';' && p[off + k] != '\r' && p[off + k] != '\n'; k++) {
+				int v = p[off + k];
+				int h = v >= '0' && v <= '9' ? v - '0' : v >= 'a' && v <= 'f' ? v - 'a' + 10
+				      : v >= 'A' && v <= 'F' ? v - 'A' + 10 : -1;
+				if (h < 0 || sz > (UINT64_MAX >> 4)) {
+					m->st->http_malformed++;
+					d->state = ST_OTHER;
+					return n;
+				}
+				sz = sz << 4 | (uint64_t)h;
+				digits++;
+			}
+			if (!digits) {
+				m->st->http_malformed++;
+				d->state = ST_OTHER;
+				return n;
+			}
+			off += ll;
+			d->body_left = sz;
+			d->chunk = sz ? CH_DATA : CH_TRAILER;
+		} else if (d->chunk == CH_DATA_CRLF) {
+			off += ll;
+			d->chunk = CH_SIZE;
+		} else { /* CH_TRAILER: lines until an empty one */
+			int empty = ll <= 2;
+			off += ll;
+			if (empty) {
+				d->chunk = CH_NONE;
+				body_end(m, f, c, dir);
+				return off;
+			}
+		}
+	}
+	return off;
+}
+
+/* ---- stream dispatch ---- */
+
+static int looks_http(const uint8_t *p, size_t n)
+{
+	static const char *const starts[] = {"GET ", "POST ", "PUT ", "HEAD ", "HTTP/1.", "OPTIONS ", "DELETE "};
+	for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+		size_t l = strlen(starts[i]);
+		size_t k = n < l ? n : l;
+		if (!memcmp(p, starts[i], k))
+			return k == l ? 1 : -1; /* -1: could still be */
+	}
+	return 0;
+}
+
+static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n, int final)
+{
+	dir_state *d = &c->d[dir];
+	size_t off = 0;
+	while (off < n) {
+		switch (d->state) {
+		case ST_DETECT: {
+			int h = looks_http(p + off, n - off);
+			if (h == 1) {
+				d->state = ST_HTTP_HEAD;
+			} else if (h == -1 && !final) {
+				return off;
+			} else if (n - off < 5 && !final && p[off] != 0 && (p[off] >= 0x15 && p[off] <= 0x19)) {
+				return off;
+			} else if (mml_rec_plausible(p + off, n - off)) {
+				d->state = ST_RECORDS;
+				if (!c->transport_known) {
+					c->transport = MML_TR_LONGLINK;
+					c->transport_known = 1;
+					m->st->streams_longlink++;
+				}
+			} else {
+				d->state = ST_OTHER;
+				m->st->streams_other++;
+			}
+			break;
+		}
+		case ST_RECORDS:
+			return off + eat_records(m, f, c, dir, p + off, n - off, final);
+		case ST_HTTP_HEAD: {
+			mml_http_head h;
+			mml_err e = mml_http_head_parse(p + off, n - off, &h);
+			if (e == MML_E_INCOMPLETE)
+				return final ? n : off;
+			if (e != MML_OK) {
+				m->st->http_malformed++;
+				d->state = ST_OTHER;
+				break;
+			}
+			int was_known = c->transport_known;
+			start_head(c, dir, &h);
+			if (!was_known) {
+				if (c->transport == MML_TR_SHORTLINK)
+					m->st->streams_shortlink++;
+				else
+					m->st->streams_http++;
+			}
+			off += h.head_len;
+			break;
+		}
+		case ST_HTTP_BODY: {
+			size_t used = eat_http_body(m, f, c, dir, p + off, n - off);
+			off += used;
+			if (used == 0 && d->state == ST_HTTP_BODY)
+				return off;
+			break;
+		}
+		default: /* ST_OTHER */
+			m->st->other_bytes += n - off;
+			return n;
+		}
+	}
+	/* a zero-length body completes without more bytes */
+	if (d->state == ST_HTTP_BODY && d->chunk == CH_NONE && !d->body_to_close && d->body_left == 0)
+		eat_http_body(m, f, c, dir, p + n, 0);
+	return off;
+}
+
+static void on_open(void *ctx, mml_flow *f)
+{
+	(void)ctx;
+	conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return;
+	for (int i = 0; i < 2; i++) {
+		mml_buf_init(&c->d[i].buf, DIR_BUF_CAP);
+		mml_buf_init(&c->d[i].body, HTTP_BODY_CAP);
+	}
+	f->user = c;
+}
+
+static void feed(mml_mmtls_ctx *m, mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n, int final)
+{
+	dir_state *d = &c->d[dir];
+	if (!d->buf.len || d->state == ST_HTTP_BODY) {
+		/* HTTP bodies buffer their own record tails */
+		if (d->buf.len && d->state == ST_HTTP_BODY) {
+			/* pending head bytes never coexist with body state */
+		}
+		size_t used = eat(m, f, c, dir, p, n, final);
+		if (used < n && mml_buf_append(&d->buf, p + used, n - used) != MML_OK) {
+			record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
+			d->resync = 1;
+		}
+		return;
+	}
+	if (mml_buf_append(&d->buf, p, n) != MML_OK) {
+		record_lost(m, f, c, dir, d->buf.p, d->buf.len, "record larger than the buffer cap");
+		mml_buf_reset(&d->buf);
+		d->resync = 1;
+		return;
+	}
+	size_t used = eat(m, f, c, dir, d->buf.p, d->buf.len, final);
+	mml_buf_consume(&d->buf, used);
+}
+
+static void on_data(void *ctx, mml_flow *f, int dir, const uint8_t *p, size_t n, uint64_t ts, uint64_t pkt)
+{
+	mml_mmtls_ctx *m = ctx;
+	conn *c = f->user;
+	if (!c)
+		return;
+	dir_state *d = &c->d[dir];
+	d->ts = ts;
+	d->pkt = pkt;
+	if (!d->buf.len && (d->state != ST_HTTP_BODY || d->http_mmtls))
+		d->first_pkt = pkt;
+	feed(m, f, c, dir, p, n, 0);
+}
+
+static void on_gap(void *ctx, mml_flow *f, int dir, uint64_t nbytes, uint64_t pkt)
+{
+	mml_mmtls_ctx *m = ctx;
+	conn *c = f->user;
+	if (!c)
+		return;
+	dir_state *d = &c->d[dir];
+	(void)pkt;
+	switch (d->state) {
+	case ST_RECORDS:
+		if (d->buf.len)
+			record_lost(m, f, c, dir, d->buf.p, d->buf.len, "bytes of this record were lost in the capture");
+		mml_buf_reset(&d->buf);
+		d->resync = 1;
+		d->pending_gap += nbytes;
+		break;
+	case ST_HTTP_BODY:
+		if (!d->http_mmtls) {
+			d->body_gap += nbytes;
+		} else {
+			if (d->buf.len)
+				record_lost(m, f, c, dir, d->buf.p, d->buf.len, "bytes of this record were lost in the capture");
+			mml_buf_reset(&d->buf);
+			d->resync = 1;
+			d->pending_gap += nbytes;
+		}
+		if (d->chunk == CH_NONE && !d->body_to_close) {
+			uint64_t take = nbytes < d->body_left ? nbytes : d->body_left;
+			d->body_left -= take;
+			if (!d->body_left)
+				body_end(m, f, c, dir);
+		} else if (d->chunk != CH_NONE) {
+			d->state = ST_OTHER; /* chunk framing is lost */
+		}
+		break;
+	case ST_DETECT:
+	case ST_HTTP_HEAD:
+		mml_buf_reset(&d->buf);
+		d->state = ST_DETECT;
+		d->resync = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_close(void *ctx, mml_flow *f)
+{
+	mml_mmtls_ctx *m = ctx;
+	conn *c = f->user;
+	if (!c)
+		return;
+	for (int dir = 0; dir < 2; dir++) {
+		dir_state *d = &c->d[dir];
+		if (d->buf.len && d->state != ST_HTTP_BODY) {
+			size_t used = eat(m, f, c, dir, d->buf.p, d->buf.len, 1);
+			mml_buf_consume(&d->buf, used);
+		}
+		if (d->state == ST_HTTP_BODY) {
+			if (!d->http_mmtls && (d->body_to_close || d->body_left || d->chunk != CH_NONE)) {
+				if (!d->body_to_close)
+					d->body_gap += d->body_left ? d->body_left : 1;
+				emit_http(m, f, c, dir);
+			} else if (d->http_mmtls && d->buf.len) {
+				record_lost(m, f, c, dir, d->buf.p, d->buf.len, "the connection closed inside this record");
+			}
+		}
+		mml_buf_free(&d->buf);
+		mml_buf_free(&d->body);
+	}
+	free(c);
+	f->user = NULL;
+}
+
+void mml_mmtls_flow_cbs(mml_mmtls_ctx *m, mml_flow_cbs *out)
+{
+	out->ctx = m;
+	out->on_open = on_open;
+	out->on_data = on_data;
+	out->on_gap = on_gap;
+	out->on_close = on_close;
+}

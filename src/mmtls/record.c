@@ -1,0 +1,331 @@
+/*
+ * record.c - MMTLS record header, plaintext ClientHello/ServerHello, and
+ * HTTP/1.x heads for shortlink. Contract and format in
+ * include/mmlens/mmtls.h; field layout in docs/FORMATS.md.
+ */
+#include <string.h>
+
+#include "mmlens/mmtls.h"
+#include "mmlens/util.h"
+
+static bool type_ok(uint8_t t)
+{
+	return t == MML_REC_ALERT || t == MML_REC_HANDSHAKE || t == MML_REC_DATA || t == MML_REC_EARLY;
+}
+
+mml_err mml_rec_parse(mml_cur *c, mml_rec *r)
+{
+	mml_cur t = *c;
+	uint8_t ty, v1 = 0, v2 = 0;
+	uint16_t len;
+	if (mml_cur_u8(&t, &ty))
+		return MML_E_INCOMPLETE;
+	if (!type_ok(ty))
+		return MML_E_MALFORMED;
+	if (mml_cur_u8(&t, &v1))
+		return MML_E_INCOMPLETE;
+	if (v1 != 0xf1)
+		return MML_E_MALFORMED;
+	if (mml_cur_u8(&t, &v2))
+		return MML_E_INCOMPLETE;
+	if (v2 < 0x01 || v2 > 0x04)
+		return MML_E_MALFORMED;
+	if (mml_cur_be16(&t, &len))
+		return MML_E_INCOMPLETE;
+	r->type = ty;
+	r->version = (uint16_t)(v1 << 8 | v2);
+	r->len = len;
+	r->hdr = mml_cur_ptr(c);
+	if (mml_cur_bytes(&t, len, &r->body))
+		return MML_E_INCOMPLETE;
+	*c = t;
+	return MML_OK;
+}
+
+bool mml_rec_plausible(const uint8_t *p, size_t n)
+{
+	if (n < 5)
+		return false;
+	if (!type_ok(p[0]) || p[1] != 0xf1 || p[2] < 1 || p[2] > 4)
+		return false;
+	size_t len = (size_t)p[3] << 8 | p[4];
+	if (p[0] == MML_REC_DATA && len < MML_REC_TAG)
+		return false; /* short plaintext alerts and hellos do occur */
+	/* when the next header is in view, it must look right too */
+	if (n >= 5 + len + 3)
+		return type_ok(p[5 + len]) && p[6 + len] == 0xf1;
+	return true;
+}
+
+static mml_err parse_psk(mml_cur *e, mml_hello *h)
+{
+	uint8_t count;
+	MML_RETURN_IF_ERR(mml_cur_u8(e, &count));
+	for (unsigned i = 0; i < count; i++) {
+		uint32_t seclen;
+		mml_cur s;
+		MML_RETURN_IF_ERR(mml_cur_be32(e, &seclen));
+		MML_RETURN_IF_ERR(mml_cur_sub(e, seclen, &s));
+		mml_hello_ticket tk;
+		memset(&tk, 0, sizeof tk);
+		uint32_t inner;
+		MML_RETURN_IF_ERR(mml_cur_u8(&s, &tk.type));
+		MML_RETURN_IF_ERR(mml_cur_be32(&s, &tk.lifetime));
+		MML_RETURN_IF_ERR(mml_cur_be16(&s, &tk.age_add));
+		MML_RETURN_IF_ERR(mml_cur_be32(&s, &inner));
+		MML_RETURN_IF_ERR(mml_cur_be16(&s, &tk.nonce_len));
+		MML_RETURN_IF_ERR(mml_cur_bytes(&s, tk.nonce_len, &tk.nonce));
+		MML_RETURN_IF_ERR(mml_cur_be16(&s, &tk.ticket_len));
+		MML_RETURN_IF_ERR(mml_cur_bytes(&s, tk.ticket_len, &tk.ticket));
+		if (h->ntickets < MML_HELLO_MAX_TICKETS)
+			h->tickets[h->ntickets++] = tk;
+	}
+	return MML_OK;
+}
+
+static mml_err parse_key(mml_cur *e, mml_hello *h)
+{
+	uint32_t seclen;
+	mml_cur s;
+	MML_RETURN_IF_ERR(mml_cur_be32(e, &seclen));
+	MML_RETURN_IF_ERR(mml_cur_sub(e, seclen, &s));
+	mml_hello_key k;
+	MML_RETURN_IF_ERR(mml_cur_be32(&s, &k.index));
+	MML_RETURN_IF_ERR(mml_cur_be16(&s, &k.key_len));
+	MML_RETURN_IF_ERR(mml_cur_bytes(&s, k.key_len, &k.key));
+	if (h->nkeys < MML_HELLO_MAX_KEYS)
+		h->keys[h->nkeys++] = k;
+	return MML_OK;
+}
+
+static mml_err parse_ext(mml_cur *c, mml_hello *h)
+{
+	uint32_t seclen;
+	uint8_t next;
+	mml_cur sec;
+	MML_RETURN_IF_ERR(mml_cur_be32(c, &seclen));
+	MML_RETURN_IF_ERR(mml_cur_sub(c, seclen, &sec));
+	MML_RETURN_IF_ERR(mml_cur_u8(&sec, &next));
+	for (unsigned i = 0; i < next; i++) {
+		uint32_t elen;
+		uint16_t etype;
+		mml_cur e;
+		MML_RETURN_IF_ERR(mml_cur_be32(&sec, &elen));
+		MML_RETURN_IF_ERR(mml_cur_sub(&sec, elen, &e));
+		MML_RETURN_IF_ERR(mml_cur_be16(&e, &etype));
+		if (h->next < MML_HELLO_MAX_EXT)
+			h->ext_types[h->next++] = etype;
+		if (etype == 0x000f) {
+			MML_RETURN_IF_ERR(parse_psk(&e, h));
+		} else if (etype == 0x0010) { /* client key shares: count, then keys */
+			uint8_t nk;
+			MML_RETURN_IF_ERR(mml_cur_u8(&e, &nk));
+			for (unsigned k = 0; k < nk; k++)
+				MML_RETURN_IF_ERR(parse_key(&e, h));
+		} else if (etype == 0x0011) { /* server key share: one key, no section length */
+			mml_hello_key k;
+			MML_RETURN_IF_ERR(mml_cur_be32(&e, &k.index));
+			MML_RETURN_IF_ERR(mml_cur_be16(&e, &k.key_len));
+			MML_RETURN_IF_ERR(mml_cur_bytes(&e, k.key_len, &k.key));
+			if (h->nkeys < MML_HELLO_MAX_KEYS)
+				h->keys[h->nkeys++] = k;
+		}
+	}
+	return MML_OK;
+}
+
+mml_err mml_hello_parse(const uint8_t *body, size_t n, mml_hello *h)
+{
+	memset(h, 0, sizeof *h);
+	mml_cur c = mml_cur_make(body, n), m;
+	uint32_t len;
+	MML_RETURN_IF_ERR(mml_cur_be32(&c, &len));
+	MML_RETURN_IF_ERR(mml_cur_sub(&c, len, &m));
+	MML_RETURN_IF_ERR(mml_cur_u8(&m, &h->msg_type));
+	MML_RETURN_IF_ERR(mml_cur_be16(&m, &h->version));
+	if (h->msg_type == 1) {
+		MML_RETURN_IF_ERR(mml_cur_u8(&m, &h->nsuites));
+		if (h->nsuites > MML_HELLO_MAX_SUITES)
+			return MML_E_LIMIT;
+		for (unsigned i = 0; i < h->nsuites; i++)
+			MML_RETURN_IF_ERR(mml_cur_be16(&m, &h->suites[i]));
+		MML_RETURN_IF_ERR(mml_cur_bytes(&m, 32, &h->random));
+		MML_RETURN_IF_ERR(mml_cur_be32(&m, &h->timestamp));
+		h->has_timestamp = true;
+	} else if (h->msg_type == 2) {
+		h->nsuites = 1;
+		MML_RETURN_IF_ERR(mml_cur_be16(&m, &h->suites[0]));
+		MML_RETURN_IF_ERR(mml_cur_bytes(&m, 32, &h->random));
+	} else {
+		return MML_E_MALFORMED;
+	}
+	h->ext_err = parse_ext(&m, h);
+	return MML_OK;
+}
+
+static const char *suite_name(uint16_t s)
+{
+	switch (s) {
+	case 0xc02b: return "ECDHE_ECDSA_AES_128_GCM_SHA256";
+	case 0x00a8: return "PSK_WITH_AES_128_GCM_SHA256";
+	default: return NULL;
+	}
+}
+
+void mml_hello_write_json(const mml_hello *h, FILE *f)
+{
+	fprintf(f, "\"hello\":\"%s\",\"hello_version\":\"%04x\",\"cipher_suites\":[",
+	        h->msg_type == 1 ? "client" : "server", h->version);
+	for (unsigned i = 0; i < h->nsuites; i++) {
+		const char *nm = suite_name(h->suites[i]);
+		fprintf(f, "%s{\"id\":\"%04x\",\"name\":", i ? "," : "", h->suites[i]);
+		mml_json_cstr(f, nm);
+		fputc('}', f);
+	}
+	fputs("],\"random\":", f);
+	mml_json_hex(f, h->random, 32);
+	if (h->has_timestamp)
+		fprintf(f, ",\"timestamp\":%u", h->timestamp);
+	fputs(",\"extensions\":[", f);
+	for (unsigned i = 0; i < h->next; i++)
+		fprintf(f, "%s\"%04x\"", i ? "," : "", h->ext_types[i]);
+	fputs("],\"psk_tickets\":[", f);
+	for (unsigned i = 0; i < h->ntickets; i++) {
+		const mml_hello_ticket *t = &h->tickets[i];
+		fprintf(f, "%s{\"type\":%u,\"lifetime\":%u,\"age_add\":%u,\"nonce\":", i ? "," : "", t->type,
+		        t->lifetime, t->age_add);
+		mml_json_hex(f, t->nonce, t->nonce_len);
+		fputs(",\"ticket\":", f);
+		mml_json_hex(f, t->ticket, t->ticket_len);
+		fputc('}', f);
+	}
+	fputs("],\"key_shares\":[", f);
+	for (unsigned i = 0; i < h->nkeys; i++) {
+		fprintf(f, "%s{\"index\":%u,\"key\":", i ? "," : "", h->keys[i].index);
+		mml_json_hex(f, h->keys[i].key, h->keys[i].key_len);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	if (h->ext_err != MML_OK)
+		fprintf(f, ",\"extensions_error\":\"%s\"", mml_strerror(h->ext_err));
+}
+
+/* ---- HTTP/1.x head (RFC 9112), enough for shortlink and newgetdns ---- */
+
+static bool ieq(const char *a, size_t n, const char *b)
+{
+	if (strlen(b) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char x = a[i], y = b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+#define HTTP_HEAD_MAX (64 * 1024)
+
+mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h)
+{
+	memset(h, 0, sizeof *h);
+	const char *s = (const char *)p;
+	size_t end = 0;
+	for (size_t i = 0; i + 3 < n; i++) {
+		if (s[i] == '\r' && s[i + 1] == '\n' && s[i + 2] == '\r' && s[i + 3] == '\n') {
+			end = i + 4;
+			break;
+		}
+		if (i > HTTP_HEAD_MAX)
+			return MML_E_MALFORMED;
+	}
+	if (!end)
+		return n > HTTP_HEAD_MAX ? MML_E_MALFORMED : MML_E_INCOMPLETE;
+	h->head_len = end;
+	/* first line */
+	size_t le = 0;
+	while (le < end && s[le] != '\r')
+		le++;
+	if (le >= 5 && !memcmp(s, "HTTP/", 5)) {
+		const char *sp = memchr(s, ' ', le);
+		if (!sp || (size_t)(sp - s) + 4 > le)
+			return MML_E_MALFORMED;
+		int st = 0;
+		for (int k = 1; k <= 3; k++) {
+			char d = sp[k];
+			if (d < '0' || d > '9')
+				return MML_E_MALFORMED;
+			st = st * 10 + (d - '0');
+		}
+		h->status = st;
+	} else {
+		const char *sp1 = memchr(s, ' ', le);
+		if (!sp1 || sp1 == s)
+			return MML_E_MALFORMED;
+		const char *sp2 = memchr(sp1 + 1, ' ', le - (size_t)(sp1 + 1 - s));
+		if (!sp2 || le - (size_t)(sp2 + 1 - s) < 8 || memcmp(sp2 + 1, "HTTP/1.", 7))
+			return MML_E_MALFORMED;
+		for (const char *q = s; q < sp1; q++)
+			if (*q < 'A' || *q > 'Z')
+				return MML_E_MALFORMED;
+		h->is_request = true;
+		h->method = s;
+		h->method_len = (size_t)(sp1 - s);
+		h->path = sp1 + 1;
+		h->path_len = (size_t)(sp2 - sp1 - 1);
+	}
+	/* headers */
+	size_t i = le + 2;
+	while (i + 2 <= end - 2) {
+		size_t e = i;
+		while (e < end && s[e] != '\r')
+			e++;
+		const char *colon = memchr(s + i, ':', e - i);
+		if (colon) {
+			size_t kn = (size_t)(colon - (s + i));
+			const char *v = colon + 1;
+			while (v < s + e && (*v == ' ' || *v == '\t'))
+				v++;
+			size_t vn = (size_t)(s + e - v);
+			while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+				vn--;
+			if (ieq(s + i, kn, "host")) {
+				h->host = v;
+				h->host_len = vn;
+			} else if (ieq(s + i, kn, "content-length")) {
+				uint64_t cl = 0;
+				if (!vn)
+					return MML_E_MALFORMED;
+				for (size_t k = 0; k < vn; k++) {
+					if (v[k] < '0' || v[k] > '9' || cl > (UINT64_MAX - 9) / 10)
+						return MML_E_MALFORMED;
+					cl = cl * 10 + (uint64_t)(v[k] - '0');
+				}
+				h->has_length = true;
+				h->content_length = cl;
+			} else if (ieq(s + i, kn, "transfer-encoding")) {
+				h->chunked = vn >= 7 && ieq(v + vn - 7, 7, "chunked");
+			} else if (ieq(s + i, kn, "upgrade")) {
+				h->upgrade_mmtls = ieq(v, vn, "mmtls");
+			}
+		}
+		i = e + 2;
+	}
+	return MML_OK;
+}
+
+void mml_mmtls_nonce(const uint8_t base_iv[12], uint64_t seq, uint8_t nonce[12])
+{
+	memcpy(nonce, base_iv, 12);
+	for (int i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(seq >> (8 * i));
+}
+
+void mml_mmtls_aad(uint64_t seq, const uint8_t hdr[5], uint8_t aad[13])
+{
+	for (int i = 0; i < 8; i++)
+		aad[7 - i] = (uint8_t)(seq >> (8 * i));
+	memcpy(aad + 8, hdr, 5);
+}

@@ -1,0 +1,125 @@
+/* tests/util.c - see tests/util.h */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "util.h"
+
+char *t_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *b = malloc(cap + 1);
+	size_t got;
+	while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			char *nb = realloc(b, cap * 2 + 1);
+			if (!nb) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (b)
+		b[n] = 0;
+	if (len)
+		*len = n;
+	return b;
+}
+
+const char *t_write_tmp(const char *name, const void *p, size_t n)
+{
+	static char buf[4][600];
+	static int i;
+	char *path = buf[i++ & 3];
+	snprintf(path, sizeof buf[0], "%s/%s", mml_test_tmpdir(), name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return NULL;
+	fwrite(p, 1, n, f);
+	fclose(f);
+	return path;
+}
+
+void t_decrypt(t_run *r, const char *capture, const char *keylog, const mml_decrypt_opts *extra)
+{
+	static int serial;
+	memset(r, 0, sizeof *r);
+	snprintf(r->out, sizeof r->out, "%s/run%d.jsonl", mml_test_tmpdir(), serial++);
+	mml_decrypt_opts o;
+	if (extra)
+		o = *extra;
+	else
+		memset(&o, 0, sizeof o);
+	o.capture = capture;
+	o.keylog = keylog;
+	o.out = r->out;
+	o.quiet = 1;
+	if (!extra)
+		o.handshakes = 1;
+	FILE *devnull = fopen("/dev/null", "w");
+	r->rc = mml_decrypt_run(&o, &r->st, devnull ? devnull : stderr);
+	if (devnull)
+		fclose(devnull);
+	r->lines = json_array();
+	r->messages = json_array();
+	FILE *f = fopen(r->out, "r");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		json_error_t e;
+		json_t *o2 = json_loads(line, 0, &e);
+		if (!o2) {
+			mml_test_fail(__FILE__, __LINE__, "bad JSONL line: %s", e.text);
+			continue;
+		}
+		json_array_append_new(r->lines, o2);
+		if (t_str(o2, "kind") && !strcmp(t_str(o2, "kind"), "message"))
+			json_array_append(r->messages, o2);
+	}
+	free(line);
+	fclose(f);
+}
+
+void t_run_free(t_run *r)
+{
+	json_decref(r->messages);
+	json_decref(r->lines);
+	r->messages = r->lines = NULL;
+}
+
+const char *t_str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int t_hexfile(const char *path, mml_buf *b)
+{
+	size_t n;
+	char *t = t_slurp(path, &n);
+	if (!t)
+		return -1;
+	mml_err e = mml_hexdump_decode(t, n, b);
+	free(t);
+	return e == MML_OK ? 0 : -1;
+}
+
+char *t_hex(const uint8_t *p, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	if (s)
+		mml_hex_encode(p, n, s);
+	return s;
+}
