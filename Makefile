@@ -15,6 +15,7 @@ LIB_SRC := $(foreach m,$(MODULES),$(filter-out src/cli/main.c,$(wildcard src/$(m
 GEN_SRC := build/gen/catalog_data.c
 
 B       := build
+Q       ?= @
 OBJ     := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/catalog_data.o
 AOBJ    := $(patsubst src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC)) $(B)/asan/obj/gen/catalog_data.o
 
@@ -33,40 +34,48 @@ $(B)/gen/catalog_data.c: data/request_types.tsv tools/embed.sh
 
 $(B)/obj/%.o: src/%.c $(wildcard include/mmlens/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/asan/obj/%.o: src/%.c $(wildcard include/mmlens/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) -c $< -o $@
+	@echo "  CC asan $<"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) -c $< -o $@
 $(B)/asan/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(CPPFLAGS) -O1 -g $(SAN) -c $< -o $@
 
 $(B)/libmmlens.a: $(OBJ)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 $(B)/asan/libmmlens.a: $(AOBJ)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(B)/mmlens: src/cli/main.c $(B)/libmmlens.a
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/asan/mmlens: src/cli/main.c $(B)/asan/libmmlens.a
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< $(B)/asan/libmmlens.a $(LDLIBS) -o $@
 
 # Unit/acceptance tests: one runner binary per build flavour.
 $(B)/tests: $(TEST_SRC) $(wildcard tests/*.h) $(B)/libmmlens.a
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TEST_SRC) $(B)/libmmlens.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TEST_SRC) $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/asan/tests: $(TEST_SRC) $(wildcard tests/*.h) $(B)/asan/libmmlens.a
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(TEST_SRC) $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(TEST_SRC) $(B)/asan/libmmlens.a $(LDLIBS) -o $@
 
 # Fuzz harnesses as plain regression programs over their corpora (gcc).
 $(B)/fuzzreg/%: fuzz/%.c fuzz/driver.c $(B)/libmmlens.a
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< fuzz/driver.c $(B)/libmmlens.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< fuzz/driver.c $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/asan/fuzzreg/%: fuzz/%.c fuzz/driver.c $(B)/asan/libmmlens.a
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< fuzz/driver.c $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< fuzz/driver.c $(B)/asan/libmmlens.a $(LDLIBS) -o $@
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/<target> fuzz/corpus/<target>
 fuzz:

@@ -30,6 +30,7 @@ fuzzreg() { # label binary corpus
 	if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q "inputs ok"; then P=$((P + 1)); else F=$((F + 1)); echo "[$label] FAILED (exit $rc)"; fi
 }
 
+if sh scripts/check-deps.sh; then P=$((P + 1)); else F=$((F + 1)); fi
 MMLENS_BIN=$B/mmlens suite tests "$B/tests"
 MMLENS_BIN=$B/asan/mmlens suite asan-tests "$B/asan/tests"
 for t in fuzz/fuzz_*.c; do

@@ -55,6 +55,12 @@ void mml_buf_consume(mml_buf *b, size_t n);
 /* Release memory beyond `keep` bytes of allocation when the buffer is empty. */
 void mml_buf_shrink(mml_buf *b, size_t keep);
 
+/*
+ * Next line of text[0..n) from *pos, trimmed of spaces, tabs and CR at
+ * both ends; *lineno counts lines (1-based). False at the end of text.
+ */
+bool mml_line_next(const char *text, size_t n, size_t *pos, uint32_t *lineno, const char **line, size_t *len);
+
 /* Hex. `mml_hex_decode` accepts upper and lower case and no separators. */
 void mml_hex_encode(const uint8_t *in, size_t n, char *out /* 2n+1 */);
 mml_err mml_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap, size_t *outlen);

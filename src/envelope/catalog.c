@@ -69,41 +69,32 @@ static mml_err cat_put(mml_catalog *c, uint32_t id, const char *api, size_t n)
 mml_err mml_catalog_parse(mml_catalog *c, const char *text, size_t n, const char *name, mml_diag_fn diag,
                           void *dctx)
 {
-	size_t i = 0;
-	unsigned line = 0;
-	while (i < n) {
-		size_t e = i;
-		while (e < n && text[e] != '\n')
-			e++;
-		line++;
-		size_t a = i, b = e;
-		i = e + 1;
-		while (a < b && (text[a] == ' ' || text[a] == '\t'))
-			a++;
-		while (b > a && (text[b - 1] == '\r' || text[b - 1] == ' ' || text[b - 1] == '\t'))
-			b--;
-		if (a == b || text[a] == '#')
+	size_t pos = 0, len;
+	uint32_t line = 0;
+	const char *t;
+	while (mml_line_next(text, n, &pos, &line, &t, &len)) {
+		if (!len || t[0] == '#')
 			continue;
+		size_t b = len, k = 0, digits = 0;
 		uint64_t id = 0;
-		size_t k = a, digits = 0;
-		while (k < b && text[k] >= '0' && text[k] <= '9' && id <= UINT32_MAX) {
-			id = id * 10 + (uint64_t)(text[k++] - '0');
+		while (k < b && t[k] >= '0' && t[k] <= '9' && id <= UINT32_MAX) {
+			id = id * 10 + (uint64_t)(t[k++] - '0');
 			digits++;
 		}
-		if (!digits || id > UINT32_MAX || k >= b || (text[k] != '\t' && text[k] != ',')) {
+		if (!digits || id > UINT32_MAX || k >= b || (t[k] != '\t' && t[k] != ',')) {
 			if (diag)
 				diag(dctx, "%s:%u: catalog line skipped: expected <id><TAB><api path>", name, line);
 			continue;
 		}
 		k++;
-		while (k < b && (text[k] == ' ' || text[k] == '\t'))
+		while (k < b && (t[k] == ' ' || t[k] == '\t'))
 			k++;
 		if (k == b || b - k > 1024) {
 			if (diag)
 				diag(dctx, "%s:%u: catalog line skipped: empty or over-long api path", name, line);
 			continue;
 		}
-		MML_RETURN_IF_ERR(cat_put(c, (uint32_t)id, text + k, b - k));
+		MML_RETURN_IF_ERR(cat_put(c, (uint32_t)id, t + k, b - k));
 	}
 	return MML_OK;
 }

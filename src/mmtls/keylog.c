@@ -199,22 +199,13 @@ mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn
                          const char *name, mml_stats *st)
 {
 	uint32_t lineno = 0;
-	size_t i = 0;
-	while (i < n) {
-		size_t e = i;
-		while (e < n && text[e] != '\n')
-			e++;
-		lineno++;
-		size_t a = i, b = e;
-		while (a < b && (text[a] == ' ' || text[a] == '\t' || text[a] == '\r'))
-			a++;
-		while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r'))
-			b--;
-		i = e + 1;
-		if (a == b)
+	size_t pos = 0, len;
+	const char *line;
+	while (mml_line_next(text, n, &pos, &lineno, &line, &len)) {
+		if (!len)
 			continue; /* blank lines are not records */
 		st->keylog_lines++;
-		if (b - a > KL_LINE_MAX) {
+		if (len > KL_LINE_MAX) {
 			kl->bad_lines++;
 			st->keylog_bad_lines++;
 			if (diag)
@@ -222,7 +213,7 @@ mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn
 				     KL_LINE_MAX);
 			continue;
 		}
-		parse_line(kl, text + a, b - a, lineno, diag, dctx, name, st);
+		parse_line(kl, line, len, lineno, diag, dctx, name, st);
 	}
 	MML_RETURN_IF_ERR(build_index(&kl->idx, &kl->idx_size, kl, 0));
 	return build_index(&kl->tagidx, &kl->tagidx_size, kl, 1);

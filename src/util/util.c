@@ -117,6 +117,28 @@ void mml_buf_shrink(mml_buf *b, size_t keep)
 	}
 }
 
+static bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r'; }
+
+bool mml_line_next(const char *text, size_t n, size_t *pos, uint32_t *lineno, const char **line, size_t *len)
+{
+	size_t i = *pos;
+	if (i >= n)
+		return false;
+	size_t e = i;
+	while (e < n && text[e] != '\n')
+		e++;
+	size_t a = i, b = e;
+	while (a < b && is_blank(text[a]))
+		a++;
+	while (b > a && is_blank(text[b - 1]))
+		b--;
+	*pos = e + 1;
+	(*lineno)++;
+	*line = text + a;
+	*len = b - a;
+	return true;
+}
+
 void mml_hex_encode(const uint8_t *in, size_t n, char *out)
 {
 	static const char d[] = "0123456789abcdef";

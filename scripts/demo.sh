@@ -1,0 +1,31 @@
+#!/bin/sh
+# make demo: run the mmlens pipeline on a built-in sample and summarise it.
+# Uses the simulator (build/mmlens-sim) when it is built; otherwise the real
+# published capture in ../shared/data when present.
+set -eu
+cd "$(dirname "$0")/.."
+out=build/demo
+mkdir -p "$out"
+chmod 700 "$out"
+if [ -x build/mmlens-sim ]; then
+	build/mmlens-sim --scenario miniprogram --location on --seed 1 \
+		--pcap "$out/sample.pcap" --keylog "$out/sample.keys" --truth "$out/truth.jsonl"
+	cap="$out/sample.pcap"; keys="$out/sample.keys"
+else
+	data=${MMLENS_DATA:-../shared/data}/mmtls-capture
+	cap="$data/capture-logged-in-all-keys.pcapng"; keys="$data/frida-logged-in-all-keys.log"
+	if [ ! -r "$cap" ]; then echo "demo: no sample found (build the simulator or provide ../shared/data)" >&2; exit 2; fi
+fi
+echo "== mmlens decrypt $cap"
+rc=0
+build/mmlens decrypt -k "$keys" -o "$out/messages.jsonl" --stats-json "$out/stats.json" "$cap" || rc=$?
+echo
+echo "== messages by API (status)"
+grep '"kind":"message"' "$out/messages.jsonl" |
+	sed -n 's/.*"dir":"\([a-z]*\)","status":"\([a-z_]*\)".*"api":\("[^"]*"\|null\).*/\3 \1 \2/p' |
+	sort | uniq -c | sort -rn | head -20
+echo
+echo "Output files (mode 0600, they hold personal data):"
+echo "  $out/messages.jsonl  every message, one JSON object per line (docs/SCHEMA.md)"
+echo "  $out/stats.json      record and message accounting"
+exit $rc
