@@ -360,3 +360,56 @@ TEST(real_autoauth_stage_by_stage)
 	mml_keylog_free(&kl);
 	mml_catalog_free(&cat);
 }
+
+/* --jobs: the same messages and the same accounting, whatever the thread count. */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char **message_keys(json_t *msgs, size_t *n)
+{
+	*n = json_array_size(msgs);
+	char **k = calloc(*n + 1, sizeof *k);
+	size_t i;
+	json_t *m;
+	json_array_foreach(msgs, i, m)
+	{
+		const char *b = t_str(m, "body_hex");
+		size_t l = strlen(t_str(m, "status")) + (b ? strlen(b) : 4) + strlen(t_str(m, "dir")) + 8;
+		k[i] = malloc(l);
+		snprintf(k[i], l, "%s %s %s", t_str(m, "status"), t_str(m, "dir"), b ? b : "null");
+	}
+	qsort(k, *n, sizeof *k, cmp_str);
+	return k;
+}
+
+TEST(real_jobs_same_messages)
+{
+	mml_decrypt_opts o;
+	memset(&o, 0, sizeof o);
+	o.handshakes = 1;
+	t_run a;
+	t_decrypt(&a, mml_test_data(CAP), mml_test_data(KEYS), &o);
+	size_t na;
+	char **ka = message_keys(a.messages, &na);
+	for (int jobs = 2; jobs <= 3; jobs++) {
+		o.jobs = jobs;
+		t_run b;
+		t_decrypt(&b, mml_test_data(CAP), mml_test_data(KEYS), &o);
+		size_t nb;
+		char **kb = message_keys(b.messages, &nb);
+		CHECK_EQ(na, nb);
+		int same = 1;
+		for (size_t i = 0; i < na && i < nb; i++)
+			same &= !strcmp(ka[i], kb[i]);
+		CHECK(same);
+		CHECK(!memcmp(&a.st, &b.st, sizeof a.st));
+		CHECK_EQ(json_array_size(a.lines), json_array_size(b.lines));
+		for (size_t i = 0; i < nb; i++)
+			free(kb[i]);
+		free(kb);
+		t_run_free(&b);
+	}
+	for (size_t i = 0; i < na; i++)
+		free(ka[i]);
+	free(ka);
+	t_run_free(&a);
+}

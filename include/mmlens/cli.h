@@ -27,6 +27,7 @@ typedef struct mml_decrypt_opts {
 	int redact;
 	int handshakes;
 	int quiet;                /* no human summary */
+	int jobs;                 /* worker threads; 0 or 1 = single-threaded */
 	size_t max_diag;          /* diagnostics printed per kind; 0 = 20 */
 } mml_decrypt_opts;
 

@@ -119,6 +119,7 @@ typedef struct mml_msg {
 
 typedef struct mml_envproc_cfg {
 	size_t max_body;            /* inflate cap, bytes */
+	uint64_t *shared_ids;       /* optional: message ids from a shared counter (atomic) */
 } mml_envproc_cfg;
 
 typedef struct mml_envproc mml_envproc;

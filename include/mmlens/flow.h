@@ -50,6 +50,8 @@ typedef struct mml_flowtab_cfg {
 typedef struct mml_flowtab mml_flowtab;
 
 mml_flowtab *mml_flowtab_new(const mml_flowtab_cfg *cfg, const mml_flow_cbs *cbs, mml_stats *st);
+/* Take flow ids from a counter shared by several tables (atomic adds). */
+void mml_flowtab_share_ids(mml_flowtab *t, uint64_t *counter);
 /* Feed one TCP packet. */
 void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt);
 /* Close every live flow (end of input), reporting holes. */

@@ -41,7 +41,7 @@ typedef struct mml_keyent {
 	uint8_t tail[16];
 	bool has_tag;
 	uint8_t tag[16];
-	uint32_t uses;       /* records/messages this line decrypted */
+	uint32_t uses;       /* records/messages this line decrypted (updated atomically) */
 } mml_keyent;
 
 typedef void (*mml_diag_fn)(void *ctx, const char *fmt, ...);

@@ -45,6 +45,8 @@ typedef struct mml_stats {
 #undef MML_STATS_MEMBER
 } mml_stats;
 
+/* dst += src, counter by counter. */
+void mml_stats_add(mml_stats *dst, const mml_stats *src);
 /* Write the stats as one JSON object (the --stats-json contract). */
 void mml_stats_write_json(const mml_stats *s, FILE *f);
 /* Short human summary (stderr). */

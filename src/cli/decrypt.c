@@ -9,12 +9,10 @@
 
 #include "mmlens/cli.h"
 #include "mmlens/report.h"
+#include "pipeline.h"
 
 typedef struct run_ctx {
-	FILE *out;
 	FILE *err;
-	mml_jsonl_opts jo;
-	mml_envproc *env;
 	size_t ndiag, max_diag;
 	int errors;
 } run_ctx;
@@ -31,28 +29,6 @@ static void diag(void *ctx, const char *fmt, ...)
 	vfprintf(r->err, fmt, ap);
 	fputc('\n', r->err);
 	va_end(ap);
-}
-
-static void on_msg(void *ctx, const mml_msg *m)
-{
-	run_ctx *r = ctx;
-	if (r->out)
-		mml_jsonl_message(r->out, m, &r->jo);
-}
-
-static void on_outer(void *ctx, const mml_outer *o)
-{
-	run_ctx *r = ctx;
-	mml_envproc_outer(r->env, o);
-}
-
-static void on_hello(void *ctx, const mml_flow *f, int dir, mml_transport tr, uint64_t ts, uint64_t pkt,
-                     const mml_hello *h, mml_err e)
-{
-	run_ctx *r = ctx;
-	(void)e;
-	if (r->out && r->jo.handshakes)
-		mml_jsonl_hello(r->out, f, dir, tr, ts, pkt, h, &r->jo);
 }
 
 /* Key-log lines that opened nothing: worth knowing, not an error. */
@@ -92,18 +68,16 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 	memset(&r, 0, sizeof r);
 	r.err = err;
 	r.max_diag = o->max_diag ? o->max_diag : 20;
-	r.jo.redact = o->redact;
-	r.jo.handshakes = o->handshakes;
 	int rc = MML_EXIT_OK;
-
+	FILE *out = NULL;
 	mml_keylog kl;
 	mml_keylog_init(&kl);
 	mml_catalog cat;
 	mml_catalog_init(&cat);
 	mml_capture cap;
 	memset(&cap, 0, sizeof cap);
-	mml_mmtls_ctx *mm = NULL;
-	mml_flowtab *ft = NULL;
+	mml_pipe pipe;
+	memset(&pipe, 0, sizeof pipe);
 
 	if (mml_catalog_load_builtin(&cat) != MML_OK) {
 		fprintf(err, "mmlens: out of memory loading the built-in catalog\n");
@@ -126,44 +100,45 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 			goto done;
 		}
 	}
-	mml_err ce = mml_capture_open(&cap, o->capture, st);
-	if (ce != MML_OK) {
+	if (mml_capture_open(&cap, o->capture, st) != MML_OK) {
 		fprintf(err, "mmlens: %s\n", cap.errbuf);
 		rc = MML_EXIT_INPUT;
 		goto done;
 	}
-	if (o->out) {
-		r.out = mml_out_open(o->out);
-		if (!r.out) {
-			fprintf(err, "mmlens: %s: cannot create output: %m\n", o->out);
+	if (o->out && !(out = mml_out_open(o->out))) {
+		fprintf(err, "mmlens: %s: cannot create output: %m\n", o->out);
+		rc = MML_EXIT_INPUT;
+		goto done;
+	}
+	mml_pipe_shared sh = {.kl = &kl, .cat = &cat, .max_body = o->max_body};
+	sh.jo.redact = o->redact;
+	sh.jo.handshakes = o->handshakes;
+	mml_err e;
+	if (o->jobs > 1) {
+		e = mml_pipe_run_parallel(&cap, &sh, o->jobs, out, st);
+	} else {
+		if (mml_pipe_init(&pipe, &sh, out) != MML_OK) {
+			fprintf(err, "mmlens: out of memory\n");
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}
+		mml_pkt pkt;
+		while ((e = mml_capture_next(&cap, &pkt)) == MML_OK)
+			mml_pipe_packet(&pipe, &pkt);
+		mml_pipe_finish(&pipe);
+		mml_stats_add(st, &pipe.st);
 	}
-	mml_envproc_cfg ec = {.max_body = o->max_body};
-	r.env = mml_envproc_new(&ec, &kl, &cat, st, on_msg, &r);
-	mml_conn_cbs cc = {.ctx = &r, .on_outer = on_outer, .on_hello = on_hello};
-	mm = mml_mmtls_new(&kl, &cc, st);
-	mml_flow_cbs fc;
-	if (mm)
-		mml_mmtls_flow_cbs(mm, &fc);
-	mml_flowtab_cfg fcfg = {0};
-	ft = mm ? mml_flowtab_new(&fcfg, &fc, st) : NULL;
-	if (!r.env || !mm || !ft) {
+	if (e == MML_E_NOMEM) {
 		fprintf(err, "mmlens: out of memory\n");
 		rc = MML_EXIT_INPUT;
 		goto done;
 	}
-	mml_pkt pkt;
-	mml_err e;
-	while ((e = mml_capture_next(&cap, &pkt)) == MML_OK)
-		mml_flowtab_packet(ft, &pkt);
 	if (e != MML_E_INCOMPLETE) {
 		fprintf(err, "mmlens: %s (the packets before it were analysed)\n", cap.errbuf);
 		r.errors = 1;
 	}
-	mml_flowtab_flush(ft);
-	report_unused_keys(&kl, &r, o->keylog);
+	if (o->keylog)
+		report_unused_keys(&kl, &r, o->keylog);
 	if (st->pkt_malformed) {
 		fprintf(err, "mmlens: %s: %llu malformed packets were counted and skipped\n", o->capture,
 		        (unsigned long long)st->pkt_malformed);
@@ -174,7 +149,8 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 	if (r.errors)
 		rc = MML_EXIT_ERRORS;
 done:
-	if (r.out && mml_out_close(r.out) != MML_OK) {
+	mml_pipe_free(&pipe);
+	if (out && mml_out_close(out) != MML_OK) {
 		fprintf(err, "mmlens: %s: write error\n", o->out);
 		rc = MML_EXIT_INPUT;
 	}
@@ -187,11 +163,8 @@ done:
 			rc = MML_EXIT_INPUT;
 		}
 	}
-	if (!o->quiet && rc != MML_EXIT_INPUT && rc != MML_EXIT_USAGE)
+	if (!o->quiet && rc != MML_EXIT_INPUT)
 		mml_stats_write_summary(st, err);
-	mml_flowtab_free(ft);
-	mml_mmtls_free(mm);
-	mml_envproc_free(r.env);
 	if (cap.pcap)
 		mml_capture_close(&cap);
 	mml_keylog_free(&kl);
@@ -212,6 +185,8 @@ static const char decrypt_usage[] =
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
 	"      --no-handshakes    do not write handshake objects\n"
 	"      --redact           mask uin, cookie, client address, query values; omit bodies\n"
+	"  -j, --jobs N           decrypt flows on N threads (1-64; default 1); message\n"
+	"                         order across flows then varies from run to run\n"
 	"  -q, --quiet            no summary on stderr\n"
 	"  -h, --help             this help\n"
 	"\n"
@@ -225,7 +200,8 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 		{"stats-json", required_argument, 0, 'S'}, {"catalog", required_argument, 0, 'C'},
 		{"max-body", required_argument, 0, 'M'}, {"no-handshakes", no_argument, 0, 'N'},
 		{"redact", no_argument, 0, 'R'},         {"quiet", no_argument, 0, 'q'},
-		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+		{"help", no_argument, 0, 'h'},           {"jobs", required_argument, 0, 'j'},
+		{0, 0, 0, 0},
 	};
 	mml_decrypt_opts o;
 	memset(&o, 0, sizeof o);
@@ -236,7 +212,7 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:qhj:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.keylog = optarg; break;
 		case 'o': o.out = optarg; break;
@@ -259,6 +235,16 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 			break;
 		}
 		case 'N': o.handshakes = 0; break;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 64) {
+				fprintf(err, "mmlens decrypt: --jobs wants 1 to 64\n");
+				return MML_EXIT_USAGE;
+			}
+			o.jobs = (int)v;
+			break;
+		}
 		case 'R': o.redact = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'h': fputs(decrypt_usage, stdout); return MML_EXIT_OK;

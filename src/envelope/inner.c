@@ -111,7 +111,7 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 		tail_seen = 1;
 		const uint8_t *iv = e->nonce_len == 16 ? e->nonce : e->key;
 		if (mml_cbc_open(&p->aead, e->key, iv, ct, n, p->plain.p, &outlen) == MML_OK) {
-			if (!e->uses++)
+			if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
 				p->st->keylog_inner_used++;
 			cbc_remember(p, e->key, e->line);
 			p->plain.len = outlen;
@@ -154,7 +154,7 @@ static int open_blob(mml_envproc *p, mml_msg *m, const uint8_t *blob, size_t v, 
 		if (mml_gcm_open(&p->aead, e->key, e->keylen, blob + ctlen, 12, e->meta, e->meta_len, blob, ctlen,
 		                 blob + v - 16, dst) != MML_OK)
 			continue;
-		if (!e->uses++)
+		if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
 			p->st->keylog_inner_used++;
 		offs[m->nparts] = p->plain.len;
 		m->parts[m->nparts].field = field;
@@ -259,7 +259,7 @@ static void copy_str(char *dst, size_t cap, const char *s, size_t n)
 static void emit(mml_envproc *p, mml_msg *m)
 {
 	mml_stats *st = p->st;
-	m->id = ++p->next_id;
+	m->id = p->cfg.shared_ids ? __atomic_add_fetch(p->cfg.shared_ids, 1, __ATOMIC_RELAXED) : ++p->next_id;
 	st->messages++;
 	if (m->outer->dir == 0)
 		st->msg_requests++;

@@ -46,6 +46,7 @@ struct mml_flowtab {
 	size_t nbucket;
 	size_t live;
 	uint64_t next_id;
+	uint64_t *shared_ids;
 	flow_ent *lru_head, *lru_tail; /* head = least recently used */
 };
 
@@ -98,6 +99,8 @@ mml_flowtab *mml_flowtab_new(const mml_flowtab_cfg *cfg, const mml_flow_cbs *cbs
 }
 
 size_t mml_flowtab_live(const mml_flowtab *t) { return t->live; }
+
+void mml_flowtab_share_ids(mml_flowtab *t, uint64_t *counter) { t->shared_ids = counter; }
 
 static void lru_unlink(mml_flowtab *t, flow_ent *e)
 {
@@ -215,7 +218,7 @@ static flow_ent *flow_new(mml_flowtab *t, const mml_pkt *pkt, uint32_t h)
 		src_is_client = 1;
 	e->f.client = src_is_client ? pkt->src : pkt->dst;
 	e->f.server = src_is_client ? pkt->dst : pkt->src;
-	e->f.id = ++t->next_id;
+	e->f.id = t->shared_ids ? __atomic_add_fetch(t->shared_ids, 1, __ATOMIC_RELAXED) : ++t->next_id;
 	e->f.first_us = e->f.last_us = pkt->ts_us;
 	e->hash = h;
 	flow_ent **b = &t->bucket[h & (t->nbucket - 1)];
@@ -382,9 +385,9 @@ void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
 			d->fin_seq = seq + (uint32_t)n;
 		}
 	}
-	if (d->fin && !d->done && seq_le(d->fin_seq, d->next)) {
-		d->done = 1;
-	}
+	for (int k = 0; k < 2; k++) /* a peer ACK may have completed the other side */
+		if (e->d[k].fin && !e->d[k].done && seq_le(e->d[k].fin_seq, e->d[k].next))
+			e->d[k].done = 1;
 	if (pkt->tcp_flags & MML_TCP_RST)
 		e->rst = 1;
 	if (e->rst || (e->d[0].done && e->d[1].done))

@@ -33,7 +33,8 @@ typedef struct dir_key {
 
 typedef struct dir_state {
 	int state;
-	mml_buf buf;
+	mml_buf buf;           /* stream bytes not parsed yet: HTTP head, chunk line, longlink record */
+	mml_buf rbuf;          /* an unfinished record inside an HTTP body */
 	uint64_t seq;          /* next record's sequence number */
 	int resync;            /* after a gap: scan for a record header */
 	uint64_t pending_gap;  /* bytes lost since the last record */
@@ -157,7 +158,7 @@ static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec 
 			uint8_t base[12];
 			mml_mmtls_nonce(e->nonce, seqs[k], base); /* XOR is its own inverse */
 			key_remember(d, e->key, base, e->line);
-			if (!e->uses++)
+			if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
 				m->st->keylog_outer_used++;
 			d->seq = seqs[k];
 			o->status = MML_ST_DECRYPTED;
@@ -304,16 +305,24 @@ static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 	size_t off = 0;
 	while (off < n) {
 		if (d->resync) {
+			/* a header needs 5 bytes to judge: the last 4 wait for more */
+			size_t lim = final ? n : (n >= 4 ? n - 4 : 0);
 			size_t k = off;
-			while (k < n && !mml_rec_plausible(p + k, n - k))
+			while (k < lim && !mml_rec_plausible(p + k, n - k))
 				k++;
-			if (k >= n && !final && n - off < 8) /* keep a short tail to rescan */
-				return off;
-			m->st->resync_skipped_bytes += k - off;
-			d->pending_gap += k - off;
+			if (k > off) {
+				m->st->resync_skipped_bytes += k - off;
+				d->pending_gap += k - off;
+			}
 			off = k;
-			if (off >= n)
-				return n;
+			if (off >= lim) {
+				if (final) {
+					m->st->resync_skipped_bytes += n - off;
+					d->pending_gap += n - off;
+					return n;
+				}
+				return off;
+			}
 		}
 		mml_cur cur = mml_cur_make(p + off, n - off);
 		mml_rec r;
@@ -371,9 +380,10 @@ static void body_end(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir)
 {
 	dir_state *d = &c->d[dir];
 	if (d->http_mmtls) {
-		if (d->buf.len)
-			record_lost(m, f, c, dir, d->buf.p, d->buf.len, "the HTTP body ended inside this record");
-		mml_buf_reset(&d->buf);
+		if (d->rbuf.len)
+			record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "the HTTP body ended inside this record");
+		mml_buf_reset(&d->rbuf);
+		mml_buf_shrink(&d->rbuf, 0);
 	} else {
 		emit_http(m, f, c, dir);
 	}
@@ -392,20 +402,20 @@ static void body_bytes(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, co
 		return;
 	}
 	/* records inside the body: buffer only an unfinished tail */
-	if (!d->buf.len) {
+	if (!d->rbuf.len) {
 		size_t used = eat_records(m, f, c, dir, p, n, 0);
-		if (used < n && mml_buf_append(&d->buf, p + used, n - used) != MML_OK) {
+		if (used < n && mml_buf_append(&d->rbuf, p + used, n - used) != MML_OK) {
 			record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
 		}
 		return;
 	}
-	if (mml_buf_append(&d->buf, p, n) != MML_OK) {
-		record_lost(m, f, c, dir, d->buf.p, d->buf.len, "record larger than the buffer cap");
-		mml_buf_reset(&d->buf);
+	if (mml_buf_append(&d->rbuf, p, n) != MML_OK) {
+		record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "record larger than the buffer cap");
+		mml_buf_reset(&d->rbuf);
 		return;
 	}
-	size_t used = eat_records(m, f, c, dir, d->buf.p, d->buf.len, 0);
-	mml_buf_consume(&d->buf, used);
+	size_t used = eat_records(m, f, c, dir, d->rbuf.p, d->rbuf.len, 0);
+	mml_buf_consume(&d->rbuf, used);
 }
 
 static void start_head(conn *c, int dir, const mml_http_head *h)
@@ -611,6 +621,7 @@ static void on_open(void *ctx, mml_flow *f)
 		return;
 	for (int i = 0; i < 2; i++) {
 		mml_buf_init(&c->d[i].buf, DIR_BUF_CAP);
+		mml_buf_init(&c->d[i].rbuf, DIR_BUF_CAP);
 		mml_buf_init(&c->d[i].body, HTTP_BODY_CAP);
 	}
 	f->user = c;
@@ -619,11 +630,7 @@ static void on_open(void *ctx, mml_flow *f)
 static void feed(mml_mmtls_ctx *m, mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n, int final)
 {
 	dir_state *d = &c->d[dir];
-	if (!d->buf.len || d->state == ST_HTTP_BODY) {
-		/* HTTP bodies buffer their own record tails */
-		if (d->buf.len && d->state == ST_HTTP_BODY) {
-			/* pending head bytes never coexist with body state */
-		}
+	if (!d->buf.len) {
 		size_t used = eat(m, f, c, dir, p, n, final);
 		if (used < n && mml_buf_append(&d->buf, p + used, n - used) != MML_OK) {
 			record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
@@ -650,7 +657,7 @@ static void on_data(void *ctx, mml_flow *f, int dir, const uint8_t *p, size_t n,
 	dir_state *d = &c->d[dir];
 	d->ts = ts;
 	d->pkt = pkt;
-	if (!d->buf.len && (d->state != ST_HTTP_BODY || d->http_mmtls))
+	if (!d->buf.len && !d->rbuf.len && (d->state != ST_HTTP_BODY || d->http_mmtls))
 		d->first_pkt = pkt;
 	feed(m, f, c, dir, p, n, 0);
 }
@@ -675,12 +682,13 @@ static void on_gap(void *ctx, mml_flow *f, int dir, uint64_t nbytes, uint64_t pk
 		if (!d->http_mmtls) {
 			d->body_gap += nbytes;
 		} else {
-			if (d->buf.len)
-				record_lost(m, f, c, dir, d->buf.p, d->buf.len, "bytes of this record were lost in the capture");
-			mml_buf_reset(&d->buf);
+			if (d->rbuf.len)
+				record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "bytes of this record were lost in the capture");
+			mml_buf_reset(&d->rbuf);
 			d->resync = 1;
 			d->pending_gap += nbytes;
 		}
+		mml_buf_reset(&d->buf); /* a partial chunk line is lost with them */
 		if (d->chunk == CH_NONE && !d->body_to_close) {
 			uint64_t take = nbytes < d->body_left ? nbytes : d->body_left;
 			d->body_left -= take;
@@ -709,7 +717,7 @@ static void on_close(void *ctx, mml_flow *f)
 		return;
 	for (int dir = 0; dir < 2; dir++) {
 		dir_state *d = &c->d[dir];
-		if (d->buf.len && d->state != ST_HTTP_BODY) {
+		if (d->buf.len) {
 			size_t used = eat(m, f, c, dir, d->buf.p, d->buf.len, 1);
 			mml_buf_consume(&d->buf, used);
 		}
@@ -718,11 +726,12 @@ static void on_close(void *ctx, mml_flow *f)
 				if (!d->body_to_close)
 					d->body_gap += d->body_left ? d->body_left : 1;
 				emit_http(m, f, c, dir);
-			} else if (d->http_mmtls && d->buf.len) {
-				record_lost(m, f, c, dir, d->buf.p, d->buf.len, "the connection closed inside this record");
+			} else if (d->http_mmtls && d->rbuf.len) {
+				record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "the connection closed inside this record");
 			}
 		}
 		mml_buf_free(&d->buf);
+		mml_buf_free(&d->rbuf);
 		mml_buf_free(&d->body);
 	}
 	free(c);

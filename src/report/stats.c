@@ -6,6 +6,13 @@
 
 #include "mmlens/stats.h"
 
+void mml_stats_add(mml_stats *dst, const mml_stats *src)
+{
+#define X(n) dst->n += src->n;
+	MML_STATS_FIELDS(X)
+#undef X
+}
+
 void mml_stats_write_json(const mml_stats *s, FILE *f)
 {
 	int first = 1;
