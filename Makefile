@@ -20,10 +20,11 @@ OBJ     := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/catalog_data
 AOBJ    := $(patsubst src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC)) $(B)/asan/obj/gen/catalog_data.o
 
 TEST_SRC:= $(wildcard tests/*.c)
+SIM_SRC := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
 
 .PHONY: all test demo bench clean deps fuzz check-deps
-all: $(B)/mmlens
+all: $(B)/mmlens $(B)/mmlens-sim
 
 deps:
 	@sh scripts/deps.sh
@@ -55,17 +56,25 @@ $(B)/asan/libmmlens.a: $(AOBJ)
 $(B)/mmlens: src/cli/main.c $(B)/libmmlens.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/asan/mmlens-sim: tools/sim/main.c $(SIM_SRC) $(wildcard tools/sim/*.h) $(B)/asan/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -Itools/sim -O1 -g $(SAN) tools/sim/main.c $(SIM_SRC) $(B)/asan/libmmlens.a $(LDLIBS) -o $@
 $(B)/asan/mmlens: src/cli/main.c $(B)/asan/libmmlens.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $< $(B)/asan/libmmlens.a $(LDLIBS) -o $@
 
+# The traffic simulator (tools/sim, docs/SIMULATOR.md).
+$(B)/mmlens-sim: tools/sim/main.c $(SIM_SRC) $(wildcard tools/sim/*.h) $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -Itools/sim $(CFLAGS) tools/sim/main.c $(SIM_SRC) $(B)/libmmlens.a $(LDLIBS) -o $@
+
 # Unit/acceptance tests: one runner binary per build flavour.
-$(B)/tests: $(TEST_SRC) $(wildcard tests/*.h) $(B)/libmmlens.a
+$(B)/tests: $(TEST_SRC) $(SIM_SRC) $(wildcard tests/*.h tools/sim/*.h) $(B)/libmmlens.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $(TEST_SRC) $(B)/libmmlens.a $(LDLIBS) -o $@
-$(B)/asan/tests: $(TEST_SRC) $(wildcard tests/*.h) $(B)/asan/libmmlens.a
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -Itools/sim $(CFLAGS) $(TEST_SRC) $(SIM_SRC) $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/asan/tests: $(TEST_SRC) $(SIM_SRC) $(wildcard tests/*.h tools/sim/*.h) $(B)/asan/libmmlens.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) $(TEST_SRC) $(B)/asan/libmmlens.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -Itools/sim -O1 -g $(SAN) $(TEST_SRC) $(SIM_SRC) $(B)/asan/libmmlens.a $(LDLIBS) -o $@
 
 # Fuzz harnesses as plain regression programs over their corpora (gcc).
 $(B)/fuzzreg/%: fuzz/%.c fuzz/driver.c $(B)/libmmlens.a
@@ -80,15 +89,28 @@ $(B)/asan/fuzzreg/%: fuzz/%.c fuzz/driver.c $(B)/asan/libmmlens.a
 # libFuzzer builds (clang): make fuzz, then build/fuzz/<target> fuzz/corpus/<target>
 fuzz:
 	@sh scripts/deps.sh
-	$(MAKE) CC=clang B=build/clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/clang/libmmlens.a
+	$(MAKE) CC=clang B=build/clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" build/clang/libmmlens.a
 	@mkdir -p build/fuzz
-	for t in $(FUZZ_TARGETS); do clang $(CSTD) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined fuzz/$$t.c build/clang/libmmlens.a $(LDLIBS) -o build/fuzz/$$t || exit 1; done
+	for t in $(FUZZ_TARGETS); do clang $(CSTD) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined fuzz/$$t.c build/clang/libmmlens.a $(LDLIBS) -o build/fuzz/$$t || exit 1; done
 
 test:
 	@sh scripts/deps.sh
-	@$(MAKE) --no-print-directory all $(B)/tests $(B)/asan/mmlens $(B)/asan/tests \
+	@$(MAKE) --no-print-directory all $(B)/tests $(B)/asan/mmlens $(B)/asan/tests $(B)/asan/mmlens-sim \
 		$(addprefix $(B)/fuzzreg/,$(FUZZ_TARGETS)) $(addprefix $(B)/asan/fuzzreg/,$(FUZZ_TARGETS))
 	@sh tests/run.sh
+
+# Benchmarks (bench/, figures in BENCHMARKS.md).
+$(B)/bench-stages: bench/stages.c $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/bench-rss: bench/rss.c
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@
+
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(B)/bench-stages $(B)/bench-rss
+	@sh bench/bench.sh
 
 demo:
 	@sh scripts/deps.sh

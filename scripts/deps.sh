@@ -3,8 +3,13 @@
 # Uses sudo when not root. Safe to run repeatedly: does nothing when all are there.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+group=${1:-}
+# packages of the base list, then of [$group]
+list=$(awk -v g="$group" '/^[[:space:]]*#/ || /^[[:space:]]*$/ {next}
+	/^\[/ {cur=substr($0, 2, length($0) - 2); next}
+	cur == "" || cur == g {print}' "$here/packages.txt")
 missing=""
-for p in $(grep -v '^[[:space:]]*#' "$here/packages.txt" | tr -s ' \n' ' '); do
+for p in $list; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

@@ -31,8 +31,8 @@ fuzzreg() { # label binary corpus
 }
 
 if sh scripts/check-deps.sh; then P=$((P + 1)); else F=$((F + 1)); fi
-MMLENS_BIN=$B/mmlens suite tests "$B/tests"
-MMLENS_BIN=$B/asan/mmlens suite asan-tests "$B/asan/tests"
+MMLENS_BIN=$B/mmlens MMLENS_SIM=$B/mmlens-sim suite tests "$B/tests"
+MMLENS_BIN=$B/asan/mmlens MMLENS_SIM=$B/asan/mmlens-sim suite asan-tests "$B/asan/tests"
 for t in fuzz/fuzz_*.c; do
 	n=$(basename "$t" .c)
 	[ -d "fuzz/corpus/$n" ] || { echo "[fuzz] no corpus for $n"; F=$((F + 1)); continue; }

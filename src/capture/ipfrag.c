@@ -95,19 +95,28 @@ mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts
 		s->total = 0;
 		s->hdrlen = 0;
 		memset(s->have, 0, sizeof s->have);
+		memset(s->data, 0, FRAG_MAX); /* never hand out bytes of an older datagram */
 	}
 	s->last_us = ts_us;
+	/* a second, different end, or bytes past the known end: not one datagram */
+	if ((!more && s->total && s->total != off + plen) || (s->total && off + plen > s->total)) {
+		slot_drop(s, st);
+		return MML_E_MALFORMED;
+	}
 	if (off == 0) {
 		memcpy(s->hdr, ip, ihl);
 		s->hdrlen = ihl;
 	}
 	if (!more)
 		s->total = off + plen;
-	/* copy units not yet present (first wins) */
+	/* copy units not yet present (first wins); a unit counts as present
+	 * only when all its bytes arrived, or it ends the datagram */
 	for (size_t u = off / 8; u * 8 < off + plen; u++) {
 		if (s->have[u / 8] & (1u << (u % 8)))
 			continue;
 		size_t a = u * 8, b = a + 8 > off + plen ? off + plen : a + 8;
+		if (b - a < 8 && !(!more && b == off + plen))
+			continue;
 		memcpy(s->data + a, ip + ihl + (a - off), b - a);
 		s->have[u / 8] |= (uint8_t)(1u << (u % 8));
 	}

@@ -16,6 +16,7 @@
 #include "mmlens/envelope.h"
 
 #define MAX_SESSION_KEYS 8
+#define UIN_SLOTS 4096 /* session keys remembered by account (uin) */
 
 struct mml_envproc {
 	mml_envproc_cfg cfg;
@@ -30,6 +31,7 @@ struct mml_envproc {
 	uint64_t next_id;
 	struct { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS];
 	int ncbc;
+	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
 	char uri[1024], host[256];
 };
 
@@ -50,8 +52,10 @@ mml_envproc *mml_envproc_new(const mml_envproc_cfg *cfg, const mml_keylog *kl, c
 	p->fn = fn;
 	p->ctx = ctx;
 	mml_buf_init(&p->plain, (size_t)1 << 20);
+	p->by_uin = calloc(UIN_SLOTS, sizeof *p->by_uin);
 	mml_buf_init(&p->out, p->cfg.max_body + 1);
-	if (mml_aead_init(&p->aead) != MML_OK) {
+	if (!p->by_uin || mml_aead_init(&p->aead) != MML_OK) {
+		free(p->by_uin);
 		free(p);
 		return NULL;
 	}
@@ -65,11 +69,23 @@ void mml_envproc_free(mml_envproc *p)
 	mml_aead_free(&p->aead);
 	mml_buf_free(&p->plain);
 	mml_buf_free(&p->out);
+	free(p->by_uin);
 	free(p);
 }
 
-static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line)
+static struct uin_key *uin_slot(mml_envproc *p, uint32_t uin)
 {
+	return &p->by_uin[(uin * 2654435761u) >> 20 & (UIN_SLOTS - 1)];
+}
+
+static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, uint32_t uin)
+{
+	if (uin) {
+		struct uin_key *u = uin_slot(p, uin);
+		u->uin = uin;
+		u->line = line;
+		memcpy(u->key, key, 16);
+	}
 	int i;
 	for (i = 0; i < p->ncbc; i++)
 		if (!memcmp(p->cbc[i].key, key, 16))
@@ -82,6 +98,11 @@ static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line)
 	memmove(&p->cbc[1], &p->cbc[0], (size_t)i * sizeof p->cbc[0]);
 	memcpy(p->cbc[0].key, key, 16);
 	p->cbc[0].line = line;
+}
+
+static int looks_zlib(const uint8_t *b, size_t n)
+{
+	return n >= 2 && (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 == 0;
 }
 
 /* Length the header says the plaintext has: raw (uncompressed) or compressed. */
@@ -113,24 +134,44 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 		if (mml_cbc_open(&p->aead, e->key, iv, ct, n, p->plain.p, &outlen) == MML_OK) {
 			if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
 				p->st->keylog_inner_used++;
-			cbc_remember(p, e->key, e->line);
+			cbc_remember(p, e->key, e->line, env->biz.uin);
 			p->plain.len = outlen;
 			m->inner_key_source = MML_KEY_LOGGED;
 			m->inner_keylog_line = e->line;
 			return MML_OK;
 		}
 	}
+	/* No line of its own: the account's session key first, then the
+	 * recent ones; accepted only with the right padding, the declared
+	 * length, and a zlib header when the header says compressed. */
 	int64_t want = expected_len(&env->biz);
-	for (int i = 0; i < p->ncbc; i++) {
-		if (mml_cbc_open(&p->aead, p->cbc[i].key, p->cbc[i].key, ct, n, p->plain.p, &outlen) != MML_OK)
+	struct uin_key *u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
+	int nk = p->ncbc + 1;
+	for (int i = 0; i < nk; i++) {
+		const uint8_t *k;
+		uint32_t line;
+		if (i == 0) {
+			if (!u || u->uin != env->biz.uin)
+				continue;
+			k = u->key, line = u->line;
+		} else {
+			k = p->cbc[i - 1].key, line = p->cbc[i - 1].line;
+			if (u && u->uin == env->biz.uin && !memcmp(k, u->key, 16))
+				continue; /* tried first */
+		}
+		if (mml_cbc_open(&p->aead, k, k, ct, n, p->plain.p, &outlen) != MML_OK)
 			continue;
 		if (want >= 0 && (int64_t)outlen != want)
 			continue;
+		if (env->biz.compress == 1 && !looks_zlib(p->plain.p, outlen))
+			continue;
 		p->plain.len = outlen;
 		m->inner_key_source = MML_KEY_INFERRED;
-		m->inner_keylog_line = p->cbc[i].line;
+		m->inner_keylog_line = line;
 		p->st->inner_key_inferred++;
-		cbc_remember(p, p->cbc[i].key, p->cbc[i].line);
+		uint8_t kk[16];
+		memcpy(kk, k, 16);
+		cbc_remember(p, kk, line, env->biz.uin);
 		return MML_OK;
 	}
 	return tail_seen ? MML_E_AUTH : MML_E_NOKEY;
@@ -221,11 +262,6 @@ static mml_err inner_gcm(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 	m->body = m->parts[best].data;
 	m->body_len = m->parts[best].len;
 	return MML_OK;
-}
-
-static int looks_zlib(const uint8_t *b, size_t n)
-{
-	return n >= 2 && (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 == 0;
 }
 
 static void maybe_inflate(mml_envproc *p, mml_msg *m, int declared)
@@ -359,7 +395,7 @@ void mml_envproc_outer(mml_envproc *p, const mml_outer *o)
 	}
 	if (o->transport == MML_TR_HTTP) {
 		m.inner = MML_INNER_NONE;
-		m.body = o->data;
+		m.body = o->data ? o->data : (const uint8_t *)""; /* an empty body is a body */
 		m.body_len = o->len;
 		maybe_inflate(p, &m, 0);
 		set_api(p, &m);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# make bench: generate (or reuse) a simulated capture of BENCH_SIZE (default
+# 2G), then measure on it, in the same run:
+#   1. mmlens decrypt end to end (-j 1 and -j 2): MB/s, messages/s, peak RSS
+#   2. raw OpenSSL AES-128-GCM over the same record sizes (the ceiling)
+#   3. the decrypt path split by stage
+#   4. tshark -r extracting TCP payloads (reference), when tshark is installed
+# Prints a markdown table for BENCHMARKS.md and writes build/bench/results.json.
+set -eu
+cd "$(dirname "$0")/.."
+size=${BENCH_SIZE:-2G}
+dir=build/bench
+mkdir -p "$dir"
+cap="$dir/bench-$size.pcap"; keys="$dir/bench-$size.keys"
+params="--scenario bench --size $size --devices 32 --keylog-sparse --seed 7"
+if [ ! -s "$cap" ] || [ "$(cat "$dir/bench-$size.params" 2>/dev/null)" != "$params $(md5sum < build/mmlens-sim)" ]; then
+	echo "bench: generating $size capture ($params)" >&2
+	t0=$(date +%s.%N)
+	build/mmlens-sim $params --pcap "$cap" --keylog "$keys"
+	t1=$(date +%s.%N)
+	echo "$params $(md5sum < build/mmlens-sim)" > "$dir/bench-$size.params"
+	echo "bench: simulator took $(echo "$t1 - $t0" | bc) s" >&2
+fi
+bytes=$(stat -c %s "$cap")
+echo "bench: capture $cap, $bytes bytes" >&2
+run() { build/bench-rss "$@"; }
+e2e1=$(run build/mmlens decrypt -q -k "$keys" -o /dev/null --stats-json "$dir/stats.json" "$cap")
+e2e2=$(run build/mmlens decrypt -q -j 2 -k "$keys" -o /dev/null "$cap")
+stages=$(build/bench-stages "$cap" "$keys")
+tshark_json='null'
+if command -v tshark >/dev/null 2>&1 && [ "${BENCH_TSHARK:-1}" = 1 ]; then
+	tshark_json=$(run sh -c "tshark -r '$cap' -T fields -e tcp.payload > /dev/null 2>&1")
+fi
+msgs=$(sed -n 's/.*"messages":\([0-9]*\).*/\1/p' "$dir/stats.json")
+cat > "$dir/results.json" <<JSON
+{"capture_bytes":$bytes,"messages":$msgs,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"stages":$stages,"tshark":$tshark_json}
+JSON
+cat "$dir/results.json"
+sh bench/table.sh "$dir/results.json"

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Turn build/bench/results.json into the markdown table of BENCHMARKS.md.
+set -eu
+f=${1:-build/bench/results.json}
+get() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$f" | head -n 1; }
+# nested objects: take the value after a key inside the named object
+sub() { sed -n "s/.*\"$1\":{[^}]*\"$2\":\([0-9.]*\).*/\1/p" "$f" | head -n 1; }
+bytes=$(get capture_bytes); msgs=$(get messages)
+mb=$(echo "scale=1; $bytes / 1000000" | bc)
+w1=$(sub decrypt_j1 wall_s); r1=$(sub decrypt_j1 max_rss_kb)
+w2=$(sub decrypt_j2 wall_s); r2=$(sub decrypt_j2 max_rss_kb)
+ceil=$(sub stages aes_capture_equiv_mbps); a16=$(sub stages aes_16k_mbps); a1=$(sub stages aes_1k_mbps)
+ts=$(sub tshark wall_s || true)
+rate() { echo "scale=1; $mb / $1" | bc; }
+echo "| measure | value |"
+echo "|---|---|"
+echo "| capture | $mb MB, $msgs messages |"
+echo "| mmlens decrypt -j 1 | $(rate "$w1") MB/s, $(echo "scale=0; $msgs / $w1" | bc) messages/s, peak RSS $((r1 / 1024)) MiB |"
+echo "| mmlens decrypt -j 2 | $(rate "$w2") MB/s, peak RSS $((r2 / 1024)) MiB |"
+echo "| AES-128-GCM ceiling, same record sizes | $ceil MB/s of capture |"
+echo "| AES-128-GCM, 16 KiB / 1 KiB records | $a16 / $a1 MB/s |"
+echo "| decrypt -j 1 / ceiling | $(echo "scale=2; $(rate "$w1") / $ceil" | bc) |"
+for s in read reasm framing outer inner full; do
+	echo "| stage: up to $s | $(sub stages ${s}_mbps) MB/s |"
+done
+if [ -n "$ts" ]; then echo "| tshark -r -e tcp.payload | $(rate "$ts") MB/s |"; fi

@@ -1,0 +1,669 @@
+/*
+ * main.c - mmlens-sim: writes a realistic WeChat capture, the key log the
+ * instrumentation would have recorded, and a ground-truth JSONL.
+ *
+ * A session per device: newgetdns over plain HTTP, a full-handshake
+ * shortlink, the hybrid-ECDH auth (secautoauth) over 0-RTT shortlink, a
+ * longlink with a full handshake carrying newsync and heartbeats, then the
+ * scenario's logged-in shortlink requests (AES-128-CBC). With --size the
+ * logged-in activity repeats until the capture reaches that size; bodies
+ * then come from a pool made at the start, so generation stays fast and
+ * memory stays flat. Devices interleave step by step. Deterministic for a
+ * seed. Writes nothing but the files named on the command line.
+ */
+#include <getopt.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "proto.h"
+
+enum { SC_STARTUP, SC_MESSAGING, SC_MINIPROGRAM, SC_ALL, SC_BENCH };
+
+typedef struct sim_opts {
+	const char *pcap, *keylog, *truth;
+	bool pcapng;
+	int scenario;
+	bool location_on;
+	uint64_t seed;
+	int devices;
+	uint64_t size;
+	bool sparse;
+	sim_netcfg net;
+} sim_opts;
+
+typedef struct dev_state {
+	sim_device d;
+	int index;
+	uint8_t session_key[16];
+	uint8_t cookie[15];
+	int step;
+	uint16_t next_port;
+	sim_tcp ll;          /* the longlink connection */
+	sim_mm llmm;
+	uint32_t ll_seq;
+	bool ll_open;
+	const sim_kind *plan;
+	int nplan;
+	int done;
+} dev_state;
+
+typedef struct sim {
+	sim_opts o;
+	sim_rng rng;
+	sim_pcapw w;
+	sim_net net;
+	sim_proto proto;
+	FILE *truth;
+	uint64_t nmsg, nlost;
+	mml_buf req, resp, inner, tmp;
+	sim_body body;
+	/* pool of bodies for --size activity, with their zlib forms */
+	sim_body *pool;
+	mml_buf *poolz;
+	int npool;
+	const mml_buf *lastz; /* zlib form of the body content() returned last */
+} sim;
+
+static const uint8_t IP_SHORT[4] = {49, 51, 67, 253}, IP_LONG[4] = {101, 32, 104, 4}, IP_DNS[4] = {43, 130, 30, 240};
+static const char HOST_SHORT[] = "sgshort.wechat.com";
+
+static const sim_kind PLAN_STARTUP[] = {SIM_K_GETCDNDNS, SIM_K_FCMREG, SIM_K_CHECKRESUPDATE, SIM_K_BYPSYNC,
+                                        SIM_K_STATUSNOTIFY, SIM_K_NETWORKINFO, SIM_K_CHECKRESUPDATE, SIM_K_TELEMETRY};
+static const sim_kind PLAN_MESSAGING[] = {SIM_K_GETCDNDNS, SIM_K_BYPSYNC,  SIM_K_SENDMSG,   SIM_K_SENDMSG,
+                                          SIM_K_STATUSNOTIFY, SIM_K_SENDMSG, SIM_K_TELEMETRY, SIM_K_SENDMSG};
+static const sim_kind PLAN_MINIPROGRAM[] = {SIM_K_GETCDNDNS, SIM_K_NETWORKINFO, SIM_K_SEARCH,  SIM_K_MP_LAUNCH,
+                                            SIM_K_LOCATION,  SIM_K_MP_REPORT,   SIM_K_MP_REPORT, SIM_K_TELEMETRY,
+                                            SIM_K_LOCATION,  SIM_K_MP_REPORT};
+static const sim_kind PLAN_ALL[] = {SIM_K_GETCDNDNS, SIM_K_FCMREG,   SIM_K_CHECKRESUPDATE, SIM_K_BYPSYNC,
+                                    SIM_K_STATUSNOTIFY, SIM_K_NETWORKINFO, SIM_K_SENDMSG, SIM_K_SEARCH,
+                                    SIM_K_MP_LAUNCH, SIM_K_LOCATION, SIM_K_MP_REPORT, SIM_K_TELEMETRY};
+
+/* ---- ground truth ---- */
+
+static void jstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void addr(char *b, size_t n, const sim_net *net, const uint8_t ip4[4], uint16_t port)
+{
+	if (net->cfg.ipv6)
+		snprintf(b, n, "[2001:db8::%x:%x]:%u", ip4[0] << 8 | ip4[1], ip4[2] << 8 | ip4[3], port);
+	else
+		snprintf(b, n, "%u.%u.%u.%u:%u", ip4[0], ip4[1], ip4[2], ip4[3], port);
+}
+
+static void truth_msg(sim *s, const dev_state *ds, const uint8_t sip[4], uint16_t cport, uint16_t sport,
+                      const char *transport, int dir, const sim_body *b, const char *inner, const uint8_t *body,
+                      size_t blen, bool lost)
+{
+	s->nmsg++;
+	s->nlost += lost;
+	if (!s->truth)
+		return;
+	FILE *f = s->truth;
+	char c[64], sv[64];
+	addr(c, sizeof c, &s->net, ds->d.client_ip, cport);
+	addr(sv, sizeof sv, &s->net, sip, sport);
+	fprintf(f, "{\"kind\":\"message\",\"device\":%d,\"ts\":%llu.%06llu,\"flow\":{\"client\":\"%s\",\"server\":\"%s\"},"
+	           "\"transport\":\"%s\",\"dir\":\"%s\",\"req_type\":",
+	        ds->index, (unsigned long long)(s->net.now_us / 1000000), (unsigned long long)(s->net.now_us % 1000000), c,
+	        sv, transport, dir ? "response" : "request");
+	if (b && b->req_type)
+		fprintf(f, "%u,\"api\":", b->req_type);
+	else
+		fputs("null,\"api\":", f);
+	if (b && b->api)
+		jstr(f, b->api);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"inner\":\"%s\",\"lost\":%s,\"body_hex\":\"", inner, lost ? "true" : "false");
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < blen; i++) {
+		fputc(d[body[i] >> 4], f);
+		fputc(d[body[i] & 15], f);
+	}
+	fputs("\",\"pii\":[", f);
+	for (int i = 0; b && i < b->ntruth; i++) {
+		fputs(i ? ",{\"category\":" : "{\"category\":", f);
+		jstr(f, b->truth[i].category);
+		fputs(",\"path\":", f);
+		jstr(f, b->truth[i].path);
+		fputs(",\"value\":", f);
+		jstr(f, b->truth[i].value);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+static bool hit(const sim_range *lost, int n, size_t lo, size_t hi)
+{
+	for (int i = 0; i < n; i++)
+		if (lost[i].lo < hi && lost[i].hi > lo)
+			return true;
+	return false;
+}
+
+/* ---- exchanges ---- */
+
+static const sim_body *content(sim *s, dev_state *ds, sim_kind k, bool request)
+{
+	s->lastz = NULL;
+	if (s->npool && k != SIM_K_AUTH) {
+		/* pooled: pick a body of this kind and direction */
+		int base = (int)sim_rng_below(&s->rng, (uint64_t)s->npool);
+		for (int i = 0; i < s->npool; i++) {
+			int j = (base + i) % s->npool;
+			if (s->pool[j].kind == k && s->pool[j].request == request) {
+				s->lastz = &s->poolz[j];
+				return &s->pool[j];
+			}
+		}
+	}
+	sim_ctx_info ci = {.location_on = s->o.location_on, .ts_us = s->net.now_us, .seq = ds->step};
+	sim_content_make(&s->rng, &ds->d, &ci, k, request, &s->body);
+	return &s->body;
+}
+
+static void http_newgetdns(sim *s, dev_state *ds)
+{
+	sim_tcp t;
+	uint16_t port = ds->next_port++;
+	sim_tcp_open(&s->net, &t, ds->d.client_ip, port, IP_DNS, 8080);
+	char q[512];
+	int n = snprintf(q, sizeof q,
+	                 "GET /cgi-bin/micromsg-bin/newgetdns?uin=%u&clientversion=%u&scene=0&net=1&md5=%016llx%016llx"
+	                 "&devicetype=android-%s&lan=%s&sigver=2 HTTP/1.0\r\nAccept: */*\r\nAccept-Encoding: deflate\r\n"
+	                 "Cache-Control: no-cache\r\nConnection: close\r\nContent-Type: application/octet-stream\r\n"
+	                 "Host: dns.weixin.qq.com\r\nUser-Agent: MicroMessenger Client\r\n\r\n",
+	                 ds->d.uin, ds->d.client_version, (unsigned long long)sim_rng_next(&s->rng),
+	                 (unsigned long long)sim_rng_next(&s->rng), ds->d.os_version, ds->d.lang);
+	sim_range lost[SIM_MAX_LOST];
+	int nl;
+	sim_tcp_send(&s->net, &t, 0, (const uint8_t *)q, (size_t)n, lost, &nl);
+	sim_body b;
+	sim_body_init(&b);
+	b.req_type = 0;
+	b.api = "/cgi-bin/micromsg-bin/newgetdns";
+	b.request = true;
+	snprintf(b.truth[0].category, sizeof b.truth[0].category, "identity.account");
+	snprintf(b.truth[0].path, sizeof b.truth[0].path, "query.uin");
+	snprintf(b.truth[0].value, sizeof b.truth[0].value, "%u", ds->d.uin);
+	b.ntruth = 1;
+	truth_msg(s, ds, IP_DNS, port, 8080, "http", 0, &b, "none", NULL, 0, false);
+	sim_net_wait(&s->net, 150000);
+	mml_buf_reset(&s->resp);
+	const char *h = "HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\n"
+	                "Content-Type: application/octet-stream\r\n\r\n";
+	mml_buf_append(&s->resp, h, strlen(h));
+	size_t hl = s->resp.len, bl = 1500 + sim_rng_below(&s->rng, 1500);
+	mml_buf_reserve(&s->resp, bl);
+	sim_rng_bytes(&s->rng, s->resp.p + s->resp.len, bl);
+	s->resp.len += bl;
+	sim_tcp_send(&s->net, &t, 1, s->resp.p, s->resp.len, lost, &nl);
+	b.request = false;
+	b.ntruth = 0;
+	truth_msg(s, ds, IP_DNS, port, 8080, "http", 1, &b, "none", s->resp.p + hl, bl, hit(lost, nl, hl, s->resp.len));
+	sim_tcp_close(&s->net, &t);
+	sim_body_free(&b);
+}
+
+static void http_wrap_req(mml_buf *out, const char *host, size_t bodylen, uint32_t tag)
+{
+	char h[400];
+	int n = snprintf(h, sizeof h,
+	                 "POST /mmtls/%08x HTTP/1.1\r\nAccept: */*\r\nCache-Control: no-cache\r\nConnection: close\r\n"
+	                 "Content-Length: %zu\r\nContent-Type: application/octet-stream\r\nHost: %s\r\nUpgrade: mmtls\r\n"
+	                 "User-Agent: MicroMessenger Client\r\n\r\n",
+	                 tag, bodylen, host);
+	mml_buf_append(out, h, (size_t)n);
+}
+
+static void http_wrap_resp(mml_buf *out, size_t bodylen)
+{
+	char h[200];
+	int n = snprintf(h, sizeof h,
+	                 "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/octet-stream\r\n"
+	                 "Content-Length: %zu\r\n\r\n",
+	                 bodylen);
+	mml_buf_append(out, h, (size_t)n);
+}
+
+/* The first shortlink of a session: a full ECDHE handshake, no data. */
+static void shortlink_full(sim *s, dev_state *ds)
+{
+	sim_tcp t;
+	uint16_t port = ds->next_port++;
+	sim_tcp_open(&s->net, &t, ds->d.client_ip, port, IP_DNS, 8080);
+	sim_mm m;
+	sim_mm_init(&m, &s->proto);
+	mml_buf_reset(&s->inner);
+	mml_buf_reset(&s->tmp);
+	sim_hs_full(&s->proto, &m, &s->inner, &s->tmp, NULL, 79);
+	mml_buf_reset(&s->req);
+	http_wrap_req(&s->req, "dns.weixin.qq.com", s->inner.len, (uint32_t)sim_rng_next(&s->rng));
+	mml_buf_append(&s->req, s->inner.p, s->inner.len);
+	sim_range lost[SIM_MAX_LOST];
+	int nl;
+	sim_tcp_send(&s->net, &t, 0, s->req.p, s->req.len, lost, &nl);
+	sim_net_wait(&s->net, 9000);
+	mml_buf_reset(&s->resp);
+	http_wrap_resp(&s->resp, s->tmp.len);
+	mml_buf_append(&s->resp, s->tmp.p, s->tmp.len);
+	sim_tcp_send(&s->net, &t, 1, s->resp.p, s->resp.len, lost, &nl);
+	sim_tcp_close(&s->net, &t);
+}
+
+/* A 0-RTT shortlink exchange carrying one request and its response. */
+static void shortlink(sim *s, dev_state *ds, sim_kind k, sim_inner inner)
+{
+	sim_tcp t;
+	uint16_t port = ds->next_port++;
+	if (ds->next_port < 32768)
+		ds->next_port = 32768;
+	sim_tcp_open(&s->net, &t, ds->d.client_ip, port, IP_SHORT, 80);
+	sim_mm m;
+	sim_mm_init(&m, &s->proto);
+	sim_bizcfg bc = {.dev = &ds->d, .session_key = ds->session_key};
+	memcpy(bc.cookie, ds->cookie, 15);
+	const char *inner_name = inner == SIM_INNER_CBC ? "cbc" : "gcm";
+	/* request flight: hello, extensions, early data, alert */
+	mml_buf_reset(&s->tmp);
+	sim_hs_0rtt_client(&s->proto, &m, &s->tmp);
+	const sim_body *b = content(s, ds, k, true);
+	mml_buf_reset(&s->inner);
+	sim_biz_build(&s->proto, &bc, b, s->lastz, inner, true, HOST_SHORT, &s->inner);
+	size_t rec_lo = s->tmp.len;
+	sim_mm_record(&m, 0, 0x17, s->inner.p, s->inner.len, &s->tmp);
+	size_t rec_hi = s->tmp.len;
+	sim_mm_alert(&m, 0, &s->tmp);
+	mml_buf_reset(&s->req);
+	http_wrap_req(&s->req, HOST_SHORT, s->tmp.len, (uint32_t)sim_rng_next(&s->rng));
+	size_t hl = s->req.len;
+	mml_buf_append(&s->req, s->tmp.p, s->tmp.len);
+	sim_range lost[SIM_MAX_LOST];
+	int nl;
+	sim_tcp_send(&s->net, &t, 0, s->req.p, s->req.len, lost, &nl);
+	truth_msg(s, ds, IP_SHORT, port, 80, "shortlink", 0, b, inner_name, b->pb.p, b->pb.len,
+	          hit(lost, nl, hl + rec_lo, hl + rec_hi));
+	sim_net_wait(&s->net, 20000 + sim_rng_below(&s->rng, 180000));
+	/* response flight */
+	mml_buf_reset(&s->tmp);
+	sim_hs_0rtt_server(&s->proto, &m, &s->tmp);
+	b = content(s, ds, k, false);
+	mml_buf_reset(&s->inner);
+	sim_biz_build(&s->proto, &bc, b, s->lastz, inner, false, HOST_SHORT, &s->inner);
+	rec_lo = s->tmp.len;
+	sim_mm_record(&m, 1, 0x17, s->inner.p, s->inner.len, &s->tmp);
+	rec_hi = s->tmp.len;
+	sim_mm_alert(&m, 1, &s->tmp);
+	mml_buf_reset(&s->resp);
+	http_wrap_resp(&s->resp, s->tmp.len);
+	hl = s->resp.len;
+	mml_buf_append(&s->resp, s->tmp.p, s->tmp.len);
+	sim_tcp_send(&s->net, &t, 1, s->resp.p, s->resp.len, lost, &nl);
+	truth_msg(s, ds, IP_SHORT, port, 80, "shortlink", 1, b, inner_name, b->pb.p, b->pb.len,
+	          hit(lost, nl, hl + rec_lo, hl + rec_hi));
+	sim_tcp_close(&s->net, &t);
+}
+
+static void longlink_open(sim *s, dev_state *ds, bool resume)
+{
+	ds->ll_open = true;
+	uint16_t port = ds->next_port++;
+	sim_tcp_open(&s->net, &ds->ll, ds->d.client_ip, port, IP_LONG, 8080);
+	sim_mm_init(&ds->llmm, &s->proto);
+	mml_buf_reset(&s->req);
+	mml_buf_reset(&s->resp);
+	mml_buf_reset(&s->tmp);
+	if (resume)
+		sim_hs_psk(&s->proto, &ds->llmm, &s->req, &s->resp, &s->tmp);
+	else
+		sim_hs_full(&s->proto, &ds->llmm, &s->req, &s->resp, &s->tmp, 78);
+	sim_range lost[SIM_MAX_LOST];
+	int nl;
+	sim_tcp_send(&s->net, &ds->ll, 0, s->req.p, s->req.len, lost, &nl);
+	sim_net_wait(&s->net, 8000);
+	sim_tcp_send(&s->net, &ds->ll, 1, s->resp.p, s->resp.len, lost, &nl);
+	sim_tcp_send(&s->net, &ds->ll, 0, s->tmp.p, s->tmp.len, lost, &nl);
+}
+
+/* One longlink message (and its answer): newsync (GCM raw) or a plain cmd 205. */
+static void longlink_msg(sim *s, dev_state *ds, bool heartbeat)
+{
+	sim_range lost[SIM_MAX_LOST];
+	int nl;
+	for (int dir = 0; dir < 2; dir++) {
+		mml_buf_reset(&s->inner);
+		mml_buf_reset(&s->tmp);
+		const sim_body *b = NULL;
+		const uint8_t *body;
+		size_t blen;
+		if (heartbeat) {
+			uint8_t hb[64];
+			size_t n = 16 + sim_rng_below(&s->rng, 48);
+			sim_rng_bytes(&s->rng, hb, n);
+			sim_longlink_wrap(dir ? 1000000205u : 205u, 0xfffffffeu, hb, n, &s->inner);
+			body = s->inner.p + 16;
+			blen = n;
+		} else {
+			b = content(s, ds, SIM_K_NEWSYNC, dir == 0);
+			sim_bizcfg bc = {.dev = &ds->d, .session_key = ds->session_key};
+			memcpy(bc.cookie, ds->cookie, 15);
+			/* the bench runs its longlink on the session key (one key line per device) */
+			sim_biz_build(&s->proto, &bc, b, s->lastz, s->o.scenario == SC_BENCH ? SIM_INNER_CBC : SIM_INNER_GCM_RAW,
+			              false, NULL, &s->tmp);
+			sim_longlink_wrap(dir ? 1000000121u : 121u, ds->ll_seq, s->tmp.p, s->tmp.len, &s->inner);
+			body = b->pb.p;
+			blen = b->pb.len;
+		}
+		mml_buf_reset(&s->req);
+		sim_mm_record(&ds->llmm, dir, 0x17, s->inner.p, s->inner.len, &s->req);
+		sim_tcp_send(&s->net, &ds->ll, dir, s->req.p, s->req.len, lost, &nl);
+		truth_msg(s, ds, IP_LONG, ds->ll.cport, 8080, "longlink", dir, b,
+		          heartbeat ? "none" : s->o.scenario == SC_BENCH ? "cbc" : "gcm", body, blen, nl > 0);
+		sim_net_wait(&s->net, 5000 + sim_rng_below(&s->rng, 60000));
+	}
+	ds->ll_seq++;
+}
+
+/* One step of a device's session; returns false when the device is done. */
+static bool device_step(sim *s, dev_state *ds)
+{
+	int st = ds->step++;
+	switch (st) {
+	case 0: http_newgetdns(s, ds); return true;
+	case 1: shortlink_full(s, ds); return true;
+	case 2: shortlink(s, ds, SIM_K_AUTH, SIM_INNER_HYBRID_AUTH); return true;
+	case 3: longlink_open(s, ds, false); longlink_msg(s, ds, true); return true;
+	case 4: longlink_msg(s, ds, false); return true;
+	case 5: shortlink(s, ds, SIM_K_NEWSYNC, SIM_INNER_GCM_RAW); return true; /* sync over shortlink, as seen */
+	default: break;
+	}
+	int i = st - 6;
+	if (i < ds->nplan) {
+		shortlink(s, ds, ds->plan[i], SIM_INNER_CBC);
+		if (i % 3 == 2)
+			longlink_msg(s, ds, i % 2);
+		if (i == ds->nplan / 2) {
+			/* the longlink drops and reconnects with its PSK ticket */
+			sim_tcp_close(&s->net, &ds->ll);
+			longlink_open(s, ds, true);
+			longlink_msg(s, ds, false);
+		}
+		return true;
+	}
+	if (s->o.size && s->w.bytes < s->o.size) {
+		/* activity: one shortlink, two longlink messages, from the pool */
+		shortlink(s, ds, ds->plan[sim_rng_below(&s->rng, (uint64_t)ds->nplan)], SIM_INNER_CBC);
+		longlink_msg(s, ds, false);
+		longlink_msg(s, ds, false);
+		return true;
+	}
+	if (ds->ll_open) {
+		sim_tcp_close(&s->net, &ds->ll);
+		ds->ll_open = false;
+	}
+	return false;
+}
+
+/*
+ * The body pool for --size: made once, with each body's zlib form. In the
+ * bench scenario newsync responses also carry a sync buffer of 2-16 KiB
+ * (field 99, text-like and compressible), so that the byte mix is not all
+ * small control messages.
+ */
+static void make_pool(sim *s, dev_state *ds)
+{
+	s->npool = 96;
+	s->pool = calloc((size_t)s->npool, sizeof *s->pool);
+	s->poolz = calloc((size_t)s->npool, sizeof *s->poolz);
+	if (!s->pool || !s->poolz) {
+		free(s->pool);
+		free(s->poolz);
+		s->pool = NULL;
+		s->poolz = NULL;
+		s->npool = 0;
+		return;
+	}
+	sim_kind kinds[SIM_K__COUNT + 1];
+	int nk = 0;
+	for (int i = 0; i < ds->nplan; i++)
+		kinds[nk++] = ds->plan[i];
+	kinds[nk++] = SIM_K_NEWSYNC;
+	static const char words[] = "sync chat room message member update contact image voice video link ";
+	for (int i = 0; i < s->npool; i++) {
+		sim_body *b = &s->pool[i];
+		sim_body_init(b);
+		mml_buf_init(&s->poolz[i], 0);
+		sim_ctx_info ci = {.location_on = s->o.location_on, .ts_us = s->net.now_us, .seq = i};
+		sim_kind k = i >= s->npool / 2 ? SIM_K_NEWSYNC : kinds[(i / 2) % nk];
+		sim_content_make(&s->rng, &ds->d, &ci, k, i % 2 == 0, b);
+		if (s->o.scenario == SC_BENCH && k == SIM_K_NEWSYNC && !b->request) {
+			size_t n = 2048 + sim_rng_below(&s->rng, 14336);
+			size_t m = pbw_begin(&b->pb, 99);
+			for (size_t k2 = 0; k2 < n; k2++) {
+				uint8_t ch = (uint8_t)words[(k2 * 7 + sim_rng_below(&s->rng, 5)) % (sizeof words - 1)];
+				mml_buf_append(&b->pb, &ch, 1);
+			}
+			pbw_end(&b->pb, m);
+			b->compress = true;
+		}
+		if (b->compress)
+			mml_deflate(b->pb.p, b->pb.len, &s->poolz[i]);
+	}
+}
+
+static int run(sim *s)
+{
+	int nd = s->o.devices;
+	dev_state *ds = calloc((size_t)nd, sizeof *ds);
+	if (!ds)
+		return 1;
+	for (int i = 0; i < nd; i++) {
+		ds[i].index = i;
+		sim_device_make(&s->rng, i, &ds[i].d);
+		sim_rng_bytes(&s->rng, ds[i].session_key, 16);
+		sim_rng_bytes(&s->rng, ds[i].cookie, 15);
+		ds[i].next_port = (uint16_t)(33000 + 1000 * (i % 30));
+		switch (s->o.scenario) {
+		case SC_MESSAGING: ds[i].plan = PLAN_MESSAGING, ds[i].nplan = (int)(sizeof PLAN_MESSAGING / sizeof(sim_kind)); break;
+		case SC_MINIPROGRAM: ds[i].plan = PLAN_MINIPROGRAM, ds[i].nplan = (int)(sizeof PLAN_MINIPROGRAM / sizeof(sim_kind)); break;
+		case SC_ALL:
+		case SC_BENCH: ds[i].plan = PLAN_ALL, ds[i].nplan = (int)(sizeof PLAN_ALL / sizeof(sim_kind)); break;
+		default: ds[i].plan = PLAN_STARTUP, ds[i].nplan = (int)(sizeof PLAN_STARTUP / sizeof(sim_kind)); break;
+		}
+	}
+	if (s->o.size)
+		make_pool(s, &ds[0]);
+	int live = nd;
+	while (live) {
+		live = 0;
+		for (int i = 0; i < nd; i++) {
+			if (ds[i].done)
+				continue;
+			if (device_step(s, &ds[i]))
+				live++;
+			else
+				ds[i].done = 1;
+			sim_net_wait(&s->net, 1000 + sim_rng_below(&s->rng, 20000));
+		}
+	}
+	free(ds);
+	return 0;
+}
+
+static const char usage[] =
+	"usage: mmlens-sim [options] --pcap FILE [--keylog FILE] [--truth FILE]\n"
+	"\n"
+	"Write simulated WeChat traffic: a capture, its key log and ground truth.\n"
+	"\n"
+	"  --pcap FILE          capture to write (classic pcap)\n"
+	"  --pcapng             write pcapng instead\n"
+	"  --keylog FILE        key log to write (the published JSON-lines format)\n"
+	"  --keylog-sparse      log one OUTER line per key and direction only\n"
+	"  --truth FILE         ground truth JSONL to write\n"
+	"  --scenario NAME      startup | messaging | miniprogram | all | bench (default startup)\n"
+	"  --location on|off    location permission (default off)\n"
+	"  --seed N             random seed (default 1)\n"
+	"  --devices N          phones at once, 1-1000 (default 1)\n"
+	"  --size BYTES[K|M|G]  keep generating activity until the capture has this size\n"
+	"  --mss N              TCP segment size, 64-9000 (default 1400)\n"
+	"  --ooo P              probability a segment arrives out of order (0-1)\n"
+	"  --retrans P          probability a segment is retransmitted (0-1)\n"
+	"  --loss P             probability the capture misses a segment (0-1)\n"
+	"  --ipv6               IPv6 addresses\n"
+	"  --vlan               802.1Q-tagged frames\n"
+	"  -h, --help           this help\n";
+
+static int bad(const char *what)
+{
+	fprintf(stderr, "mmlens-sim: %s\n(see mmlens-sim --help)\n", what);
+	return 1;
+}
+
+static int parse_prob(const char *s, double *out)
+{
+	char *e;
+	double v = strtod(s, &e);
+	if (*e || !(v >= 0 && v <= 1))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"pcap", 1, 0, 'p'},    {"pcapng", 0, 0, 'N'},  {"keylog", 1, 0, 'k'}, {"keylog-sparse", 0, 0, 'S'},
+		{"truth", 1, 0, 't'},   {"scenario", 1, 0, 's'}, {"location", 1, 0, 'l'}, {"seed", 1, 0, 'r'},
+		{"devices", 1, 0, 'd'}, {"size", 1, 0, 'z'},    {"mss", 1, 0, 'm'},    {"ooo", 1, 0, 'o'},
+		{"retrans", 1, 0, 'R'}, {"loss", 1, 0, 'L'},    {"ipv6", 0, 0, '6'},   {"vlan", 0, 0, 'V'},
+		{"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+	sim s;
+	memset(&s, 0, sizeof s);
+	s.o.seed = 1;
+	s.o.devices = 1;
+	s.o.net.mss = 1400;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		char *e;
+		switch (c) {
+		case 'p': s.o.pcap = optarg; break;
+		case 'N': s.o.pcapng = true; break;
+		case 'k': s.o.keylog = optarg; break;
+		case 'S': s.o.sparse = true; break;
+		case 't': s.o.truth = optarg; break;
+		case 's':
+			if (!strcmp(optarg, "startup")) s.o.scenario = SC_STARTUP;
+			else if (!strcmp(optarg, "messaging")) s.o.scenario = SC_MESSAGING;
+			else if (!strcmp(optarg, "miniprogram")) s.o.scenario = SC_MINIPROGRAM;
+			else if (!strcmp(optarg, "all")) s.o.scenario = SC_ALL;
+			else if (!strcmp(optarg, "bench")) s.o.scenario = SC_BENCH;
+			else return bad("--scenario must be startup, messaging, miniprogram, all or bench");
+			break;
+		case 'l':
+			if (!strcmp(optarg, "on")) s.o.location_on = true;
+			else if (!strcmp(optarg, "off")) s.o.location_on = false;
+			else return bad("--location must be on or off");
+			break;
+		case 'r':
+			s.o.seed = strtoull(optarg, &e, 10);
+			if (*e || !*optarg) return bad("--seed wants a number");
+			break;
+		case 'd': {
+			long v = strtol(optarg, &e, 10);
+			if (*e || v < 1 || v > 1000) return bad("--devices wants 1 to 1000");
+			s.o.devices = (int)v;
+			break;
+		}
+		case 'z': {
+			double v = strtod(optarg, &e);
+			double mul = *e == 'K' || *e == 'k' ? 1024.0 : *e == 'M' || *e == 'm' ? 1048576.0
+			           : *e == 'G' || *e == 'g' ? 1073741824.0 : 1.0;
+			if (mul != 1.0)
+				e++;
+			if (*e || !(v > 0) || v * mul > 1e14) return bad("--size wants a positive byte count (K, M, G allowed)");
+			s.o.size = (uint64_t)(v * mul);
+			break;
+		}
+		case 'm': {
+			long v = strtol(optarg, &e, 10);
+			if (*e || v < 64 || v > 9000) return bad("--mss wants 64 to 9000");
+			s.o.net.mss = (int)v;
+			break;
+		}
+		case 'o': if (parse_prob(optarg, &s.o.net.p_ooo)) return bad("--ooo wants a probability 0-1"); break;
+		case 'R': if (parse_prob(optarg, &s.o.net.p_retrans)) return bad("--retrans wants a probability 0-1"); break;
+		case 'L': if (parse_prob(optarg, &s.o.net.p_loss)) return bad("--loss wants a probability 0-1"); break;
+		case '6': s.o.net.ipv6 = true; break;
+		case 'V': s.o.net.vlan = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: return bad("unknown or incomplete option");
+		}
+	}
+	if (optind != argc)
+		return bad("unexpected argument");
+	if (!s.o.pcap)
+		return bad("--pcap FILE is required");
+	sim_rng_seed(&s.rng, s.o.seed);
+	/* zlib and the record buffers allocate per message: keep those in the heap */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	if (sim_pcapw_open(&s.w, s.o.pcap, s.o.pcapng, 1)) {
+		fprintf(stderr, "mmlens-sim: %s: cannot create: %m\n", s.o.pcap);
+		return 2;
+	}
+	FILE *kl = NULL;
+	if (s.o.keylog && !(kl = fopen(s.o.keylog, "w"))) {
+		fprintf(stderr, "mmlens-sim: %s: cannot create: %m\n", s.o.keylog);
+		return 2;
+	}
+	if (s.o.truth && !(s.truth = fopen(s.o.truth, "w"))) {
+		fprintf(stderr, "mmlens-sim: %s: cannot create: %m\n", s.o.truth);
+		return 2;
+	}
+	sim_net_init(&s.net, &s.o.net, &s.w, &s.rng, 1701738555000000ull);
+	sim_proto_init(&s.proto, &s.rng, kl, s.o.sparse);
+	mml_buf_init(&s.req, 0);
+	mml_buf_init(&s.resp, 0);
+	mml_buf_init(&s.inner, 0);
+	mml_buf_init(&s.tmp, 0);
+	sim_body_init(&s.body);
+	int rc = run(&s);
+	sim_proto_free(&s.proto);
+	sim_body_free(&s.body);
+	for (int i = 0; i < s.npool; i++) {
+		sim_body_free(&s.pool[i]);
+		mml_buf_free(&s.poolz[i]);
+	}
+	free(s.pool);
+	free(s.poolz);
+	mml_buf_free(&s.req);
+	mml_buf_free(&s.resp);
+	mml_buf_free(&s.inner);
+	mml_buf_free(&s.tmp);
+	if (sim_pcapw_close(&s.w))
+		rc = 2;
+	if (kl && fclose(kl))
+		rc = 2;
+	if (s.truth && fclose(s.truth))
+		rc = 2;
+	fprintf(stderr, "mmlens-sim: %llu packets, %llu bytes, %llu messages (%llu behind capture loss), %llu key lines\n",
+	        (unsigned long long)s.w.packets, (unsigned long long)s.w.bytes, (unsigned long long)s.nmsg,
+	        (unsigned long long)s.nlost, (unsigned long long)s.proto.kl.lines);
+	return rc;
+}
