@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench: generate (or reuse) a simulated capture of BENCH_SIZE (default
 # 2G), then measure on it, in the same run:
-#   1. mmlens decrypt end to end (-j 1 and -j 2): MB/s, messages/s, peak RSS
+#   1. mmlens decrypt end to end (-j 1, -j 2, and -j 1 --no-bodies): MB/s,
+#      messages/s, peak RSS
 #   2. raw OpenSSL AES-128-GCM over the same record sizes (the ceiling)
 #   3. the decrypt path split by stage
 #   4. tshark -r extracting TCP payloads (reference), when tshark is installed
@@ -26,14 +27,16 @@ echo "bench: capture $cap, $bytes bytes" >&2
 run() { build/bench-rss "$@"; }
 e2e1=$(run build/mmlens decrypt -q -k "$keys" -o /dev/null --stats-json "$dir/stats.json" "$cap")
 e2e2=$(run build/mmlens decrypt -q -j 2 -k "$keys" -o /dev/null "$cap")
+e2e3=$(run build/mmlens decrypt -q --no-bodies -k "$keys" -o /dev/null "$cap")
 stages=$(build/bench-stages "$cap" "$keys")
 tshark_json='null'
 if command -v tshark >/dev/null 2>&1 && [ "${BENCH_TSHARK:-1}" = 1 ]; then
 	tshark_json=$(run sh -c "tshark -r '$cap' -T fields -e tcp.payload > /dev/null 2>&1")
 fi
 msgs=$(sed -n 's/.*"messages":\([0-9]*\).*/\1/p' "$dir/stats.json")
+body=$(sed -n 's/.*"body_bytes":\([0-9]*\).*/\1/p' "$dir/stats.json")
 cat > "$dir/results.json" <<JSON
-{"capture_bytes":$bytes,"messages":$msgs,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"stages":$stages,"tshark":$tshark_json}
+{"capture_bytes":$bytes,"messages":$msgs,"body_bytes":$body,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"decrypt_nobodies":$e2e3,"stages":$stages,"tshark":$tshark_json}
 JSON
 cat "$dir/results.json"
 sh bench/table.sh "$dir/results.json"

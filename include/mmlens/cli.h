@@ -26,6 +26,7 @@ typedef struct mml_decrypt_opts {
 	size_t max_body;          /* inflate cap; 0 = default 16 MiB */
 	int redact;
 	int handshakes;
+	int no_bodies;            /* metadata only: body_hex null */
 	int quiet;                /* no human summary */
 	int jobs;                 /* worker threads; 0 or 1 = single-threaded */
 	size_t max_diag;          /* diagnostics printed per kind; 0 = 20 */

@@ -21,6 +21,9 @@ typedef struct mml_aead {
 	void *ctx;          /* EVP_CIPHER_CTX */
 	uint8_t key[32];
 	uint8_t keylen;     /* 0 = no key loaded */
+	uint8_t mode;       /* what the context holds: 0 none, 1 GCM, 2 CBC */
+	int8_t enc;         /* 1 encrypt, 0 decrypt, -1 unknown */
+	uint8_t ivlen;
 } mml_aead;
 
 mml_err mml_aead_init(mml_aead *a);
@@ -54,5 +57,20 @@ mml_err mml_cbc_seal(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], c
  */
 mml_err mml_inflate(const uint8_t *in, size_t n, size_t cap, mml_buf *out);
 mml_err mml_deflate(const uint8_t *in, size_t n, mml_buf *out);
+
+/*
+ * A reusable one-shot zlib decompressor (libdeflate), for the hot path:
+ * no allocation per message. `hint` is the size the sender declared (may
+ * be wrong or hostile: it only picks the first output size, which grows
+ * x4 up to `cap`). Same results and errors as mml_inflate(), to which it
+ * falls back for a body that hits the cap or does not decode.
+ */
+typedef struct mml_inflater {
+	void *d; /* struct libdeflate_decompressor */
+} mml_inflater;
+
+mml_err mml_inflater_init(mml_inflater *z);
+void mml_inflater_free(mml_inflater *z);
+mml_err mml_inflater_run(mml_inflater *z, const uint8_t *in, size_t n, size_t hint, size_t cap, mml_buf *out);
 
 #endif

@@ -13,7 +13,8 @@
  * or wrong sizes are reported through the diagnostic callback with their
  * 1-based line number and skipped; the rest is used. Lookups are by the
  * last 8 bytes of `tail` and, for INNER GCM, by `tag`. Reading is JSON
- * through jansson; each line is capped at 64 KiB.
+ * through jansson, a line at a time (each capped at 64 KiB), so memory is
+ * the entries (about 130 bytes a line) and their index, not the file.
  */
 #ifndef MMLENS_KEYLOG_H
 #define MMLENS_KEYLOG_H
@@ -31,12 +32,12 @@ typedef struct mml_keyent {
 	uint32_t line;       /* 1-based line in the key log */
 	uint8_t layer;       /* mml_layer */
 	bool client;         /* "encrypt": true = sent by the client */
-	uint8_t keylen;      /* 16 or 24 (or 32) */
-	uint8_t key[32];
+	uint8_t keylen;      /* 16 or 24 */
+	uint8_t key[24];
 	uint8_t nonce_len;   /* 12 for GCM nonces; 16 for CBC IVs; 0 if absent */
 	uint8_t nonce[16];
 	uint8_t meta_len;
-	uint8_t meta[64];    /* OUTER: AAD; INNER GCM: AAD */
+	uint8_t meta[32];    /* OUTER: AAD (13 bytes); INNER GCM: AAD (32) */
 	uint8_t tail_len;
 	uint8_t tail[16];
 	bool has_tag;
@@ -46,12 +47,19 @@ typedef struct mml_keyent {
 
 typedef void (*mml_diag_fn)(void *ctx, const char *fmt, ...);
 
+/* Open-addressing index slot: the 8 key bytes and entry index + 1, so a
+ * lookup that misses never touches the entries. */
+typedef struct __attribute__((packed)) mml_keyslot {
+	uint64_t k;
+	uint32_t v;
+} mml_keyslot;
+
 typedef struct mml_keylog {
 	mml_keyent *ent;
 	size_t n, alloc;
-	uint32_t *idx;       /* open-addressing hash: tail8 -> entry index + 1 */
+	mml_keyslot *idx;    /* last 8 bytes of tail -> entry */
 	size_t idx_size;
-	uint32_t *tagidx;    /* tag16 -> entry index + 1 */
+	mml_keyslot *tagidx; /* last 8 bytes of tag -> entry */
 	size_t tagidx_size;
 	size_t bad_lines;
 } mml_keylog;

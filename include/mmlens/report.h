@@ -17,6 +17,7 @@
 typedef struct mml_jsonl_opts {
 	bool redact;        /* mask uin, cookie, client address, query values; omit bodies */
 	bool handshakes;    /* write "handshake" objects too */
+	bool no_bodies;     /* body_hex and part hex written as null (metadata only) */
 } mml_jsonl_opts;
 
 void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o);

@@ -35,7 +35,7 @@
 	X(messages) X(msg_requests) X(msg_responses) \
 	X(msg_decrypted) X(msg_plaintext) X(msg_no_key) X(msg_inner_no_key) X(msg_inner_failed) \
 	X(msg_inflate_capped) X(msg_inflate_error) X(msg_truncated) X(msg_envelope_malformed) \
-	X(inner_cbc) X(inner_gcm) X(inner_none) X(inner_key_inferred) \
+	X(inner_cbc) X(inner_gcm) X(inner_none) X(inner_key_inferred) X(body_bytes) X(body_bytes_compressed) \
 	/* key log */ \
 	X(keylog_lines) X(keylog_bad_lines) X(keylog_outer) X(keylog_inner) X(keylog_outer_used) X(keylog_inner_used)
 

@@ -43,11 +43,15 @@ static void report_unused_keys(const mml_keylog *kl, run_ctx *r, const char *nam
 		const mml_keyent *e = &kl->ent[i];
 		if (e->uses)
 			continue;
+		/* a repeat of a used line (same layer, key and tail) is not unused */
 		int dup = 0;
-		for (size_t j = 0; j < kl->n && !dup; j++)
-			dup = kl->ent[j].uses && kl->ent[j].layer == e->layer && kl->ent[j].keylen == e->keylen &&
-			      !memcmp(kl->ent[j].key, e->key, e->keylen) && kl->ent[j].tail_len == e->tail_len &&
-			      !memcmp(kl->ent[j].tail, e->tail, e->tail_len);
+		if (e->tail_len >= 8) {
+			size_t it = 0;
+			const mml_keyent *x;
+			while (!dup && (x = mml_keylog_find_tail(kl, e->layer, e->tail + e->tail_len - 8, &it)))
+				dup = x->uses && x->keylen == e->keylen && !memcmp(x->key, e->key, e->keylen) &&
+				      x->tail_len == e->tail_len && !memcmp(x->tail, e->tail, e->tail_len);
+		}
 		if (dup) {
 			dups++;
 			continue;
@@ -113,6 +117,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 	mml_pipe_shared sh = {.kl = &kl, .cat = &cat, .max_body = o->max_body};
 	sh.jo.redact = o->redact;
 	sh.jo.handshakes = o->handshakes;
+	sh.jo.no_bodies = o->no_bodies;
 	mml_err e;
 	if (o->jobs > 1) {
 		e = mml_pipe_run_parallel(&cap, &sh, o->jobs, out, st);
@@ -184,6 +189,7 @@ static const char decrypt_usage[] =
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
 	"      --no-handshakes    do not write handshake objects\n"
+	"      --no-bodies        write body_hex as null (metadata and accounting only)\n"
 	"      --redact           mask uin, cookie, client address, query values; omit bodies\n"
 	"  -j, --jobs N           decrypt flows on N threads (1-64; default 1); message\n"
 	"                         order across flows then varies from run to run\n"
@@ -201,6 +207,7 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 		{"max-body", required_argument, 0, 'M'}, {"no-handshakes", no_argument, 0, 'N'},
 		{"redact", no_argument, 0, 'R'},         {"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},           {"jobs", required_argument, 0, 'j'},
+		{"no-bodies", no_argument, 0, 'B'},
 		{0, 0, 0, 0},
 	};
 	mml_decrypt_opts o;
@@ -235,6 +242,7 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 			break;
 		}
 		case 'N': o.handshakes = 0; break;
+		case 'B': o.no_bodies = 1; break;
 		case 'j': {
 			char *end;
 			long v = strtol(optarg, &end, 10);

@@ -26,6 +26,7 @@ struct mml_envproc {
 	mml_msg_fn fn;
 	void *ctx;
 	mml_aead aead;
+	mml_inflater zi;
 	mml_buf plain;  /* inner plaintext (CBC) or hybrid parts */
 	mml_buf out;    /* inflated body */
 	uint64_t next_id;
@@ -54,7 +55,8 @@ mml_envproc *mml_envproc_new(const mml_envproc_cfg *cfg, const mml_keylog *kl, c
 	mml_buf_init(&p->plain, (size_t)1 << 20);
 	p->by_uin = calloc(UIN_SLOTS, sizeof *p->by_uin);
 	mml_buf_init(&p->out, p->cfg.max_body + 1);
-	if (!p->by_uin || mml_aead_init(&p->aead) != MML_OK) {
+	if (!p->by_uin || mml_aead_init(&p->aead) != MML_OK || mml_inflater_init(&p->zi) != MML_OK) {
+		mml_aead_free(&p->aead);
 		free(p->by_uin);
 		free(p);
 		return NULL;
@@ -67,6 +69,7 @@ void mml_envproc_free(mml_envproc *p)
 	if (!p)
 		return;
 	mml_aead_free(&p->aead);
+	mml_inflater_free(&p->zi);
 	mml_buf_free(&p->plain);
 	mml_buf_free(&p->out);
 	free(p->by_uin);
@@ -264,14 +267,15 @@ static mml_err inner_gcm(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 	return MML_OK;
 }
 
-static void maybe_inflate(mml_envproc *p, mml_msg *m, int declared)
+static void maybe_inflate(mml_envproc *p, mml_msg *m, int declared, size_t hint)
 {
 	if (!m->body || !(declared || looks_zlib(m->body, m->body_len)))
 		return;
 	mml_buf_reset(&p->out);
-	mml_err e = mml_inflate(m->body, m->body_len, p->cfg.max_body, &p->out);
+	mml_err e = mml_inflater_run(&p->zi, m->body, m->body_len, hint, p->cfg.max_body, &p->out);
 	if (e == MML_OK || e == MML_E_LIMIT) {
 		m->compressed = true;
+		p->st->body_bytes_compressed += m->body_len;
 		m->inflate = e == MML_OK ? MML_INF_OK : MML_INF_CAPPED;
 		m->body = p->out.p;
 		m->body_len = p->out.len;
@@ -295,6 +299,7 @@ static void copy_str(char *dst, size_t cap, const char *s, size_t n)
 static void emit(mml_envproc *p, mml_msg *m)
 {
 	mml_stats *st = p->st;
+	st->body_bytes += m->body ? m->body_len : 0;
 	m->id = p->cfg.shared_ids ? __atomic_add_fetch(p->cfg.shared_ids, 1, __ATOMIC_RELAXED) : ++p->next_id;
 	st->messages++;
 	if (m->outer->dir == 0)
@@ -345,7 +350,7 @@ static void process_business(mml_envproc *p, mml_msg *m, const mml_envelope *env
 		m->inner = MML_INNER_NONE;
 		m->body = env->payload;
 		m->body_len = env->payload_len;
-		maybe_inflate(p, m, 0);
+		maybe_inflate(p, m, 0, 0);
 		return;
 	}
 	mml_err e;
@@ -363,7 +368,7 @@ static void process_business(mml_envproc *p, mml_msg *m, const mml_envelope *env
 			m->body = p->plain.p;
 			m->body_len = p->plain.len;
 		}
-		maybe_inflate(p, m, env->biz.compress == 1);
+		maybe_inflate(p, m, env->biz.compress == 1, env->biz.nvarints >= 2 ? (size_t)env->biz.varints[1] : 0);
 		return;
 	}
 	m->body = NULL;
@@ -397,7 +402,7 @@ void mml_envproc_outer(mml_envproc *p, const mml_outer *o)
 		m.inner = MML_INNER_NONE;
 		m.body = o->data ? o->data : (const uint8_t *)""; /* an empty body is a body */
 		m.body_len = o->len;
-		maybe_inflate(p, &m, 0);
+		maybe_inflate(p, &m, 0, 0);
 		set_api(p, &m);
 		emit(p, &m);
 		return;

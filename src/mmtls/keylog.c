@@ -21,10 +21,15 @@ void mml_keylog_free(mml_keylog *kl)
 	memset(kl, 0, sizeof *kl);
 }
 
-static uint64_t h8(const uint8_t *p)
+static uint64_t load8(const uint8_t *p)
 {
-	uint64_t x = 0;
+	uint64_t x;
 	memcpy(&x, p, 8);
+	return x;
+}
+
+static uint64_t h8(uint64_t x)
+{
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
 	x ^= x >> 33;
@@ -71,33 +76,33 @@ static mml_err add_entry(mml_keylog *kl, const mml_keyent *e)
 	return MML_OK;
 }
 
-static mml_err build_index(uint32_t **idx, size_t *size, const mml_keylog *kl, int by_tag)
+static mml_err build_index(mml_keyslot **idx, size_t *size, const mml_keylog *kl, int by_tag)
 {
 	size_t cnt = 0;
 	for (size_t i = 0; i < kl->n; i++)
 		cnt += by_tag ? kl->ent[i].has_tag : kl->ent[i].tail_len >= 8;
-	size_t sz = 16;
-	while (sz < cnt * 2 + 1)
-		sz <<= 1;
-	uint32_t *t = calloc(sz, sizeof *t);
+	size_t sz = cnt + cnt / 2 + 16; /* load at most 2/3 */
+	mml_keyslot *t = calloc(sz, sizeof *t);
 	if (!t)
 		return MML_E_NOMEM;
 	for (size_t i = 0; i < kl->n; i++) {
 		const mml_keyent *e = &kl->ent[i];
-		const uint8_t *k;
+		const uint8_t *kp;
 		if (by_tag) {
 			if (!e->has_tag)
 				continue;
-			k = e->tag + 8;
+			kp = e->tag + 8;
 		} else {
 			if (e->tail_len < 8)
 				continue;
-			k = e->tail + e->tail_len - 8;
+			kp = e->tail + e->tail_len - 8;
 		}
-		size_t pos = h8(k) & (sz - 1);
-		while (t[pos])
-			pos = (pos + 1) & (sz - 1);
-		t[pos] = (uint32_t)i + 1;
+		uint64_t key = load8(kp);
+		size_t pos = h8(key) % sz;
+		while (t[pos].v)
+			pos = pos + 1 == sz ? 0 : pos + 1;
+		t[pos].k = key;
+		t[pos].v = (uint32_t)i + 1;
 	}
 	free(*idx);
 	*idx = t;
@@ -138,9 +143,9 @@ static void parse_line(mml_keylog *kl, const char *line, size_t len, uint32_t li
 	}
 	e.client = json_is_true(enc);
 	const char *fwhy = NULL;
-	int r = get_hex(o, "key", e.key, 16, 32, &l, &fwhy);
-	if (r <= 0 || (l != 16 && l != 24 && l != 32)) {
-		why = r == 0 ? "has no \"key\"" : "has a \"key\" that is not 16, 24 or 32 bytes of hex";
+	int r = get_hex(o, "key", e.key, 16, 24, &l, &fwhy);
+	if (r <= 0 || (l != 16 && l != 24)) {
+		why = r == 0 ? "has no \"key\"" : "has a \"key\" that is not 16 or 24 bytes of hex";
 		goto bad;
 	}
 	e.keylen = (uint8_t)l;
@@ -195,54 +200,103 @@ bad:
 		diag(dctx, "%s:%u: key log line skipped: it %s", name, lineno, why);
 }
 
+static void feed_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag, void *dctx,
+                      const char *name, mml_stats *st)
+{
+	if (!len)
+		return; /* blank lines are not records */
+	st->keylog_lines++;
+	if (len > KL_LINE_MAX) {
+		kl->bad_lines++;
+		st->keylog_bad_lines++;
+		if (diag)
+			diag(dctx, "%s:%u: key log line skipped: it is longer than %d bytes", name, lineno, KL_LINE_MAX);
+		return;
+	}
+	parse_line(kl, line, len, lineno, diag, dctx, name, st);
+}
+
+static mml_err finish(mml_keylog *kl)
+{
+	MML_RETURN_IF_ERR(build_index(&kl->idx, &kl->idx_size, kl, 0));
+	return build_index(&kl->tagidx, &kl->tagidx_size, kl, 1);
+}
+
 mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn diag, void *dctx,
                          const char *name, mml_stats *st)
 {
 	uint32_t lineno = 0;
 	size_t pos = 0, len;
 	const char *line;
-	while (mml_line_next(text, n, &pos, &lineno, &line, &len)) {
-		if (!len)
-			continue; /* blank lines are not records */
-		st->keylog_lines++;
-		if (len > KL_LINE_MAX) {
-			kl->bad_lines++;
-			st->keylog_bad_lines++;
-			if (diag)
-				diag(dctx, "%s:%u: key log line skipped: it is longer than %d bytes", name, lineno,
-				     KL_LINE_MAX);
-			continue;
-		}
-		parse_line(kl, line, len, lineno, diag, dctx, name, st);
-	}
-	MML_RETURN_IF_ERR(build_index(&kl->idx, &kl->idx_size, kl, 0));
-	return build_index(&kl->tagidx, &kl->tagidx_size, kl, 1);
+	while (mml_line_next(text, n, &pos, &lineno, &line, &len))
+		feed_line(kl, line, len, lineno, diag, dctx, name, st);
+	return finish(kl);
 }
 
 mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
 {
-	mml_buf b;
-	mml_buf_init(&b, (size_t)1 << 30);
-	mml_err e = mml_read_file(path, (size_t)1 << 30, &b);
-	if (e == MML_OK)
-		e = mml_keylog_parse(kl, (const char *)b.p, b.len, diag, dctx, path, st);
-	mml_buf_free(&b);
-	return e;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return MML_E_IO;
+	/* fixed buffer: a line longer than the cap is skipped, never allocated */
+	char *buf = malloc(KL_LINE_MAX + 2);
+	if (!buf) {
+		fclose(f);
+		return MML_E_NOMEM;
+	}
+	uint32_t lineno = 0;
+	while (fgets(buf, KL_LINE_MAX + 2, f)) {
+		size_t got = strlen(buf);
+		lineno++;
+		if (got > KL_LINE_MAX && buf[got - 1] != '\n') {
+			int ch;
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			st->keylog_lines++;
+			kl->bad_lines++;
+			st->keylog_bad_lines++;
+			if (diag)
+				diag(dctx, "%s:%u: key log line skipped: it is longer than %d bytes", path, lineno, KL_LINE_MAX);
+			continue;
+		}
+		size_t pos = 0, len;
+		const char *line;
+		uint32_t one = 0;
+		mml_line_next(buf, got, &pos, &one, &line, &len);
+		feed_line(kl, line, len, lineno, diag, dctx, path, st);
+	}
+	int err = ferror(f);
+	free(buf);
+	fclose(f);
+	if (err)
+		return MML_E_IO;
+	/* entries grew geometrically: give back the slack */
+	if (kl->alloc > kl->n && kl->n) {
+		mml_keyent *p = realloc(kl->ent, kl->n * sizeof *p);
+		if (p) {
+			kl->ent = p;
+			kl->alloc = kl->n;
+		}
+	}
+	return finish(kl);
 }
 
-static mml_keyent *find(const mml_keylog *kl, const uint32_t *idx, size_t sz, const uint8_t *k8, size_t *it,
+static mml_keyent *find(const mml_keylog *kl, const mml_keyslot *idx, size_t sz, const uint8_t *k8, size_t *it,
                         int by_tag, mml_layer layer, const uint8_t *tag16)
 {
 	if (!idx)
 		return NULL;
-	size_t pos = h8(k8) & (sz - 1);
+	uint64_t key = load8(k8);
+	size_t pos = h8(key) % sz;
 	for (size_t step = *it; step < sz; step++) {
-		uint32_t v = idx[(pos + step) & (sz - 1)];
-		if (!v)
+		size_t at = pos + step;
+		const mml_keyslot *s = &idx[at >= sz ? at - sz : at];
+		if (!s->v)
 			return NULL;
-		mml_keyent *e = &kl->ent[v - 1];
-		int match = by_tag ? !memcmp(e->tag, tag16, 16) : (e->layer == layer && !memcmp(e->tail + e->tail_len - 8, k8, 8));
-		if (match) {
+		if (s->k != key)
+			continue;
+		mml_keyent *e = &kl->ent[s->v - 1];
+		if (by_tag ? !memcmp(e->tag, tag16, 16) : e->layer == layer) {
 			*it = step + 1;
 			return e;
 		}

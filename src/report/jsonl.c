@@ -216,7 +216,7 @@ void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o)
 		for (size_t i = 0; i < m->nparts; i++) {
 			fprintf(f, "%s{\"field\":%u,\"keylog_line\":%u,\"length\":%zu,\"hex\":", i ? "," : "", m->parts[i].field,
 			        m->parts[i].keylog_line, m->parts[i].len);
-			if (o->redact)
+			if (o->redact || o->no_bodies)
 				fputs("null", f);
 			else
 				mml_json_hex(f, m->parts[i].data, m->parts[i].len);
@@ -229,7 +229,7 @@ void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o)
 		fprintf(f, "%zu,\"body_hex\":", m->body_len);
 	else
 		fputs("null,\"body_hex\":", f);
-	if (m->body && !o->redact)
+	if (m->body && !o->redact && !o->no_bodies)
 		mml_json_hex(f, m->body, m->body_len);
 	else
 		fputs("null", f);

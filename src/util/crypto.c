@@ -4,7 +4,9 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "mmlens/crypto.h"
@@ -13,6 +15,7 @@ mml_err mml_aead_init(mml_aead *a)
 {
 	memset(a, 0, sizeof *a);
 	a->ctx = EVP_CIPHER_CTX_new();
+	a->enc = -1;
 	return a->ctx ? MML_OK : MML_E_NOMEM;
 }
 
@@ -25,17 +28,52 @@ void mml_aead_free(mml_aead *a)
 	a->keylen = 0;
 }
 
+/*
+ * Ciphers are fetched from the provider once (OpenSSL 3 looks them up
+ * under a lock on every implicit use), and a context that already holds
+ * the key only gets its IV changed: records of one connection share a key.
+ */
+enum { C_GCM128, C_GCM192, C_GCM256, C_CBC128, C__N };
+static EVP_CIPHER *fetched[C__N];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_all(void)
+{
+	static const char *const names[C__N] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM", "AES-128-CBC"};
+	for (int i = 0; i < C__N; i++)
+		fetched[i] = EVP_CIPHER_fetch(NULL, names[i], NULL);
+}
+
+static const EVP_CIPHER *cipher(int which)
+{
+	pthread_once(&fetch_once, fetch_all);
+	return fetched[which];
+}
+
 static const EVP_CIPHER *gcm_cipher(size_t keylen)
 {
 	switch (keylen) {
-	case 16: return EVP_aes_128_gcm();
-	case 24: return EVP_aes_192_gcm();
-	case 32: return EVP_aes_256_gcm();
+	case 16: return cipher(C_GCM128);
+	case 24: return cipher(C_GCM192);
+	case 32: return cipher(C_GCM256);
 	default: return NULL;
 	}
 }
 
 static int int_len(size_t n) { return n <= (size_t)0x7fffffff; }
+
+static int same_key(const mml_aead *a, int mode, int enc, const uint8_t *key, size_t keylen)
+{
+	return a->mode == mode && a->enc == enc && a->keylen == keylen && !memcmp(a->key, key, keylen);
+}
+
+static void remember_key(mml_aead *a, int mode, int enc, const uint8_t *key, size_t keylen)
+{
+	memcpy(a->key, key, keylen);
+	a->keylen = (uint8_t)keylen;
+	a->mode = (uint8_t)mode;
+	a->enc = (int8_t)enc;
+}
 
 /* Load key (only when it changed) and nonce for a GCM operation. */
 static mml_err gcm_setup(mml_aead *a, int enc, const uint8_t *key, size_t keylen, const uint8_t *nonce,
@@ -45,14 +83,18 @@ static mml_err gcm_setup(mml_aead *a, int enc, const uint8_t *key, size_t keylen
 	if (!c || !noncelen || noncelen > 64)
 		return MML_E_ARG;
 	EVP_CIPHER_CTX *x = a->ctx;
-	/* Re-initialise fully each time: the context may have been used for
-	 * another mode or direction; OpenSSL keeps the key schedule cheap. */
+	if (same_key(a, 1, enc, key, keylen) && a->ivlen == noncelen) {
+		if (!EVP_CipherInit_ex(x, NULL, NULL, NULL, nonce, enc))
+			return MML_E_CRYPTO;
+		return MML_OK;
+	}
+	a->mode = 0;
 	if (!EVP_CipherInit_ex(x, c, NULL, NULL, NULL, enc) ||
 	    !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_IVLEN, (int)noncelen, NULL) ||
 	    !EVP_CipherInit_ex(x, NULL, NULL, key, nonce, enc))
 		return MML_E_CRYPTO;
-	memcpy(a->key, key, keylen);
-	a->keylen = (uint8_t)keylen;
+	remember_key(a, 1, enc, key, keylen);
+	a->ivlen = (uint8_t)noncelen;
 	return MML_OK;
 }
 
@@ -97,6 +139,18 @@ mml_err mml_gcm_seal(mml_aead *a, const uint8_t *key, size_t keylen, const uint8
 	return MML_OK;
 }
 
+static mml_err cbc_setup(mml_aead *a, int enc, const uint8_t key[16], const uint8_t iv[16])
+{
+	EVP_CIPHER_CTX *x = a->ctx;
+	if (same_key(a, 2, enc, key, 16))
+		return EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc) ? MML_OK : MML_E_CRYPTO;
+	a->mode = 0;
+	if (!EVP_CipherInit_ex(x, cipher(C_CBC128), NULL, key, iv, enc))
+		return MML_E_CRYPTO;
+	remember_key(a, 2, enc, key, 16);
+	return MML_OK;
+}
+
 mml_err mml_cbc_open(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], const uint8_t *ct,
                      size_t ctlen, uint8_t *out, size_t *outlen)
 {
@@ -106,10 +160,9 @@ mml_err mml_cbc_open(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], c
 		return MML_E_LIMIT;
 	EVP_CIPHER_CTX *x = a->ctx;
 	int l = 0;
-	if (!EVP_DecryptInit_ex(x, EVP_aes_128_cbc(), NULL, key, iv) || !EVP_CIPHER_CTX_set_padding(x, 0) ||
-	    !EVP_DecryptUpdate(x, out, &l, ct, (int)ctlen))
+	MML_RETURN_IF_ERR(cbc_setup(a, 0, key, iv));
+	if (!EVP_CIPHER_CTX_set_padding(x, 0) || !EVP_DecryptUpdate(x, out, &l, ct, (int)ctlen))
 		return MML_E_CRYPTO;
-	a->keylen = 0; /* the context no longer holds a GCM key */
 	uint8_t pad = out[ctlen - 1];
 	int bad = pad == 0 || pad > 16;
 	for (size_t i = 0; !bad && i < pad; i++)
@@ -129,10 +182,10 @@ mml_err mml_cbc_seal(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], c
 		return MML_E_LIMIT;
 	EVP_CIPHER_CTX *x = a->ctx;
 	int l1 = 0, l2 = 0;
-	if (!EVP_EncryptInit_ex(x, EVP_aes_128_cbc(), NULL, key, iv) || !EVP_CIPHER_CTX_set_padding(x, 1) ||
-	    !EVP_EncryptUpdate(x, out, &l1, pt, (int)ptlen) || !EVP_EncryptFinal_ex(x, out + l1, &l2))
+	MML_RETURN_IF_ERR(cbc_setup(a, 1, key, iv));
+	if (!EVP_CIPHER_CTX_set_padding(x, 1) || !EVP_EncryptUpdate(x, out, &l1, pt, (int)ptlen) ||
+	    !EVP_EncryptFinal_ex(x, out + l1, &l2))
 		return MML_E_CRYPTO;
-	a->keylen = 0;
 	*outlen = (size_t)l1 + (size_t)l2;
 	return MML_OK;
 }
@@ -190,4 +243,40 @@ mml_err mml_deflate(const uint8_t *in, size_t n, mml_buf *out)
 		return MML_E_CRYPTO;
 	out->len += dl;
 	return MML_OK;
+}
+
+mml_err mml_inflater_init(mml_inflater *z)
+{
+	z->d = libdeflate_alloc_decompressor();
+	return z->d ? MML_OK : MML_E_NOMEM;
+}
+
+void mml_inflater_free(mml_inflater *z)
+{
+	if (z->d)
+		libdeflate_free_decompressor(z->d);
+	z->d = NULL;
+}
+
+mml_err mml_inflater_run(mml_inflater *z, const uint8_t *in, size_t n, size_t hint, size_t cap, mml_buf *out)
+{
+	if (cap > out->cap - out->len)
+		cap = out->cap - out->len;
+	size_t avail = hint ? hint : 4 * n;
+	if (avail < 256)
+		avail = 256;
+	for (;;) {
+		if (avail > cap)
+			avail = cap;
+		MML_RETURN_IF_ERR(mml_buf_reserve(out, avail));
+		size_t got = 0;
+		enum libdeflate_result r = libdeflate_zlib_decompress(z->d, in, n, out->p + out->len, avail, &got);
+		if (r == LIBDEFLATE_SUCCESS) {
+			out->len += got;
+			return MML_OK;
+		}
+		if (r != LIBDEFLATE_INSUFFICIENT_SPACE || avail >= cap)
+			return mml_inflate(in, n, cap, out); /* the streaming path says exactly what is wrong */
+		avail = avail > cap / 4 ? cap : avail * 4;
+	}
 }

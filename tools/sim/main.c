@@ -422,8 +422,8 @@ static bool device_step(sim *s, dev_state *ds)
 /*
  * The body pool for --size: made once, with each body's zlib form. In the
  * bench scenario newsync responses also carry a sync buffer of 2-16 KiB
- * (field 99, text-like and compressible), so that the byte mix is not all
- * small control messages.
+ * (field 99: text with ids and binary keys, about 3:1 under zlib), so that the
+ * byte mix is not all small control messages.
  */
 static void make_pool(sim *s, dev_state *ds)
 {
@@ -443,7 +443,6 @@ static void make_pool(sim *s, dev_state *ds)
 	for (int i = 0; i < ds->nplan; i++)
 		kinds[nk++] = ds->plan[i];
 	kinds[nk++] = SIM_K_NEWSYNC;
-	static const char words[] = "sync chat room message member update contact image voice video link ";
 	for (int i = 0; i < s->npool; i++) {
 		sim_body *b = &s->pool[i];
 		sim_body_init(b);
@@ -454,9 +453,27 @@ static void make_pool(sim *s, dev_state *ds)
 		if (s->o.scenario == SC_BENCH && k == SIM_K_NEWSYNC && !b->request) {
 			size_t n = 2048 + sim_rng_below(&s->rng, 14336);
 			size_t m = pbw_begin(&b->pb, 99);
-			for (size_t k2 = 0; k2 < n; k2++) {
-				uint8_t ch = (uint8_t)words[(k2 * 7 + sim_rng_below(&s->rng, 5)) % (sizeof words - 1)];
-				mml_buf_append(&b->pb, &ch, 1);
+			/* text from a small vocabulary with ids and binary keys mixed
+			 * in: about 3:1 under zlib, like the real sync bodies */
+			while (n) {
+				char w[24];
+				size_t wl;
+				uint64_t r = sim_rng_next(&s->rng);
+				if (r % 16 == 0) {
+					for (wl = 0; wl < 12; wl++)
+						w[wl] = (char)(r >> (wl * 5));
+				} else {
+					static const char *const vocab[] = {"sync ", "chat ", "room ", "message ", "member ", "update ",
+					                                    "contact ", "<msg>", "</msg>", "image ", "voice ", "link ",
+					                                    "wxid_", "@chatroom ", "1701738", "ok "};
+					const char *v = vocab[(r >> 8) % 16];
+					wl = strlen(v);
+					memcpy(w, v, wl);
+				}
+				if (wl > n)
+					wl = n;
+				mml_buf_append(&b->pb, w, wl);
+				n -= wl;
 			}
 			pbw_end(&b->pb, m);
 			b->compress = true;
