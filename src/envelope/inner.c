@@ -17,6 +17,7 @@
 
 #define MAX_SESSION_KEYS 8
 #define UIN_SLOTS 4096 /* session keys remembered by account (uin) */
+#define EXCH_SLOTS 4096 /* the last request of a flow, for its response */
 
 struct mml_envproc {
 	mml_envproc_cfg cfg;
@@ -33,6 +34,8 @@ struct mml_envproc {
 	struct { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS];
 	int ncbc;
 	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
+	struct exch { uint64_t flow; int64_t req_type; char uri[120]; } *exch;  /* EXCH_SLOTS, by flow id */
+	char exch_uri[120];
 	char uri[1024], host[256];
 };
 
@@ -54,10 +57,12 @@ mml_envproc *mml_envproc_new(const mml_envproc_cfg *cfg, const mml_keylog *kl, c
 	p->ctx = ctx;
 	mml_buf_init(&p->plain, (size_t)1 << 20);
 	p->by_uin = calloc(UIN_SLOTS, sizeof *p->by_uin);
+	p->exch = calloc(EXCH_SLOTS, sizeof *p->exch);
 	mml_buf_init(&p->out, p->cfg.max_body + 1);
-	if (!p->by_uin || mml_aead_init(&p->aead) != MML_OK || mml_inflater_init(&p->zi) != MML_OK) {
+	if (!p->by_uin || !p->exch || mml_aead_init(&p->aead) != MML_OK || mml_inflater_init(&p->zi) != MML_OK) {
 		mml_aead_free(&p->aead);
 		free(p->by_uin);
+		free(p->exch);
 		free(p);
 		return NULL;
 	}
@@ -73,6 +78,7 @@ void mml_envproc_free(mml_envproc *p)
 	mml_buf_free(&p->plain);
 	mml_buf_free(&p->out);
 	free(p->by_uin);
+	free(p->exch);
 	free(p);
 }
 
@@ -326,8 +332,36 @@ static void emit(mml_envproc *p, mml_msg *m)
 	p->fn(p->ctx, m);
 }
 
+/*
+ * A shortlink response answers the request of its connection: remember
+ * each request's type and URI by flow, and give them to a response that
+ * lacks them (no key, or a type the catalog does not know).
+ */
+static void pair_exchange(mml_envproc *p, mml_msg *m)
+{
+	const mml_outer *o = m->outer;
+	if (o->transport != MML_TR_SHORTLINK || !o->flow)
+		return;
+	struct exch *x = &p->exch[o->flow->id % EXCH_SLOTS];
+	if (o->dir == 0) {
+		x->flow = o->flow->id;
+		x->req_type = m->req_type;
+		copy_str(x->uri, sizeof x->uri, m->uri ? m->uri : "", m->uri ? strlen(m->uri) : 0);
+		return;
+	}
+	if (x->flow != o->flow->id || (m->req_type >= 0 && x->req_type >= 0 && m->req_type != x->req_type))
+		return;
+	if (m->req_type < 0)
+		m->req_type = x->req_type;
+	if (!m->uri && x->uri[0]) {
+		copy_str(p->exch_uri, sizeof p->exch_uri, x->uri, strlen(x->uri));
+		m->uri = p->exch_uri;
+	}
+}
+
 static void set_api(mml_envproc *p, mml_msg *m)
 {
+	pair_exchange(p, m);
 	if (m->req_type >= 0)
 		m->api = mml_catalog_lookup(p->cat, (uint64_t)m->req_type);
 	if (m->uri && strstr(m->uri, "/cgi-bin/")) {
