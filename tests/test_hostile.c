@@ -413,3 +413,20 @@ TEST(hostile_ipfrag_conflicting_ends_dropped)
 	CHECK(!memcmp(out + 20, "ABCDEFGHIJKLMNOPQRST", 20));
 	mml_ipfrag_free(t);
 }
+
+/* --catalog extends and overrides the built-in catalog; bad lines are
+ * reported with their line number and skipped. */
+TEST(cli_catalog_extends_and_overrides)
+{
+	const char *t = mml_test_tmpdir();
+	CHECK_EQ(sh("printf '# mine\\n138\\t/my/sync\\nnot a line\\n99999,/my/new\\n' > %s/cat.tsv", t), 0);
+	CHECK_EQ(sh("%s decrypt -q --catalog %s/cat.tsv -k %s %s > %s/cat.jsonl 2>%s/cat.err", bin(), t,
+	            mml_test_data(KEYS), mml_test_data(CAP), t, t),
+	         3);
+	CHECK_EQ(sh("grep -q 'cat.tsv:3: catalog line skipped' %s/cat.err", t), 0);
+	/* longlink newsync (138) carries no URI: the user's path names it */
+	CHECK_EQ(sh("grep '\"transport\":\"longlink\"' %s/cat.jsonl | grep '\"req_type\":138' | grep -c '\"api\":\"/my/sync\"' | grep -qx 2", t), 0);
+	/* a shortlink keeps the URI its envelope carries */
+	CHECK_EQ(sh("grep '\"transport\":\"shortlink\"' %s/cat.jsonl | grep '\"req_type\":138' | grep -q '/cgi-bin/micromsg-bin/newsync'", t), 0);
+	CHECK_EQ(sh("%s decrypt -q --catalog %s/nope.tsv %s 2>/dev/null >/dev/null", bin(), t, mml_test_data(CAP)), 2);
+}

@@ -11,8 +11,10 @@
 
 FILE *mml_out_open(const char *path)
 {
-	if (!strcmp(path, "-"))
+	if (!strcmp(path, "-")) {
+		setvbuf(stdout, NULL, _IOFBF, (size_t)1 << 20);
 		return stdout;
+	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return NULL;
@@ -20,6 +22,8 @@ FILE *mml_out_open(const char *path)
 	FILE *f = fdopen(fd, "w");
 	if (!f)
 		close(fd);
+	else
+		setvbuf(f, NULL, _IOFBF, (size_t)1 << 20); /* few large writes: bodies are big */
 	return f;
 }
 

@@ -183,13 +183,14 @@ static void http_newgetdns(sim *s, dev_state *ds)
 	uint16_t port = ds->next_port++;
 	sim_tcp_open(&s->net, &t, ds->d.client_ip, port, IP_DNS, 8080);
 	char q[512];
+	/* devicetype carries the SDK level (Android 14 = API 34), as in the real capture. */
 	int n = snprintf(q, sizeof q,
 	                 "GET /cgi-bin/micromsg-bin/newgetdns?uin=%u&clientversion=%u&scene=0&net=1&md5=%016llx%016llx"
-	                 "&devicetype=android-%s&lan=%s&sigver=2 HTTP/1.0\r\nAccept: */*\r\nAccept-Encoding: deflate\r\n"
+	                 "&devicetype=android-%d&lan=%s&sigver=2 HTTP/1.0\r\nAccept: */*\r\nAccept-Encoding: deflate\r\n"
 	                 "Cache-Control: no-cache\r\nConnection: close\r\nContent-Type: application/octet-stream\r\n"
 	                 "Host: dns.weixin.qq.com\r\nUser-Agent: MicroMessenger Client\r\n\r\n",
 	                 ds->d.uin, ds->d.client_version, (unsigned long long)sim_rng_next(&s->rng),
-	                 (unsigned long long)sim_rng_next(&s->rng), ds->d.os_version, ds->d.lang);
+	                 (unsigned long long)sim_rng_next(&s->rng), 20 + atoi(ds->d.os_version), ds->d.lang);
 	sim_range lost[SIM_MAX_LOST];
 	int nl;
 	sim_tcp_send(&s->net, &t, 0, (const uint8_t *)q, (size_t)n, lost, &nl);

@@ -218,6 +218,36 @@ static size_t hello_begin(mml_buf *b, uint8_t type)
 
 static void hello_end(mml_buf *b, size_t mark) { set_be32(b->p + mark, (uint32_t)(b->len - mark - 4)); }
 
+/* ClientHello up to its extensions: suites, random, time, ext section
+ * header. Returns the section-length mark; *ext gets the ext-length mark. */
+static size_t client_hello_head(sim_proto *p, mml_buf *b, const uint16_t *suites, uint8_t nsuites, uint8_t next,
+                                size_t *ext)
+{
+	mml_buf_reset(b);
+	size_t mk = hello_begin(b, 1);
+	u8(b, nsuites);
+	for (uint8_t i = 0; i < nsuites; i++)
+		be16(b, suites[i]);
+	uint8_t rnd[32];
+	sim_rng_bytes(p->rng, rnd, 32);
+	mml_buf_append(b, rnd, 32);
+	be32(b, 0x5f000000u | (uint32_t)sim_rng_below(p->rng, 1u << 24));
+	*ext = b->len;
+	be32(b, 0);
+	u8(b, next);
+	return mk;
+}
+
+/* Switch both directions to new keys; record numbering carries on. */
+static void switch_keys(sim_mm *m, const uint8_t keys[56])
+{
+	uint64_t s0 = m->seq[0], s1 = m->seq[1];
+	sim_mm_setkey(m, 0, keys, keys + 32);
+	sim_mm_setkey(m, 1, keys + 16, keys + 44);
+	m->seq[0] = s0;
+	m->seq[1] = s1;
+}
+
 /* Wrap a built hello body as one plaintext record in out. */
 static void hello_record(uint8_t rtype, mml_buf *body, mml_buf *out)
 {
@@ -238,18 +268,8 @@ int sim_hs_full(sim_proto *p, sim_mm *m, mml_buf *cl, mml_buf *sv, mml_buf *cfin
 	mml_buf hs;
 	mml_buf_init(&hs, 0);
 	mml_buf *b = &p->scratch;
-	mml_buf_reset(b);
-	size_t mk = hello_begin(b, 1);
-	u8(b, 2);
-	be16(b, 0xc02b);
-	be16(b, 0x00a8);
-	uint8_t rnd[32];
-	sim_rng_bytes(p->rng, rnd, 32);
-	mml_buf_append(b, rnd, 32);
-	be32(b, 0x5f000000u | (uint32_t)sim_rng_below(p->rng, 1u << 24));
-	size_t ext = b->len;
-	be32(b, 0);
-	u8(b, 2);
+	static const uint16_t suites[2] = {0xc02b, 0x00a8};
+	size_t ext, mk = client_hello_head(p, b, suites, 2, 2, &ext);
 	psk_ext(p, b, 2, 0x00278d00, 105);
 	be32(b, 2 + 1 + 2 * 75 + 13);
 	be16(b, 0x0010);
@@ -269,6 +289,7 @@ int sim_hs_full(sim_proto *p, sim_mm *m, mml_buf *cl, mml_buf *sv, mml_buf *cfin
 	mml_buf_append(&hs, b->p, b->len);
 	hello_record(0x16, b, cl);
 	/* ServerHello: c02b, random, key share (index of the client's first key), ext 0x13 */
+	uint8_t rnd[32];
 	mml_buf_reset(b);
 	mk = hello_begin(b, 2);
 	be16(b, 0xc02b);
@@ -309,11 +330,7 @@ int sim_hs_full(sim_proto *p, sim_mm *m, mml_buf *cl, mml_buf *sv, mml_buf *cfin
 	if (hkdf(secret, 32, "expanded secret", hash, exp, 32) ||
 	    hkdf(exp, 32, "application data key expansion", hash, keys, 56))
 		goto done;
-	uint64_t s0 = m->seq[0], s1 = m->seq[1];
-	sim_mm_setkey(m, 0, keys, keys + 32);
-	sim_mm_setkey(m, 1, keys + 16, keys + 44);
-	m->seq[0] = s0;
-	m->seq[1] = s1;
+	switch_keys(m, keys);
 	rc = 0;
 done:
 	mml_buf_free(&hs);
@@ -328,17 +345,8 @@ out:
 static void psk_client_hello(sim_proto *p, uint8_t rtype, mml_buf *out, uint8_t hash[32], mml_buf *transcript)
 {
 	mml_buf *b = &p->scratch;
-	mml_buf_reset(b);
-	size_t mk = hello_begin(b, 1);
-	u8(b, 1);
-	be16(b, 0x00a8);
-	uint8_t rnd[32];
-	sim_rng_bytes(p->rng, rnd, 32);
-	mml_buf_append(b, rnd, 32);
-	be32(b, 0x5f000000u | (uint32_t)sim_rng_below(p->rng, 1u << 24));
-	size_t ext = b->len;
-	be32(b, 0);
-	u8(b, 1);
+	static const uint16_t suites[1] = {0x00a8};
+	size_t ext, mk = client_hello_head(p, b, suites, 1, 1, &ext);
 	psk_ext(p, b, 1, 0x00093a80, 72);
 	set_be32(b->p + ext, (uint32_t)(b->len - ext - 4));
 	hello_end(b, mk);
@@ -411,9 +419,5 @@ void sim_hs_psk(sim_proto *p, sim_mm *m, mml_buf *cl, mml_buf *sv, mml_buf *cfin
 	sim_mm_record(m, 1, 0x16, fin, sizeof fin, sv);
 	sim_mm_record(m, 0, 0x16, fin, sizeof fin, cfin);
 	hkdf(p->psk_access, 32, "application data key expansion", hash, keys, 56);
-	uint64_t s0 = m->seq[0], s1 = m->seq[1];
-	sim_mm_setkey(m, 0, keys, keys + 32);
-	sim_mm_setkey(m, 1, keys + 16, keys + 44);
-	m->seq[0] = s0;
-	m->seq[1] = s1;
+	switch_keys(m, keys);
 }
