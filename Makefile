@@ -4,20 +4,20 @@
 CC      ?= gcc
 CSTD    := -std=c17
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla
-CPPFLAGS:= -Iinclude -D_DEFAULT_SOURCE
+CPPFLAGS:= -Iinclude -D_DEFAULT_SOURCE $(shell pkg-config --cflags libhs 2>/dev/null)
 CFLAGS  ?= -O2 -g
-LDLIBS  := -lpcap -lcrypto -ldeflate -lz -ljansson -lpthread
+LDLIBS  := -lpcap -lcrypto -ldeflate -lz -ljansson -lhs -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Modules in pipeline order (docs/ARCHITECTURE.md); each may use only those before it.
-MODULES := util capture flow mmtls envelope report cli
+MODULES := util capture flow mmtls envelope decode detect report cli
 LIB_SRC := $(foreach m,$(MODULES),$(filter-out src/cli/main.c,$(wildcard src/$(m)/*.c)))
-GEN_SRC := build/gen/catalog_data.c
+GEN     := catalog_data taxonomy_data fields_data
 
 B       := build
 Q       ?= @
-OBJ     := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/catalog_data.o
-AOBJ    := $(patsubst src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC)) $(B)/asan/obj/gen/catalog_data.o
+OBJ     := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(patsubst %,$(B)/obj/gen/%.o,$(GEN))
+AOBJ    := $(patsubst src/%.c,$(B)/asan/obj/%.o,$(LIB_SRC)) $(patsubst %,$(B)/asan/obj/gen/%.o,$(GEN))
 
 TEST_SRC:= $(wildcard tests/*.c)
 SIM_SRC := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
@@ -32,15 +32,21 @@ deps:
 $(B)/gen/catalog_data.c: data/request_types.tsv tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh mml_catalog_builtin_data $< > $@
+$(B)/gen/taxonomy_data.c: data/taxonomy.tsv tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_taxonomy_builtin_data $< > $@
+$(B)/gen/fields_data.c: data/fields.tsv tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_fields_builtin_data $< > $@
 
-$(B)/obj/%.o: src/%.c $(wildcard include/mmlens/*.h)
+$(B)/obj/%.o: src/%.c $(wildcard include/mmlens/*.h src/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
-$(B)/asan/obj/%.o: src/%.c $(wildcard include/mmlens/*.h)
+$(B)/asan/obj/%.o: src/%.c $(wildcard include/mmlens/*.h src/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  CC asan $<"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) -O1 -g $(SAN) -c $< -o $@
@@ -103,13 +109,16 @@ test:
 $(B)/bench-stages: bench/stages.c $(B)/libmmlens.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/bench-scanstages: bench/scanstages.c $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/bench-rss: bench/rss.c
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@
 
 bench:
 	@sh scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(B)/bench-stages $(B)/bench-rss
+	@$(MAKE) --no-print-directory all $(B)/bench-stages $(B)/bench-scanstages $(B)/bench-rss
 	@sh bench/bench.sh
 
 demo:

@@ -6,6 +6,8 @@
 #   2. raw OpenSSL AES-128-GCM over the same record sizes (the ceiling)
 #   3. the decrypt path split by stage
 #   4. tshark -r extracting TCP payloads (reference), when tshark is installed
+#   5. mmlens scan end to end (-j 1 and -j 2): decrypt, decode, detect,
+#      findings JSONL to /dev/null
 # Prints a markdown table for BENCHMARKS.md and writes build/bench/results.json.
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,6 +30,8 @@ run() { build/bench-rss "$@"; }
 e2e1=$(run build/mmlens decrypt -q -k "$keys" -o /dev/null --stats-json "$dir/stats.json" "$cap")
 e2e2=$(run build/mmlens decrypt -q -j 2 -k "$keys" -o /dev/null "$cap")
 e2e3=$(run build/mmlens decrypt -q --no-bodies -k "$keys" -o /dev/null "$cap")
+scan1=$(run build/mmlens scan -q -k "$keys" -o /dev/null "$cap")
+scan2=$(run build/mmlens scan -q -j 2 -k "$keys" -o /dev/null "$cap")
 stages=$(build/bench-stages "$cap" "$keys")
 tshark_json='null'
 if command -v tshark >/dev/null 2>&1 && [ "${BENCH_TSHARK:-1}" = 1 ]; then
@@ -36,7 +40,7 @@ fi
 msgs=$(sed -n 's/.*"messages":\([0-9]*\).*/\1/p' "$dir/stats.json")
 body=$(sed -n 's/.*"body_bytes":\([0-9]*\).*/\1/p' "$dir/stats.json")
 cat > "$dir/results.json" <<JSON
-{"capture_bytes":$bytes,"messages":$msgs,"body_bytes":$body,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"decrypt_nobodies":$e2e3,"stages":$stages,"tshark":$tshark_json}
+{"capture_bytes":$bytes,"messages":$msgs,"body_bytes":$body,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"decrypt_nobodies":$e2e3,"scan_j1":$scan1,"scan_j2":$scan2,"stages":$stages,"tshark":$tshark_json}
 JSON
 cat "$dir/results.json"
 sh bench/table.sh "$dir/results.json"

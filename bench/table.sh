@@ -10,6 +10,8 @@ mb=$(echo "scale=1; $bytes / 1000000" | bc)
 w1=$(sub decrypt_j1 wall_s); r1=$(sub decrypt_j1 max_rss_kb)
 w2=$(sub decrypt_j2 wall_s); r2=$(sub decrypt_j2 max_rss_kb)
 w3=$(sub decrypt_nobodies wall_s); r3=$(sub decrypt_nobodies max_rss_kb)
+s1=$(sub scan_j1 wall_s); q1=$(sub scan_j1 max_rss_kb)
+s2=$(sub scan_j2 wall_s); q2=$(sub scan_j2 max_rss_kb)
 body=$(get body_bytes)
 ceil=$(sub stages aes_capture_equiv_mbps); a16=$(sub stages aes_16k_mbps); a1=$(sub stages aes_1k_mbps)
 ts=$(sub tshark wall_s || true)
@@ -20,6 +22,8 @@ echo "| capture | $mb MB, $msgs messages, $(echo "scale=1; $body / 1000000" | bc
 echo "| mmlens decrypt -j 1 | $(rate "$w1") MB/s, $(echo "scale=0; $msgs / $w1" | bc) messages/s, peak RSS $((r1 / 1024)) MiB |"
 echo "| mmlens decrypt -j 2 | $(rate "$w2") MB/s, peak RSS $((r2 / 1024)) MiB |"
 echo "| mmlens decrypt -j 1 --no-bodies | $(rate "$w3") MB/s, peak RSS $((r3 / 1024)) MiB |"
+echo "| mmlens scan -j 1 | $(rate "$s1") MB/s, $(echo "scale=0; $msgs / $s1" | bc) messages/s, peak RSS $((q1 / 1024)) MiB |"
+echo "| mmlens scan -j 2 | $(rate "$s2") MB/s, peak RSS $((q2 / 1024)) MiB |"
 echo "| AES-128-GCM ceiling, same record sizes | $ceil MB/s of capture |"
 echo "| AES-128-GCM, 16 KiB / 1 KiB records | $a16 / $a1 MB/s |"
 echo "| decrypt -j 1 / ceiling | $(echo "scale=2; $(rate "$w1") / $ceil" | bc) |"

@@ -12,6 +12,8 @@ owner() { # header basename -> module
 	flow.h) echo flow ;;
 	mmtls.h|keylog.h|conn.h) echo mmtls ;;
 	envelope.h) echo envelope ;;
+	decode.h) echo decode ;;
+	detect.h) echo detect ;;
 	report.h) echo report ;;
 	cli.h) echo cli ;;
 	*) echo "?" ;;

@@ -25,7 +25,19 @@ grep '"kind":"message"' "$out/messages.jsonl" |
 	sed -n 's/.*"dir":"\([a-z]*\)","status":"\([a-z_]*\)".*"api":\("[^"]*"\|null\).*/\3 \1 \2/p' |
 	sort | uniq -c | sort -rn | head -20
 echo
+echo "== mmlens scan: the personal data in those messages"
+build/mmlens scan -q -k "$keys" -o "$out/findings.jsonl" "$cap" || rc=$?
+build/mmlens scan -q -k "$keys" --format table -o "$out/findings.txt" "$cap" || rc=$?
+sed -n '/^mmlens scan:/,$p' "$out/findings.txt"
+echo
+echo "== where the coordinates went"
+grep '"category":"location.coordinates"' "$out/findings.jsonl" |
+	sed -n 's/.*"api":"\([^"]*\)".*"path":"\([^"]*\)","value":"\([^"]*\)".*"detector":"\([^"]*\)".*/  \1  \2  \3  (\4)/p' | head -8
+echo
 echo "Output files (mode 0600, they hold personal data):"
 echo "  $out/messages.jsonl  every message, one JSON object per line (docs/SCHEMA.md)"
 echo "  $out/stats.json      record and message accounting"
+echo "  $out/findings.jsonl  personal data found: one object per message, category and field path"
+echo "  $out/findings.txt    the same as a table, with the category x API matrix"
+echo "Look at one message's decoded fields: build/mmlens decode -k $keys -m N $cap"
 exit $rc

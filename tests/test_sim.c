@@ -17,42 +17,6 @@
 #include "test.h"
 #include "util.h"
 
-static const char *sim_bin(void)
-{
-	const char *b = getenv("MMLENS_SIM");
-	return b && *b ? b : "build/mmlens-sim";
-}
-
-/* Run the simulator with extra args into tmp files; 0 on success. */
-static int simulate(const char *tag, const char *args, char *pcap, char *keys, char *truth, size_t n)
-{
-	snprintf(pcap, n, "%s/%s.pcap", mml_test_tmpdir(), tag);
-	snprintf(keys, n, "%s/%s.keys", mml_test_tmpdir(), tag);
-	snprintf(truth, n, "%s/%s.truth", mml_test_tmpdir(), tag);
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s %s --pcap %s --keylog %s --truth %s 2>/dev/null", sim_bin(), args, pcap, keys, truth);
-	int r = system(cmd);
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
-}
-
-static json_t *load_jsonl(const char *path)
-{
-	json_t *a = json_array();
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return a;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		json_t *o = json_loads(line, 0, NULL);
-		if (o)
-			json_array_append_new(a, o);
-	}
-	free(line);
-	fclose(f);
-	return a;
-}
-
 static const char *jflow(json_t *o, const char *k)
 {
 	return t_str(json_object_get(o, "flow"), k);
@@ -66,7 +30,7 @@ static void round_trip(const char *tag, const char *args, rt_result *res)
 {
 	char pcap[512], keys[512], truth[512];
 	memset(res, 0, sizeof *res);
-	int rc = simulate(tag, args, pcap, keys, truth, sizeof pcap);
+	int rc = t_simulate(tag, args, pcap, keys, truth, sizeof pcap);
 	if (rc != 0) {
 		mml_test_fail(__FILE__, __LINE__, "%s: simulator exited %d", tag, rc);
 		return;
@@ -74,7 +38,7 @@ static void round_trip(const char *tag, const char *args, rt_result *res)
 	t_run r;
 	t_decrypt(&r, pcap, keys, NULL);
 	CHECK(r.rc == 0 || r.rc == 3);
-	json_t *tr = load_jsonl(truth);
+	json_t *tr = t_load_jsonl(truth);
 	size_t nm = json_array_size(r.messages);
 	char *used = calloc(nm + 1, 1);
 	size_t i;
@@ -159,17 +123,17 @@ TEST(sim_roundtrip_loss)
 TEST(sim_deterministic_and_bad_args)
 {
 	char p1[512], k1[512], t1[512], p2[512], k2[512], t2[512];
-	REQUIRE(simulate("det1", "--scenario all --seed 5", p1, k1, t1, sizeof p1) == 0);
-	REQUIRE(simulate("det2", "--scenario all --seed 5", p2, k2, t2, sizeof p2) == 0);
+	REQUIRE(t_simulate("det1", "--scenario all --seed 5", p1, k1, t1, sizeof p1) == 0);
+	REQUIRE(t_simulate("det2", "--scenario all --seed 5", p2, k2, t2, sizeof p2) == 0);
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "cmp -s %s %s && cmp -s %s %s && cmp -s %s %s", p1, p2, k1, k2, t1, t2);
 	CHECK_EQ(system(cmd), 0);
-	REQUIRE(simulate("det3", "--scenario all --seed 6", p2, k2, t2, sizeof p2) == 0);
+	REQUIRE(t_simulate("det3", "--scenario all --seed 6", p2, k2, t2, sizeof p2) == 0);
 	snprintf(cmd, sizeof cmd, "cmp -s %s %s", p1, p2);
 	CHECK(system(cmd) != 0);
 	const char *badargs[] = {"--scenario nope", "--loss 2", "--devices 0", "--mss 10", "--size -1", "--bogus", ""};
 	for (size_t i = 0; i < sizeof badargs / sizeof *badargs; i++) {
-		snprintf(cmd, sizeof cmd, "%s %s %s 2>/dev/null >/dev/null", sim_bin(), badargs[i],
+		snprintf(cmd, sizeof cmd, "%s %s %s 2>/dev/null >/dev/null", t_sim_bin(), badargs[i],
 		         i + 1 < sizeof badargs / sizeof *badargs ? "--pcap /dev/null" : "");
 		int r = system(cmd);
 		CHECK(WIFEXITED(r) && WEXITSTATUS(r) == 1);
@@ -321,7 +285,7 @@ static int has(char (*list)[64], int n, const char *s)
 TEST(sim_fidelity_records_and_hellos_match_real)
 {
 	char pcap[512], keys[512], truth[512];
-	REQUIRE(simulate("fid", "--scenario all --seed 3", pcap, keys, truth, sizeof pcap) == 0);
+	REQUIRE(t_simulate("fid", "--scenario all --seed 3", pcap, keys, truth, sizeof pcap) == 0);
 	shape real, sim;
 	walk_capture(mml_test_data("mmtls-capture/capture-logged-in-all-keys.pcapng"), &real);
 	walk_capture(pcap, &sim);
@@ -360,7 +324,7 @@ TEST(sim_fidelity_records_and_hellos_match_real)
 TEST(sim_fidelity_business_headers_match_real)
 {
 	char pcap[512], keys[512], truth[512];
-	REQUIRE(simulate("fidb", "--scenario all --seed 4", pcap, keys, truth, sizeof pcap) == 0);
+	REQUIRE(t_simulate("fidb", "--scenario all --seed 4", pcap, keys, truth, sizeof pcap) == 0);
 	t_run a, b;
 	t_decrypt(&a, mml_test_data("mmtls-capture/capture-logged-in-all-keys.pcapng"),
 	          mml_test_data("mmtls-capture/frida-logged-in-all-keys.log"), NULL);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "test.h"
 #include "util.h"
@@ -122,4 +123,40 @@ char *t_hex(const uint8_t *p, size_t n)
 	if (s)
 		mml_hex_encode(p, n, s);
 	return s;
+}
+
+const char *t_sim_bin(void)
+{
+	const char *b = getenv("MMLENS_SIM");
+	return b && *b ? b : "build/mmlens-sim";
+}
+
+/* Run the simulator with extra args into tmp files; 0 on success. */
+int t_simulate(const char *tag, const char *args, char *pcap, char *keys, char *truth, size_t n)
+{
+	snprintf(pcap, n, "%s/%s.pcap", mml_test_tmpdir(), tag);
+	snprintf(keys, n, "%s/%s.keys", mml_test_tmpdir(), tag);
+	snprintf(truth, n, "%s/%s.truth", mml_test_tmpdir(), tag);
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s %s --pcap %s --keylog %s --truth %s 2>/dev/null", t_sim_bin(), args, pcap, keys, truth);
+	int r = system(cmd);
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+json_t *t_load_jsonl(const char *path)
+{
+	json_t *a = json_array();
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return a;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+		if (o)
+			json_array_append_new(a, o);
+	}
+	free(line);
+	fclose(f);
+	return a;
 }

@@ -32,4 +32,11 @@ int t_hexfile(const char *path, mml_buf *b);
 /* Hex of bytes into a malloc'd string. */
 char *t_hex(const uint8_t *p, size_t n);
 
+/* The simulator binary ($MMLENS_SIM, else build/mmlens-sim). */
+const char *t_sim_bin(void);
+/* Run the simulator with extra args into <tmp>/<tag>.{pcap,keys,truth}; its exit status. */
+int t_simulate(const char *tag, const char *args, char *pcap, char *keys, char *truth, size_t n);
+/* Every JSON object of a JSONL file, as a new array (empty when unreadable). */
+json_t *t_load_jsonl(const char *path);
+
 #endif

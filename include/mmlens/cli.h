@@ -9,12 +9,31 @@
 
 #include <stdio.h>
 
+#include "mmlens/envelope.h"
 #include "mmlens/stats.h"
 
 enum { MML_EXIT_OK = 0, MML_EXIT_USAGE = 1, MML_EXIT_INPUT = 2, MML_EXIT_ERRORS = 3 };
 
 /* `mmlens decrypt ...`; argv[0] is "decrypt". Diagnostics go to `err`. */
 int mml_cmd_decrypt(int argc, char **argv, FILE *err);
+
+/* `mmlens scan ...` and `mmlens decode ...`; argv[0] is the command name. */
+int mml_cmd_scan(int argc, char **argv, FILE *err);
+int mml_cmd_decode(int argc, char **argv, FILE *err);
+
+/*
+ * Where decrypted messages go instead of the decrypt JSONL: `make` builds
+ * one state per pipeline (thread), writing to *outp; `msg` takes each
+ * message; `done` merges a state into ctx and frees it; `finish` writes
+ * what comes after all messages (before the output is closed).
+ */
+typedef struct mml_msg_sink {
+	void *(*make)(void *ctx, FILE **outp);
+	void (*msg)(void *state, const mml_msg *m);
+	void (*done)(void *ctx, void *state);
+	void (*finish)(void *ctx, FILE *out);
+	void *ctx;
+} mml_msg_sink;
 
 /* Library entry for tests and benchmarks. */
 typedef struct mml_decrypt_opts {
@@ -30,6 +49,7 @@ typedef struct mml_decrypt_opts {
 	int quiet;                /* no human summary */
 	int jobs;                 /* worker threads; 0 or 1 = single-threaded */
 	size_t max_diag;          /* diagnostics printed per kind; 0 = 20 */
+	const mml_msg_sink *sink; /* NULL: decrypt JSONL */
 } mml_decrypt_opts;
 
 int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err);

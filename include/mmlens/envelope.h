@@ -117,8 +117,18 @@ typedef struct mml_msg {
 	mml_part parts[MML_MAX_PARTS];
 } mml_msg;
 
+/*
+ * Session keys learned by account (uin), shared by the pipelines of
+ * --jobs so that a key learned on one worker's flow opens the account's
+ * messages on the others (thread-safe).
+ */
+typedef struct mml_uinkeys mml_uinkeys;
+mml_uinkeys *mml_uinkeys_new(void);
+void mml_uinkeys_free(mml_uinkeys *u);
+
 typedef struct mml_envproc_cfg {
 	size_t max_body;            /* inflate cap, bytes */
+	mml_uinkeys *shared_uin;    /* optional: share learned session keys between pipelines */
 	uint64_t *shared_ids;       /* optional: message ids from a shared counter (atomic) */
 } mml_envproc_cfg;
 
@@ -130,5 +140,27 @@ mml_envproc *mml_envproc_new(const mml_envproc_cfg *cfg, const mml_keylog *kl, c
 void mml_envproc_free(mml_envproc *p);
 /* Process one outer unit; calls fn once with the resulting message. */
 void mml_envproc_outer(mml_envproc *p, const mml_outer *o);
+
+/*
+ * Instrumentation plaintext logs (the published format, docs/FORMATS.md):
+ * one JSON object per line with "data" (hex of the body, zlib when it
+ * starts 78, may be empty), "req_id" (request type) and "req_type" (API
+ * path or null). Read as a stream, line by line (a line is capped at
+ * 64 MiB). Each line becomes an mml_msg with id = line number, outer =
+ * NULL, status "plaintext", api from the line or the catalog; the body is
+ * inflated (capped at max_body). A bad line is reported through diag with
+ * its number and skipped, and counted in *bad.
+ */
+typedef struct mml_plainlog mml_plainlog;
+/* path "-" reads stdin. NULL on error (errno set; diag told why). */
+mml_plainlog *mml_plainlog_open(const char *path, const mml_catalog *cat, size_t max_body, mml_diag_fn diag,
+                                void *dctx);
+/* Read an open stream (not closed by mml_plainlog_close); `name` is used in messages. */
+mml_plainlog *mml_plainlog_open_stream(FILE *f, const char *name, const mml_catalog *cat, size_t max_body,
+                                       mml_diag_fn diag, void *dctx);
+/* Next message: MML_OK with *m filled (views valid until the next call), MML_E_INCOMPLETE at the end. */
+mml_err mml_plainlog_next(mml_plainlog *l, mml_msg *m);
+uint64_t mml_plainlog_bad_lines(const mml_plainlog *l);
+void mml_plainlog_close(mml_plainlog *l);
 
 #endif

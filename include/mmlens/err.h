@@ -45,4 +45,7 @@ const char *mml_strerror(mml_err e);
 			return (err);                                                  \
 	} while (0)
 
+/* Diagnostics about bad input lines: printf-style, one message per call. */
+typedef void (*mml_diag_fn)(void *ctx, const char *fmt, ...);
+
 #endif

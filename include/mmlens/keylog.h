@@ -45,8 +45,6 @@ typedef struct mml_keyent {
 	uint32_t uses;       /* records/messages this line decrypted (updated atomically) */
 } mml_keyent;
 
-typedef void (*mml_diag_fn)(void *ctx, const char *fmt, ...);
-
 /* Open-addressing index slot: the 8 key bytes and entry index + 1, so a
  * lookup that misses never touches the entries. */
 typedef struct __attribute__((packed)) mml_keyslot {

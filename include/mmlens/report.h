@@ -3,7 +3,7 @@
  * and output files created 0600.
  *
  * Contract: one JSON object per line; the schema is docs/SCHEMA.md
- * ("decrypt output"). Writers never fail silently: a write error is
+ * ("decrypt output", "scan output"). Writers never fail silently: a write error is
  * reported by mml_out_close().
  */
 #ifndef MMLENS_REPORT_H
@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "mmlens/detect.h"
 #include "mmlens/envelope.h"
+#include "mmlens/util.h"
 
 typedef struct mml_jsonl_opts {
 	bool redact;        /* mask uin, cookie, client address, query values; omit bodies */
@@ -28,5 +30,50 @@ void mml_jsonl_hello(FILE *f, const mml_flow *fl, int dir, mml_transport tr, uin
 FILE *mml_out_open(const char *path);
 /* Flush and close; MML_E_IO on any write error. */
 mml_err mml_out_close(FILE *f);
+
+/*
+ * Scan findings (docs/SCHEMA.md "scan output"): one JSON object per
+ * (message, category, path), or one aligned text row (--format table).
+ * With redact the value is masked (kind and length kept).
+ */
+void mml_jsonl_finding(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact);
+/* The same line appended to b (MML_E_LIMIT / MML_E_NOMEM: b unchanged). */
+mml_err mml_jsonl_finding_buf(mml_buf *b, const mml_msg *m, const mml_finding *fd, bool redact);
+/*
+ * The same line in two parts, for many findings of one message: _head
+ * appends the part that depends only on the message (to a buffer of its
+ * own, once per message); _tail appends that head and then the finding.
+ */
+mml_err mml_jsonl_finding_head(mml_buf *b, const mml_msg *m);
+mml_err mml_jsonl_finding_tail(mml_buf *b, const void *head, size_t head_len, const mml_finding *fd, bool redact);
+void mml_table_finding_head(FILE *f);
+void mml_table_finding(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact);
+
+/*
+ * Per-run summary: findings and distinct messages per (category, API).
+ * Messages must arrive in one id order per summary (a worker's order);
+ * summaries of workers that saw disjoint messages are merged by adding.
+ */
+typedef struct mml_summary mml_summary;
+mml_summary *mml_summary_new(void);
+void mml_summary_free(mml_summary *s);
+mml_err mml_summary_add(mml_summary *s, const char *category, const char *api, uint64_t msg);
+/* n findings of one category in message msg at once (n >= 1): same as n calls of mml_summary_add. */
+mml_err mml_summary_add_n(mml_summary *s, const char *category, const char *api, uint64_t msg, uint64_t n);
+mml_err mml_summary_merge(mml_summary *dst, const mml_summary *src);
+/* Counters kept next to the matrix. */
+typedef struct mml_scan_counts {
+	uint64_t messages;      /* messages seen */
+	uint64_t bodies;        /* with a body that was decoded */
+	uint64_t body_bytes;
+	uint64_t findings;
+	uint64_t limit_hits;    /* bodies whose decode hit a limit */
+	uint64_t unreadable;    /* messages without a readable body (no key, ...) */
+} mml_scan_counts;
+void mml_summary_counts_add(mml_summary *s, const mml_scan_counts *c);
+/* {"kind":"summary",...} as one JSONL line. */
+void mml_summary_write_json(const mml_summary *s, FILE *f);
+/* The category x API matrix as a readable table. */
+void mml_summary_write_table(const mml_summary *s, FILE *f);
 
 #endif

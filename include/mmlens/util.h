@@ -71,10 +71,22 @@ mml_err mml_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap
  */
 mml_err mml_hexdump_decode(const char *text, size_t n, mml_buf *out);
 
+/* Length of a valid 2-4 byte UTF-8 sequence at p[0..n), else 0. */
+size_t mml_utf8_seq(const uint8_t *p, size_t n);
 /* JSON text output helpers (writing only). */
 void mml_json_str(FILE *f, const char *s, size_t n); /* quoted, escaped */
 void mml_json_cstr(FILE *f, const char *s);          /* NULL -> null */
 void mml_json_hex(FILE *f, const uint8_t *p, size_t n);
+/*
+ * The same escaping into memory. MML_JSON_ESC_MAX(n): the most bytes the
+ * escaped text of n input bytes takes, quotes not counted. mml_json_esc
+ * writes the quoted string at out (room: MML_JSON_ESC_MAX(n) + 2, n below
+ * SIZE_MAX / 6) and returns its end; the _buf forms append to a buffer.
+ */
+#define MML_JSON_ESC_MAX(n) ((n) * 6)
+char *mml_json_esc(char *out, const char *s, size_t n);
+mml_err mml_json_str_buf(mml_buf *b, const char *s, size_t n);
+mml_err mml_json_cstr_buf(mml_buf *b, const char *s); /* NULL -> null */
 
 /* Read a whole small file (used for catalogs, hex fixtures); capped. */
 mml_err mml_read_file(const char *path, size_t cap, mml_buf *out);

@@ -15,8 +15,11 @@
 
 #include "mmlens/capture.h"
 
+#define READ_BUF ((size_t)1 << 20)
+
 typedef struct peek_stream {
 	FILE *under;
+	char *buf;            /* the cookie stream's buffer (glibc ignores a size without one) */
 	uint8_t head[4];
 	size_t head_len, head_off;
 	int close_under;
@@ -38,6 +41,7 @@ static int peek_close(void *c)
 	peek_stream *ps = c;
 	if (ps->close_under)
 		fclose(ps->under);
+	free(ps->buf);
 	free(ps);
 	return 0;
 }
@@ -53,6 +57,8 @@ mml_err mml_capture_open(mml_capture *cap, const char *path, mml_stats *stats)
 		snprintf(cap->errbuf, sizeof cap->errbuf, "%s: cannot open: %m", path);
 		return MML_E_IO;
 	}
+	/* One copy into the cookie stream's large buffer (below), none in between. */
+	setvbuf(under, NULL, _IONBF, 0);
 	peek_stream *ps = calloc(1, sizeof *ps);
 	if (!ps) {
 		if (!is_stdin)
@@ -85,6 +91,8 @@ mml_err mml_capture_open(mml_capture *cap, const char *path, mml_stats *stats)
 		peek_close(ps);
 		return MML_E_NOMEM;
 	}
+	if ((ps->buf = malloc(READ_BUF)))
+		setvbuf(fp, ps->buf, _IOFBF, READ_BUF); /* few large reads */
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, eb);
 	if (!p) {

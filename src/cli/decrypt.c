@@ -118,6 +118,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 	sh.jo.redact = o->redact;
 	sh.jo.handshakes = o->handshakes;
 	sh.jo.no_bodies = o->no_bodies;
+	sh.sink = o->sink;
 	mml_err e;
 	if (o->jobs > 1) {
 		e = mml_pipe_run_parallel(&cap, &sh, o->jobs, out, st);
@@ -155,6 +156,8 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		rc = MML_EXIT_ERRORS;
 done:
 	mml_pipe_free(&pipe);
+	if (out && o->sink && o->sink->finish && rc != MML_EXIT_INPUT)
+		o->sink->finish(o->sink->ctx, out);
 	if (out && mml_out_close(out) != MML_OK) {
 		fprintf(err, "mmlens: %s: write error\n", o->out);
 		rc = MML_EXIT_INPUT;

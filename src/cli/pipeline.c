@@ -32,9 +32,12 @@ static void flush_worker_out(mml_pipe *p)
 static void on_msg(void *ctx, const mml_msg *m)
 {
 	mml_pipe *p = ctx;
-	if (!p->out)
+	if (p->sink)
+		p->sh->sink->msg(p->sink, m);
+	else if (p->out)
+		mml_jsonl_message(p->out, m, &p->jo);
+	else
 		return;
-	mml_jsonl_message(p->out, m, &p->jo);
 	if (p->final_out && ftell(p->out) > (long)FLUSH_AT)
 		flush_worker_out(p);
 }
@@ -59,7 +62,10 @@ mml_err mml_pipe_init(mml_pipe *p, mml_pipe_shared *sh, FILE *out)
 	memset(p, 0, sizeof *p);
 	p->out = out;
 	p->jo = sh->jo;
-	mml_envproc_cfg ec = {.max_body = sh->max_body, .shared_ids = &sh->msg_ids};
+	p->sh = sh;
+	if (sh->sink && !(p->sink = sh->sink->make(sh->sink->ctx, &p->out)))
+		return MML_E_NOMEM;
+	mml_envproc_cfg ec = {.max_body = sh->max_body, .shared_ids = &sh->msg_ids, .shared_uin = sh->uinkeys};
 	p->env = mml_envproc_new(&ec, sh->kl, sh->cat, &p->st, on_msg, p);
 	mml_conn_cbs cc = {.ctx = p, .on_outer = on_outer, .on_hello = on_hello};
 	p->mm = mml_mmtls_new(sh->kl, &cc, &p->st);
@@ -86,6 +92,8 @@ void mml_pipe_finish(mml_pipe *p)
 
 void mml_pipe_free(mml_pipe *p)
 {
+	if (p->sink)
+		p->sh->sink->done(p->sh->sink->ctx, p->sink);
 	mml_flowtab_free(p->ft);
 	mml_mmtls_free(p->mm);
 	mml_envproc_free(p->env);
@@ -183,6 +191,11 @@ mml_err mml_pipe_run_parallel(mml_capture *cap, mml_pipe_shared *sh, int jobs, F
 		return MML_E_NOMEM;
 	pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 	mml_err rc = MML_E_INCOMPLETE;
+	sh->uinkeys = mml_uinkeys_new();
+	if (!sh->uinkeys) {
+		free(w);
+		return MML_E_NOMEM;
+	}
 	int started = 0;
 	for (int i = 0; i < jobs; i++) {
 		if (mml_pipe_init(&w[i].pipe, sh, NULL) != MML_OK) {
@@ -246,5 +259,7 @@ mml_err mml_pipe_run_parallel(mml_capture *cap, mml_pipe_shared *sh, int jobs, F
 	for (int i = 0; i < jobs; i++)
 		mml_pipe_free(&w[i].pipe);
 	free(w);
+	mml_uinkeys_free(sh->uinkeys);
+	sh->uinkeys = NULL;
 	return rc;
 }

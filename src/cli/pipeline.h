@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "mmlens/cli.h"
 #include "mmlens/report.h"
 
 typedef struct mml_pipe {
@@ -30,6 +31,8 @@ typedef struct mml_pipe {
 	char *membuf;
 	size_t memlen;
 	mml_jsonl_opts jo;
+	void *sink;             /* the shared sink's per-pipeline state, or NULL */
+	const struct mml_pipe_shared *sh;
 } mml_pipe;
 
 typedef struct mml_pipe_shared {
@@ -37,7 +40,9 @@ typedef struct mml_pipe_shared {
 	const mml_catalog *cat;
 	size_t max_body;
 	uint64_t flow_ids, msg_ids;
+	mml_uinkeys *uinkeys;     /* --jobs: session keys shared by the workers */
 	mml_jsonl_opts jo;
+	const mml_msg_sink *sink; /* NULL: decrypt JSONL (see cli.h) */
 } mml_pipe_shared;
 
 /* Set up a pipeline writing to `out` (NULL: no JSONL). */

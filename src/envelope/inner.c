@@ -9,6 +9,7 @@
  * padding is right and the plaintext length matches the length the
  * business header declares.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +35,33 @@ struct mml_envproc {
 	struct { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS];
 	int ncbc;
 	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
+	mml_uinkeys *shared_uin; /* the same table shared by --jobs workers, or NULL */
 	struct exch { uint64_t flow; int64_t req_type; char uri[120]; } *exch;  /* EXCH_SLOTS, by flow id */
 	char exch_uri[120];
 	char uri[1024], host[256];
 };
+
+/* Session keys by account, shared by the pipelines of --jobs (one lock). */
+struct mml_uinkeys {
+	pthread_mutex_t mu;
+	struct uin_key slot[UIN_SLOTS];
+};
+
+mml_uinkeys *mml_uinkeys_new(void)
+{
+	mml_uinkeys *u = calloc(1, sizeof *u);
+	if (u)
+		pthread_mutex_init(&u->mu, NULL);
+	return u;
+}
+
+void mml_uinkeys_free(mml_uinkeys *u)
+{
+	if (!u)
+		return;
+	pthread_mutex_destroy(&u->mu);
+	free(u);
+}
 
 const char *mml_inner_name(mml_inner i) { return i == MML_INNER_CBC ? "cbc" : i == MML_INNER_GCM ? "gcm" : "none"; }
 
@@ -56,6 +80,7 @@ mml_envproc *mml_envproc_new(const mml_envproc_cfg *cfg, const mml_keylog *kl, c
 	p->fn = fn;
 	p->ctx = ctx;
 	mml_buf_init(&p->plain, (size_t)1 << 20);
+	p->shared_uin = cfg->shared_uin;
 	p->by_uin = calloc(UIN_SLOTS, sizeof *p->by_uin);
 	p->exch = calloc(EXCH_SLOTS, sizeof *p->exch);
 	mml_buf_init(&p->out, p->cfg.max_body + 1);
@@ -82,18 +107,35 @@ void mml_envproc_free(mml_envproc *p)
 	free(p);
 }
 
+static size_t uin_index(uint32_t uin) { return (uin * 2654435761u) >> 20 & (UIN_SLOTS - 1); }
+
 static struct uin_key *uin_slot(mml_envproc *p, uint32_t uin)
 {
-	return &p->by_uin[(uin * 2654435761u) >> 20 & (UIN_SLOTS - 1)];
+	struct uin_key *u = &p->by_uin[uin_index(uin)];
+	if (p->shared_uin) {
+		/* the newest key of the account, whichever worker learned it */
+		pthread_mutex_lock(&p->shared_uin->mu);
+		const struct uin_key *g = &p->shared_uin->slot[uin_index(uin)];
+		if (g->uin == uin)
+			*u = *g;
+		pthread_mutex_unlock(&p->shared_uin->mu);
+	}
+	return u;
 }
 
 static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, uint32_t uin)
 {
 	if (uin) {
-		struct uin_key *u = uin_slot(p, uin);
+		struct uin_key *u = &p->by_uin[uin_index(uin)];
+		bool changed = u->uin != uin || memcmp(u->key, key, 16);
 		u->uin = uin;
 		u->line = line;
 		memcpy(u->key, key, 16);
+		if (changed && p->shared_uin) {
+			pthread_mutex_lock(&p->shared_uin->mu);
+			p->shared_uin->slot[uin_index(uin)] = *u;
+			pthread_mutex_unlock(&p->shared_uin->mu);
+		}
 	}
 	int i;
 	for (i = 0; i < p->ncbc; i++)

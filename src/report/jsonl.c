@@ -3,16 +3,64 @@
  * output files.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "mmlens/report.h"
 
+/*
+ * Output buffers: glibc ignores setvbuf's size unless it is given the
+ * buffer, so each output gets its own 1 MiB (few large writes: bodies and
+ * findings are big), freed when the output is closed.
+ */
+#define OUT_BUF ((size_t)1 << 20)
+#define MAX_OUTS 16
+static struct {
+	FILE *f;
+	char *buf;
+} outs[MAX_OUTS];
+static pthread_mutex_t outs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static char *outs_buf_of(FILE *f)
+{
+	char *b = NULL;
+	pthread_mutex_lock(&outs_mu);
+	for (int i = 0; i < MAX_OUTS; i++)
+		if (outs[i].f == f)
+			b = outs[i].buf;
+	pthread_mutex_unlock(&outs_mu);
+	return b;
+}
+
+static void out_buffer(FILE *f)
+{
+	char *b = malloc(OUT_BUF);
+	if (!b)
+		return; /* keep the default buffer */
+	pthread_mutex_lock(&outs_mu);
+	for (int i = 0; i < MAX_OUTS; i++)
+		if (!outs[i].f) {
+			outs[i].f = f;
+			outs[i].buf = b;
+			b = NULL;
+			break;
+		}
+	pthread_mutex_unlock(&outs_mu);
+	if (b)
+		free(b);
+	else
+		setvbuf(f, outs_buf_of(f), _IOFBF, OUT_BUF);
+}
+
 FILE *mml_out_open(const char *path)
 {
 	if (!strcmp(path, "-")) {
-		setvbuf(stdout, NULL, _IOFBF, (size_t)1 << 20);
+		static int stdout_buffered;
+		if (!stdout_buffered++)
+			out_buffer(stdout);
 		return stdout;
 	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -23,7 +71,7 @@ FILE *mml_out_open(const char *path)
 	if (!f)
 		close(fd);
 	else
-		setvbuf(f, NULL, _IOFBF, (size_t)1 << 20); /* few large writes: bodies are big */
+		out_buffer(f);
 	return f;
 }
 
@@ -32,8 +80,17 @@ mml_err mml_out_close(FILE *f)
 	if (!f)
 		return MML_OK;
 	int bad = fflush(f) != 0 || ferror(f);
-	if (f != stdout)
+	if (f != stdout) {
 		bad |= fclose(f) != 0;
+		pthread_mutex_lock(&outs_mu);
+		for (int i = 0; i < MAX_OUTS; i++)
+			if (outs[i].f == f) {
+				free(outs[i].buf);
+				outs[i].f = NULL;
+				outs[i].buf = NULL;
+			}
+		pthread_mutex_unlock(&outs_mu);
+	}
 	return bad ? MML_E_IO : MML_OK;
 }
 

@@ -164,17 +164,25 @@ static int hexval(int c)
 	return -1;
 }
 
+/* hexval + 1 as a table; 0 for a byte that is not a hex digit */
+static const uint8_t hex_tab1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 mml_err mml_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap, size_t *outlen)
 {
 	if (inlen % 2)
 		return MML_E_MALFORMED;
 	if (inlen / 2 > outcap)
 		return MML_E_LIMIT;
+	const uint8_t *u = (const uint8_t *)in;
 	for (size_t i = 0; i < inlen; i += 2) {
-		int hi = hexval((unsigned char)in[i]), lo = hexval((unsigned char)in[i + 1]);
-		if (hi < 0 || lo < 0)
+		unsigned a = hex_tab1[u[i]], b = hex_tab1[u[i + 1]];
+		if (!a || !b)
 			return MML_E_MALFORMED;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
+		out[i / 2] = (uint8_t)((a - 1) << 4 | (b - 1));
 	}
 	*outlen = inlen / 2;
 	return MML_OK;
@@ -235,25 +243,138 @@ mml_err mml_hexdump_decode(const char *text, size_t n, mml_buf *out)
 	return MML_OK;
 }
 
+/* Length of a valid UTF-8 sequence (2-4 bytes, no overlongs or surrogates) at p[0..n), else 0. */
+size_t mml_utf8_seq(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t k = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (!k || k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+	    (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return k;
+}
+
+/*
+ * Valid UTF-8 passes through; control characters are escaped; a byte
+ * that is not part of valid UTF-8 is written as the code point of the
+ * same value (\u00XX), so any bytes give valid JSON.
+ *
+ * esc_run escapes u[*pi..stop) (a UTF-8 sequence that starts before stop
+ * may run past it, up to n) into o and returns the end of the output. The
+ * output needs MML_JSON_ESC_MAX(stop - *pi) bytes: an input byte becomes
+ * at most 6 (\u00XX). Runs of plain ASCII move 16 bytes at a time with
+ * SSE2 (a 16-byte store is always inside that room: 6 x 16 >= 16).
+ */
+static char *esc_run(char *o, const uint8_t *u, size_t *pi, size_t stop, size_t n)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t i = *pi;
+	while (i < stop) {
+#ifdef __SSE2__
+		const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), qu = _mm_set1_epi8('"'),
+		              bs = _mm_set1_epi8('\\');
+		while (i + 16 <= stop) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, sp), _mm_cmpeq_epi8(x, del)),
+			                         _mm_or_si128(_mm_cmpeq_epi8(x, qu), _mm_cmpeq_epi8(x, bs)));
+			unsigned bits = (unsigned)_mm_movemask_epi8(m);
+			_mm_storeu_si128((__m128i *)(void *)o, x);
+			if (!bits) {
+				o += 16;
+				i += 16;
+				continue;
+			}
+			unsigned k = (unsigned)__builtin_ctz(bits);
+			o += k;
+			i += k;
+			break;
+		}
+		if (i >= stop)
+			break;
+#endif
+		uint8_t c = u[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = mml_utf8_seq(u + i, n - i);
+			if (k) {
+				memcpy(o, u + i, k);
+				o += k;
+				i += k;
+				continue;
+			}
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hexd[c >> 4];
+			o[4] = hexd[c & 15];
+			o += 5;
+			break;
+		}
+		i++;
+	}
+	*pi = i;
+	return o;
+}
+
+char *mml_json_esc(char *out, const char *s, size_t n)
+{
+	size_t i = 0;
+	*out++ = '"';
+	out = esc_run(out, (const uint8_t *)s, &i, n, n);
+	*out++ = '"';
+	return out;
+}
+
+mml_err mml_json_str_buf(mml_buf *b, const char *s, size_t n)
+{
+	size_t room;
+	if (!mml_mul_ok(n, 6, &room) || !mml_add_ok(room, 2, &room))
+		return MML_E_LIMIT;
+	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
+	char *o = mml_json_esc((char *)b->p + b->len, s, n);
+	b->len = (size_t)((uint8_t *)o - b->p);
+	return MML_OK;
+}
+
+mml_err mml_json_cstr_buf(mml_buf *b, const char *s)
+{
+	if (!s)
+		return mml_buf_append(b, "null", 4);
+	return mml_json_str_buf(b, s, strlen(s));
+}
+
 void mml_json_str(FILE *f, const char *s, size_t n)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c >= 0x7f)
-				fprintf(f, "\\u%04x", c); /* bytes shown as code points */
-			else
-				fputc(c, f);
-		}
-	}
-	fputc('"', f);
+	enum { CHUNK = 2048 };
+	char tmp[MML_JSON_ESC_MAX(CHUNK) + 2];
+	const uint8_t *u = (const uint8_t *)s;
+	size_t i = 0;
+	tmp[0] = '"';
+	char *o = tmp + 1;
+	do {
+		size_t stop = n - i > CHUNK ? i + CHUNK : n;
+		o = esc_run(o, u, &i, stop, n);
+		if (i >= n)
+			*o++ = '"';
+		fwrite(tmp, 1, (size_t)(o - tmp), f);
+		o = tmp;
+	} while (i < n);
 }
 
 void mml_json_cstr(FILE *f, const char *s)

@@ -342,6 +342,7 @@ void simc_basereq(sim_body *b, const sim_device *d, uint32_t field, uint32_t sce
 	pbw_end(o, m);
 	simc_truthu(b, "identity.account", d->uin, "%s.2", path);
 	simc_truth(b, "identity.device", d->device_id, "%s.3", path);
+	simc_truth(b, "device.info", "android-34", "%s.5", path);
 }
 
 /* BaseResponse {1: 0, 2: {1: ""}} at field 1. */
@@ -499,7 +500,7 @@ static void auth_softtype(sim_rng *r, sim_body *b, const sim_device *d, const fp
 	xel(b, P, "k7", d->android_id, "identity.device");
 	xel(b, P, "k8", "unknown", NULL);
 	xel(b, P, "k9", d->model, "device.info");
-	xel(b, P, "k10", ncpu, NULL);
+	xel(b, P, "k10", ncpu, "device.info");
 	xel(b, P, "k11", "", NULL);
 	xel(b, P, "k12", "", NULL);
 	xel(b, P, "k13", "", NULL);
@@ -508,7 +509,7 @@ static void auth_softtype(sim_rng *r, sim_body *b, const sim_device *d, const fp
 	xel(b, P, "k16",
 	    "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma lrcpc dcpop "
 	    "sha3 sm3 sm4 asimddp sha512 asimdfhm dit uscat ilrcpc flagm ssbs sb paca pacg dcpodp flagm2 frint i8mm bf16",
-	    NULL);
+	    "device.info");
 	xel(b, P, "k18", md5, NULL);
 	xel(b, P, "k21", wifi ? d->ssid : "", "network.wifi");
 	xel(b, P, "k22", d->carrier, "network.carrier");
@@ -517,11 +518,11 @@ static void auth_softtype(sim_rng *r, sim_body *b, const sim_device *d, const fp
 	xel(b, P, "k30", "", NULL);
 	xel(b, P, "k33", "com.tencent.mm", NULL);
 	xel(b, P, "k34", d->build_fingerprint, "device.info");
-	xel(b, P, "k35", fp->device, NULL);
+	xel(b, P, "k35", fp->device, "device.info");
 	xel(b, P, "k36", "unknown", NULL);
 	xel(b, P, "k37", d->brand, "device.info");
 	xel(b, P, "k38", fp->device, "device.info");
-	xel(b, P, "k39", "qcom", NULL);
+	xel(b, P, "k39", "qcom", "device.info");
 	xel(b, P, "k40", fp->product, "device.info");
 	xel(b, P, "k41", "0", NULL);
 	xel(b, P, "k42", d->manufacturer, "device.info");
@@ -916,6 +917,7 @@ static void statusnotify_request(sim_rng *r, const sim_device *d, const sim_ctx_
 	simc_puts(o, "\" availablecount=\"1000\">\n        \n        </handofflist>");
 	pbw_end(o, x);
 	pbw_end(o, h);
+	simc_truth(b, "identity.device", vid, "8.2:xml.handofflist@devicevirtualid");
 	simc_truth(b, "network.type", d->net_type, "8.2:xml.handofflist@networkstatus");
 	pbw_varint(o, 9, 0);
 }

@@ -420,8 +420,8 @@ static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 
 	/* plan: rows and events, within the truth budget */
 	int plan[MP_MAX_ROWS], nrow = 0;
-	int need[] = {[R_REQUEST] = 5, [R_LAUNCH] = 3, [R_PERF] = 1, [R_RUNTIME] = 0};
-	int ne = 2 + (int)sim_rng_below(r, 4), budget = SIM_MAX_TRUTH - b->ntruth - 3 - 1 - 2 * ne;
+	int need[] = {[R_REQUEST] = 6, [R_LAUNCH] = 4, [R_PERF] = 1, [R_RUNTIME] = 0};
+	int ne = 2 + (int)sim_rng_below(r, 4), budget = SIM_MAX_TRUTH - b->ntruth - 4 - 2 - 2 * ne;
 	plan[nrow++] = R_LAUNCH;
 	int nreq = 2 + (int)sim_rng_below(r, 4), nperf = 1 + (int)sim_rng_below(r, 3), nrt = (int)sim_rng_below(r, 2);
 	budget -= need[R_LAUNCH];
@@ -470,6 +470,7 @@ static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 			simc_truthu(b, "identity.account", d->uin, "3%s.2:csv[0]:url.hash", ri);
 			simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[1]", ri);
 			simc_truth(b, "miniprogram.activity", page, "3%s.2:csv[10]", ri);
+			simc_truth(b, "miniprogram.activity", html, "3%s.2:csv[11]", ri);
 			break;
 		}
 		case R_REQUEST: {
@@ -496,6 +497,7 @@ static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 			colu(&w, t0);
 			item_end(o, m, rm, ci);
 			simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[0]", ri);
+			simc_truth(b, "miniprogram.activity", "request", "3%s.2:csv[3]", ri);
 			simc_truth(b, "miniprogram.requests", url, "3%s.2:csv[4]", ri);
 			simc_truth(b, "identity.thirdparty", uid, "3%s.2:csv[4]:url.%s", ri, mp->uidkey);
 			simc_truth(b, "network.type", net, "3%s.2:csv[11]", ri);
@@ -574,6 +576,7 @@ static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 	simc_puts(o, "]}");
 	pbw_end(o, j);
 	simc_truth(b, "miniprogram.id", mp->appid, "4:json.appid");
+	simc_truth(b, "miniprogram.activity", sess, "4:json.session_id");
 	pbw_varint(o, 5, now);
 }
 
@@ -710,10 +713,13 @@ static void kv_row(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_
 		col(&w, a);
 		col(&w, PICK(r, ev));
 		colu(&w, 100 + sim_rng_below(r, 120000));
-		col(&w, PICK(r, activities));
+		const char *prev = PICK(r, activities);
+		col(&w, prev);
 		col(&w, d->net_type);
 		item_end(o, m, rm, ci);
 		simc_truth(b, "telemetry.app", a, "%s.2:csv[1]", path);
+		simc_truth(b, "telemetry.app", prev, "%s.2:csv[4]", path);
+		simc_truth(b, "network.type", d->net_type, "%s.2:csv[5]", path);
 		break;
 	}
 	case 1: { /* page dwell */
@@ -789,7 +795,7 @@ static void telemetry_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 	pbw_varint(o, 3, 3);
 	for (int g = 0; g < ng; g++) {
 		const char *G = rep(gi, g, ng);
-		/* each group: 6 header truths + up to 12 rows of one truth each */
+		/* each group: 6 header truths + up to 12 rows of at most three truths each */
 		int nrow = 3 + (int)sim_rng_below(r, 10);
 		size_t m = pbw_begin(o, 4);
 		pbw_varint(o, 1, d->uin);

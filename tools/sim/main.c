@@ -105,9 +105,15 @@ static void addr(char *b, size_t n, const sim_net *net, const uint8_t ip4[4], ui
 		snprintf(b, n, "%u.%u.%u.%u:%u", ip4[0], ip4[1], ip4[2], ip4[3], port);
 }
 
+/*
+ * One truth line. uin: the uin of the message's business header (0: the
+ * message has none); it is personal data the capture carries next to the
+ * body, labelled "header.uin" as mmlens scan adds it to the decoded tree.
+ * uri: the HTTP request target of a plain HTTP message (NULL otherwise).
+ */
 static void truth_msg(sim *s, const dev_state *ds, const uint8_t sip[4], uint16_t cport, uint16_t sport,
                       const char *transport, int dir, const sim_body *b, const char *inner, const uint8_t *body,
-                      size_t blen, bool lost)
+                      size_t blen, bool lost, uint32_t uin, const char *uri)
 {
 	s->nmsg++;
 	s->nlost += lost;
@@ -129,7 +135,14 @@ static void truth_msg(sim *s, const dev_state *ds, const uint8_t sip[4], uint16_
 		jstr(f, b->api);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"inner\":\"%s\",\"lost\":%s,\"body_hex\":\"", inner, lost ? "true" : "false");
+	fprintf(f, ",\"inner\":\"%s\",\"lost\":%s", inner, lost ? "true" : "false");
+	if (uin)
+		fprintf(f, ",\"uin\":%u", uin);
+	if (uri) {
+		fputs(",\"uri\":", f);
+		jstr(f, uri);
+	}
+	fputs(",\"body_hex\":\"", f);
 	static const char d[] = "0123456789abcdef";
 	for (size_t i = 0; i < blen; i++) {
 		fputc(d[body[i] >> 4], f);
@@ -145,6 +158,9 @@ static void truth_msg(sim *s, const dev_state *ds, const uint8_t sip[4], uint16_
 		jstr(f, b->truth[i].value);
 		fputc('}', f);
 	}
+	if (uin)
+		fprintf(f, "%s{\"category\":\"identity.account\",\"path\":\"header.uin\",\"value\":\"%u\"}",
+		        b && b->ntruth ? "," : "", uin);
 	fputs("]}\n", f);
 }
 
@@ -199,11 +215,23 @@ static void http_newgetdns(sim *s, dev_state *ds)
 	b.req_type = 0;
 	b.api = "/cgi-bin/micromsg-bin/newgetdns";
 	b.request = true;
-	snprintf(b.truth[0].category, sizeof b.truth[0].category, "identity.account");
-	snprintf(b.truth[0].path, sizeof b.truth[0].path, "query.uin");
+	/* the query's personal data: the uin, the device type, the language */
+	static const struct {
+		const char *cat, *key;
+	} qt[3] = {{"identity.account", "uin"}, {"device.info", "devicetype"}, {"locale", "lan"}};
+	char uri[400];
+	const char *u0 = q + 4; /* after "GET " */
+	const char *ue = memchr(u0, ' ', (size_t)n - 4);
+	snprintf(uri, sizeof uri, "%.*s", ue && ue > u0 ? (int)(ue - u0) : 0, u0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(b.truth[i].category, sizeof b.truth[i].category, "%s", qt[i].cat);
+		snprintf(b.truth[i].path, sizeof b.truth[i].path, "query.%s", qt[i].key);
+	}
 	snprintf(b.truth[0].value, sizeof b.truth[0].value, "%u", ds->d.uin);
-	b.ntruth = 1;
-	truth_msg(s, ds, IP_DNS, port, 8080, "http", 0, &b, "none", NULL, 0, false);
+	snprintf(b.truth[1].value, sizeof b.truth[1].value, "android-%d", 20 + atoi(ds->d.os_version));
+	snprintf(b.truth[2].value, sizeof b.truth[2].value, "%s", ds->d.lang);
+	b.ntruth = 3;
+	truth_msg(s, ds, IP_DNS, port, 8080, "http", 0, &b, "none", NULL, 0, false, 0, uri);
 	sim_net_wait(&s->net, 150000);
 	mml_buf_reset(&s->resp);
 	const char *h = "HTTP/1.0 200 OK\r\nCache-Control: no-cache\r\nConnection: close\r\n"
@@ -216,7 +244,8 @@ static void http_newgetdns(sim *s, dev_state *ds)
 	sim_tcp_send(&s->net, &t, 1, s->resp.p, s->resp.len, lost, &nl);
 	b.request = false;
 	b.ntruth = 0;
-	truth_msg(s, ds, IP_DNS, port, 8080, "http", 1, &b, "none", s->resp.p + hl, bl, hit(lost, nl, hl, s->resp.len));
+	truth_msg(s, ds, IP_DNS, port, 8080, "http", 1, &b, "none", s->resp.p + hl, bl, hit(lost, nl, hl, s->resp.len), 0,
+	          NULL);
 	sim_tcp_close(&s->net, &t);
 	sim_body_free(&b);
 }
@@ -298,7 +327,7 @@ static void shortlink(sim *s, dev_state *ds, sim_kind k, sim_inner inner)
 	int nl;
 	sim_tcp_send(&s->net, &t, 0, s->req.p, s->req.len, lost, &nl);
 	truth_msg(s, ds, IP_SHORT, port, 80, "shortlink", 0, b, inner_name, b->pb.p, b->pb.len,
-	          hit(lost, nl, hl + rec_lo, hl + rec_hi));
+	          hit(lost, nl, hl + rec_lo, hl + rec_hi), ds->d.uin, NULL);
 	sim_net_wait(&s->net, 20000 + sim_rng_below(&s->rng, 180000));
 	/* response flight */
 	mml_buf_reset(&s->tmp);
@@ -316,7 +345,7 @@ static void shortlink(sim *s, dev_state *ds, sim_kind k, sim_inner inner)
 	mml_buf_append(&s->resp, s->tmp.p, s->tmp.len);
 	sim_tcp_send(&s->net, &t, 1, s->resp.p, s->resp.len, lost, &nl);
 	truth_msg(s, ds, IP_SHORT, port, 80, "shortlink", 1, b, inner_name, b->pb.p, b->pb.len,
-	          hit(lost, nl, hl + rec_lo, hl + rec_hi));
+	          hit(lost, nl, hl + rec_lo, hl + rec_hi), ds->d.uin, NULL);
 	sim_tcp_close(&s->net, &t);
 }
 
@@ -374,7 +403,8 @@ static void longlink_msg(sim *s, dev_state *ds, bool heartbeat)
 		sim_mm_record(&ds->llmm, dir, 0x17, s->inner.p, s->inner.len, &s->req);
 		sim_tcp_send(&s->net, &ds->ll, dir, s->req.p, s->req.len, lost, &nl);
 		truth_msg(s, ds, IP_LONG, ds->ll.cport, 8080, "longlink", dir, b,
-		          heartbeat ? "none" : s->o.scenario == SC_BENCH ? "cbc" : "gcm", body, blen, nl > 0);
+		          heartbeat ? "none" : s->o.scenario == SC_BENCH ? "cbc" : "gcm", body, blen, nl > 0,
+		          heartbeat ? 0 : ds->d.uin, NULL);
 		sim_net_wait(&s->net, 5000 + sim_rng_below(&s->rng, 60000));
 	}
 	ds->ll_seq++;

@@ -63,7 +63,7 @@ typedef struct sim_device {
 void sim_device_make(sim_rng *r, int index, sim_device *d);
 
 /* ---- one message's content, with ground truth ---- */
-#define SIM_MAX_TRUTH 48
+#define SIM_MAX_TRUTH 96
 
 typedef struct sim_truth {
 	char category[32];   /* taxonomy id, e.g. "location.coordinates" */

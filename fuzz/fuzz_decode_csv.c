@@ -1,0 +1,8 @@
+/*
+ * fuzz_decode_csv.c - libFuzzer harness: stage 5, delimiter-separated
+ * records (',' '|' ';', brackets kept whole, cells percent-decoded). The
+ * input is decoded with mml_decode_as() and mml_decode_body(), with
+ * default and tiny limits; fuzz_decode_common.h says what is checked.
+ */
+#define FUZZ_DECODE_FMT MML_DF_CSV
+#include "fuzz_decode_common.h"

@@ -1,0 +1,637 @@
+/*
+ * scan.c - `mmlens scan` and `mmlens decode`: every message of a capture
+ * (through the decrypt pipeline) or of an instrumentation plaintext log,
+ * decoded (stage 5) and searched for personal data (stage 6).
+ *
+ * Contract: the input kind is told by its first bytes (pcap/pcapng magic,
+ * or '{' for a JSONL log), not by its name. Each pipeline thread owns one
+ * scanner (decode tree, detect scratch, summary), reused for every
+ * message, so memory stays bounded by the largest body, not the input.
+ * Message metadata joins the tree as `header.uin` (business header) and
+ * `query.*` (plain HTTP query) so detectors see it like body fields.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmlens/cli.h"
+#include "mmlens/decode.h"
+#include "mmlens/detect.h"
+#include "mmlens/report.h"
+
+enum { FMT_JSONL, FMT_TABLE, FMT_TEXT };
+
+typedef struct scan_shared {
+	const mml_detect *det;   /* NULL in decode mode */
+	int format;
+	bool redact;
+	uint64_t only_msg;       /* decode: 0 = all */
+	pthread_mutex_t lock;
+	mml_summary *total;
+	bool nomem;
+} scan_shared;
+
+/* Findings of the current message per category (category ids are static strings). */
+#define CUR_CATS 64
+typedef struct cat_count {
+	const char *cat;
+	uint64_t n;
+} cat_count;
+
+typedef struct scanner {
+	scan_shared *sh;
+	FILE **outp;
+	mml_dtree tree;
+	mml_detect_scratch *scr;
+	mml_summary *sum;
+	mml_scan_counts counts;
+	const mml_msg *cur;
+	mml_buf lines;           /* JSONL of the current message's findings, written once at its end */
+	mml_buf head;            /* their common start (mml_jsonl_finding_head); empty until the first */
+	cat_count cats[CUR_CATS];
+	size_t ncats;
+} scanner;
+
+static void *scanner_make(void *ctx, FILE **outp)
+{
+	scan_shared *sh = ctx;
+	scanner *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->sh = sh;
+	s->outp = outp;
+	mml_dtree_init(&s->tree, NULL); /* default limits */
+	mml_buf_init(&s->lines, 0);
+	mml_buf_init(&s->head, 0);
+	s->sum = mml_summary_new();
+	if (sh->det)
+		s->scr = mml_detect_scratch_new(sh->det);
+	if (!s->sum || (sh->det && !s->scr)) {
+		mml_summary_free(s->sum);
+		mml_detect_scratch_free(s->scr);
+		mml_dtree_free(&s->tree);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void scanner_done(void *ctx, void *state)
+{
+	scan_shared *sh = ctx;
+	scanner *s = state;
+	mml_summary_counts_add(s->sum, &s->counts);
+	pthread_mutex_lock(&sh->lock);
+	if (mml_summary_merge(sh->total, s->sum) != MML_OK)
+		sh->nomem = true;
+	pthread_mutex_unlock(&sh->lock);
+	mml_summary_free(s->sum);
+	mml_detect_scratch_free(s->scr);
+	mml_dtree_free(&s->tree);
+	mml_buf_free(&s->lines);
+	mml_buf_free(&s->head);
+	free(s);
+}
+
+/* The lines of the current message so far, to the output. */
+static void lines_flush(scanner *s)
+{
+	FILE *out = *s->outp;
+	if (s->lines.len && out)
+		fwrite(s->lines.p, 1, s->lines.len, out);
+	mml_buf_reset(&s->lines);
+}
+
+/* The current message's findings per category, into the summary. */
+static void cats_flush(scanner *s)
+{
+	for (size_t i = 0; i < s->ncats; i++)
+		if (mml_summary_add_n(s->sum, s->cats[i].cat, s->cur->api, s->cur->id, s->cats[i].n) != MML_OK)
+			s->sh->nomem = true;
+	s->ncats = 0;
+}
+
+static void on_finding(void *ctx, const mml_finding *f)
+{
+	scanner *s = ctx;
+	FILE *out = *s->outp;
+	s->counts.findings++;
+	size_t i = 0;
+	while (i < s->ncats && s->cats[i].cat != f->category)
+		i++;
+	if (i < s->ncats) {
+		s->cats[i].n++;
+	} else if (i < CUR_CATS) {
+		s->cats[i].cat = f->category;
+		s->cats[i].n = 1;
+		s->ncats++;
+	} else if (mml_summary_add(s->sum, f->category, s->cur->api, s->cur->id) != MML_OK) {
+		s->sh->nomem = true;
+	}
+	if (!out)
+		return;
+	if (s->sh->format == FMT_TABLE) {
+		mml_table_finding(out, s->cur, f, s->sh->redact);
+		return;
+	}
+	if (s->lines.len >= ((size_t)256 << 10))
+		lines_flush(s);
+	if (!s->head.len && mml_jsonl_finding_head(&s->head, s->cur) != MML_OK)
+		mml_buf_reset(&s->head);
+	if (!s->head.len || mml_jsonl_finding_tail(&s->lines, s->head.p, s->head.len, f, s->sh->redact) != MML_OK) {
+		lines_flush(s); /* a line too long for memory: streamed */
+		mml_jsonl_finding(out, s->cur, f, s->sh->redact);
+	}
+}
+
+static bool readable(const mml_msg *m)
+{
+	return m->status == MML_ST_DECRYPTED || m->status == MML_ST_PLAINTEXT;
+}
+
+/* The decoded-tree view of one message (decode mode). */
+static void print_tree(scanner *s, const mml_msg *m)
+{
+	FILE *out = *s->outp;
+	if (!out)
+		return;
+	if (s->sh->format == FMT_TEXT) {
+		fprintf(out, "== msg %llu  req_type %lld  %s  %zu bytes%s%s\n", (unsigned long long)m->id,
+		        (long long)m->req_type, m->api ? m->api : "(unknown api)", m->body_len,
+		        s->tree.limit_hit ? "  limit hit: " : "", s->tree.limit_hit ? s->tree.limit_hit : "");
+		mml_dtree_write_text(&s->tree, out);
+		fputc('\n', out);
+		return;
+	}
+	fprintf(out, "{\"kind\":\"decoded\",\"msg\":%llu,\"req_type\":", (unsigned long long)m->id);
+	if (m->req_type >= 0)
+		fprintf(out, "%lld", (long long)m->req_type);
+	else
+		fputs("null", out);
+	fputs(",\"api\":", out);
+	mml_json_cstr(out, m->api);
+	fputs(",\"limit_hit\":", out);
+	mml_json_cstr(out, s->tree.limit_hit);
+	fputs(",\"tree\":", out);
+	mml_dtree_write_json(&s->tree, out);
+	fputs("}\n", out);
+}
+
+static void scanner_msg(void *state, const mml_msg *m)
+{
+	scanner *s = state;
+	if (s->sh->only_msg && m->id != s->sh->only_msg)
+		return;
+	s->counts.messages++;
+	if (!readable(m)) {
+		s->counts.unreadable++;
+		return;
+	}
+	static const uint8_t empty[1];
+	if (mml_decode_body(&s->tree, m->body ? m->body : empty, m->body ? m->body_len : 0) != MML_OK) {
+		s->sh->nomem = true;
+		return;
+	}
+	if (m->env && m->env->has_biz && m->env->biz.uin)
+		(void)mml_decode_meta_uint(&s->tree, "header", "uin", m->env->biz.uin);
+	const mml_outer *o = m->outer;
+	if (o && o->transport == MML_TR_HTTP && o->dir == 0 && o->http_path) {
+		const char *q = strchr(o->http_path, '?');
+		if (q && q[1])
+			(void)mml_decode_meta_url(&s->tree, "query", q + 1, strlen(q + 1));
+	}
+	s->counts.bodies++;
+	s->counts.body_bytes += m->body_len;
+	if (s->tree.limit_hit)
+		s->counts.limit_hits++;
+	if (!s->sh->det) {
+		print_tree(s, m);
+		return;
+	}
+	mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = !o || !o->flow || o->dir == 0};
+	s->cur = m;
+	mml_detect_run(s->sh->det, s->scr, &s->tree, &dm, on_finding, s);
+	lines_flush(s);
+	cats_flush(s);
+	mml_buf_reset(&s->head);
+	s->cur = NULL;
+}
+
+static void scanner_finish(void *ctx, FILE *out)
+{
+	scan_shared *sh = ctx;
+	if (sh->det && sh->format == FMT_JSONL)
+		mml_summary_write_json(sh->total, out);
+	else if (sh->det && sh->format == FMT_TABLE) {
+		fputc('\n', out);
+		mml_summary_write_table(sh->total, out);
+	}
+}
+
+/* ---- input kind ---- */
+
+enum { IN_CAPTURE, IN_LOG, IN_UNREADABLE };
+
+static int input_kind(const char *path)
+{
+	if (!strcmp(path, "-")) {
+		int c = getc(stdin);
+		if (c == EOF)
+			return IN_LOG; /* empty: nothing to read either way */
+		ungetc(c, stdin);
+		return c == '{' || c == ' ' || c == '\t' || c == '\r' ? IN_LOG : IN_CAPTURE;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return IN_UNREADABLE;
+	uint8_t b[4] = {0};
+	size_t n = fread(b, 1, 4, f);
+	fclose(f);
+	static const uint8_t magics[][4] = {
+		{0xa1, 0xb2, 0xc3, 0xd4}, {0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d},
+		{0x4d, 0x3c, 0xb2, 0xa1}, {0x0a, 0x0d, 0x0d, 0x0a},
+	};
+	for (size_t i = 0; n == 4 && i < sizeof magics / sizeof magics[0]; i++)
+		if (!memcmp(b, magics[i], 4))
+			return IN_CAPTURE;
+	return IN_LOG; /* a log, or something the log reader will reject line by line */
+}
+
+/* ---- the commands ---- */
+
+typedef struct scan_opts {
+	const char *input, *keylog, *out, *stats_json;
+	const char *cats[33];
+	size_t ncat;
+	const char *known_files[17];
+	size_t nknown_files;
+	const char *fields_files[9];
+	size_t nfields;
+	int format, redact, quiet, jobs;
+	size_t max_body;
+	uint64_t only_msg;
+} scan_opts;
+
+typedef struct diag_ctx {
+	FILE *err;
+	size_t n;
+	int errors;
+} diag_ctx;
+
+static void diag(void *ctx, const char *fmt, ...)
+{
+	diag_ctx *d = ctx;
+	d->errors = 1;
+	if (d->n++ >= 20)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("mmlens: ", d->err);
+	vfprintf(d->err, fmt, ap);
+	fputc('\n', d->err);
+	va_end(ap);
+}
+
+static int run_log(const scan_opts *o, scan_shared *sh, const mml_msg_sink *sink, FILE *err)
+{
+	diag_ctx dc = {.err = err};
+	mml_catalog cat;
+	mml_catalog_init(&cat);
+	int rc = MML_EXIT_OK;
+	if (mml_catalog_load_builtin(&cat) != MML_OK)
+		goto nomem;
+	for (size_t i = 0; i < o->ncat; i++)
+		if (mml_catalog_load(&cat, o->cats[i], diag, &dc) != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read catalog\n", o->cats[i]);
+			mml_catalog_free(&cat);
+			return MML_EXIT_INPUT;
+		}
+	mml_plainlog *l = mml_plainlog_open(o->input, &cat, o->max_body, diag, &dc);
+	if (!l) {
+		mml_catalog_free(&cat);
+		return MML_EXIT_INPUT;
+	}
+	FILE *out = o->out ? mml_out_open(o->out) : NULL;
+	if (o->out && !out) {
+		fprintf(err, "mmlens: %s: cannot create output: %m\n", o->out);
+		mml_plainlog_close(l);
+		mml_catalog_free(&cat);
+		return MML_EXIT_INPUT;
+	}
+	void *st = sink->make(sh, &out);
+	if (!st) {
+		mml_plainlog_close(l);
+		mml_out_close(out);
+		goto nomem;
+	}
+	mml_msg m;
+	mml_err e;
+	while ((e = mml_plainlog_next(l, &m)) == MML_OK)
+		sink->msg(st, &m);
+	if (e != MML_E_INCOMPLETE) {
+		fprintf(err, "mmlens: %s: read error after line %llu\n", o->input, (unsigned long long)m.id);
+		dc.errors = 1;
+	}
+	sink->done(sh, st);
+	sink->finish(sh, out);
+	if (dc.n > 20)
+		fprintf(err, "mmlens: %zu more diagnostics not shown\n", dc.n - 20);
+	if (mml_plainlog_bad_lines(l))
+		fprintf(err, "mmlens: %s: %llu bad line(s) were reported and skipped\n", o->input,
+		        (unsigned long long)mml_plainlog_bad_lines(l));
+	mml_plainlog_close(l);
+	mml_catalog_free(&cat);
+	if (out && mml_out_close(out) != MML_OK) {
+		fprintf(err, "mmlens: %s: write error\n", o->out);
+		return MML_EXIT_INPUT;
+	}
+	if (dc.errors)
+		rc = MML_EXIT_ERRORS;
+	return rc;
+nomem:
+	mml_catalog_free(&cat);
+	fprintf(err, "mmlens: out of memory\n");
+	return MML_EXIT_INPUT;
+}
+
+static int run(const scan_opts *o, const mml_detect *det, FILE *err)
+{
+	scan_shared sh;
+	memset(&sh, 0, sizeof sh);
+	sh.det = det;
+	sh.format = o->format;
+	sh.redact = o->redact;
+	sh.only_msg = o->only_msg;
+	pthread_mutex_init(&sh.lock, NULL);
+	sh.total = mml_summary_new();
+	if (!sh.total) {
+		fprintf(err, "mmlens: out of memory\n");
+		return MML_EXIT_INPUT;
+	}
+	mml_msg_sink sink = {scanner_make, scanner_msg, scanner_done, scanner_finish, &sh};
+	int rc;
+	int kind = input_kind(o->input);
+	if (kind == IN_UNREADABLE) {
+		fprintf(err, "mmlens: %s: cannot open: %m\n", o->input);
+		rc = MML_EXIT_INPUT;
+	} else if (kind == IN_LOG) {
+		if (o->keylog)
+			fprintf(err, "mmlens: %s is a plaintext log; --keylog is not needed and ignored\n", o->input);
+		rc = run_log(o, &sh, &sink, err);
+	} else {
+		mml_decrypt_opts d;
+		memset(&d, 0, sizeof d);
+		d.capture = o->input;
+		d.keylog = o->keylog;
+		d.catalogs = o->cats;
+		d.out = o->out;
+		d.stats_json = o->stats_json;
+		d.max_body = o->max_body;
+		d.redact = o->redact;
+		d.quiet = o->quiet;
+		d.jobs = o->jobs;
+		d.sink = &sink;
+		if (!o->keylog)
+			fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
+		mml_stats st;
+		memset(&st, 0, sizeof st);
+		rc = mml_decrypt_run(&d, &st, err);
+	}
+	if (sh.nomem) {
+		fprintf(err, "mmlens: out of memory while scanning; results are incomplete\n");
+		rc = MML_EXIT_INPUT;
+	}
+	if (det && !o->quiet && rc != MML_EXIT_INPUT && o->format != FMT_TABLE)
+		mml_summary_write_table(sh.total, err);
+	mml_summary_free(sh.total);
+	pthread_mutex_destroy(&sh.lock);
+	return rc;
+}
+
+static const char scan_usage[] =
+	"usage: mmlens scan [options] INPUT\n"
+	"\n"
+	"Decode every message of INPUT and report the personal data in it, one\n"
+	"finding per (message, category, field path). INPUT is a capture (pcap or\n"
+	"pcapng; needs --keylog) or an instrumentation plaintext log (JSON lines),\n"
+	"told apart by their first bytes; - reads standard input.\n"
+	"\n"
+	"  -k, --keylog FILE      instrumentation key log (captures)\n"
+	"  -o, --output FILE      write findings here (mode 0600) instead of stdout\n"
+	"      --format F         jsonl (default: findings, then a summary object) or\n"
+	"                         table (aligned rows, then the category x API matrix)\n"
+	"      --known NAME=VALUE a value of the user's to look for in every form\n"
+	"                         (plain, case-folded, hex, base64, URL-encoded,\n"
+	"                         MD5/SHA-1/SHA-256; \"lat,lon\" to a tolerance); repeatable\n"
+	"      --known-file FILE  NAME=VALUE lines\n"
+	"      --fields FILE      extra field layouts (data/fields.tsv format); repeatable\n"
+	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
+	"      --redact           mask every value in the output\n"
+	"      --stats-json FILE  the capture's record/message accounting as JSON\n"
+	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	"  -j, --jobs N           decrypt and scan flows on N threads (captures)\n"
+	"  -q, --quiet            no summary on stderr\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors\n"
+	"(reported on stderr; the rest was still analysed).\n";
+
+static const char decode_usage[] =
+	"usage: mmlens decode [options] INPUT\n"
+	"\n"
+	"Print the decoded tree of every message of INPUT (a capture with --keylog,\n"
+	"or a plaintext log): protobuf without a schema, and what hides inside\n"
+	"(JSON, XML, URL-encoded, delimited records, base64, hex, zlib), with the\n"
+	"field path of every value.\n"
+	"\n"
+	"  -k, --keylog FILE      instrumentation key log (captures)\n"
+	"  -m, --msg N            only message N (a log's line number)\n"
+	"      --format F         text (default: an indented view) or json (JSONL)\n"
+	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
+	"      --catalog FILE     extra request-type catalog; repeatable\n"
+	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	"  -h, --help             this help\n";
+
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+	char *end;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (!*s || *end || x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse(int argc, char **argv, bool decode, scan_opts *o, mml_detect_cfg *cfg, FILE *err)
+{
+	static const struct option lo[] = {
+		{"keylog", required_argument, 0, 'k'},     {"output", required_argument, 0, 'o'},
+		{"format", required_argument, 0, 'F'},     {"known", required_argument, 0, 'K'},
+		{"known-file", required_argument, 0, 'W'}, {"fields", required_argument, 0, 'D'},
+		{"catalog", required_argument, 0, 'C'},    {"redact", no_argument, 0, 'R'},
+		{"stats-json", required_argument, 0, 'S'}, {"max-body", required_argument, 0, 'M'},
+		{"jobs", required_argument, 0, 'j'},       {"quiet", no_argument, 0, 'q'},
+		{"msg", required_argument, 0, 'm'},        {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *cmd = decode ? "mmlens decode" : "mmlens scan";
+	const char *usage = decode ? decode_usage : scan_usage;
+	memset(o, 0, sizeof *o);
+	o->out = "-";
+	o->format = decode ? FMT_TEXT : FMT_JSONL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "k:o:j:qm:h", lo, NULL)) != -1) {
+		uint64_t v;
+		bool scan_only = c == 'K' || c == 'W' || c == 'D' || c == 'R' || c == 'S' || c == 'j' || c == 'q';
+		if ((decode && scan_only) || (!decode && c == 'm'))
+			c = '?';
+		switch (c) {
+		case 'k': o->keylog = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'F':
+			if (!decode && !strcmp(optarg, "jsonl"))
+				o->format = FMT_JSONL;
+			else if (!decode && !strcmp(optarg, "table"))
+				o->format = FMT_TABLE;
+			else if (decode && !strcmp(optarg, "text"))
+				o->format = FMT_TEXT;
+			else if (decode && !strcmp(optarg, "json"))
+				o->format = FMT_JSONL;
+			else {
+				fprintf(err, "%s: --format wants %s\n", cmd, decode ? "text or json" : "jsonl or table");
+				return -1;
+			}
+			break;
+		case 'K': {
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1]) {
+				fprintf(err, "%s: --known wants NAME=VALUE, got '%s'\n", cmd, optarg);
+				return -1;
+			}
+			char name[64];
+			size_t nl = (size_t)(eq - optarg);
+			if (nl >= sizeof name) {
+				fprintf(err, "%s: --known name longer than 63 characters\n", cmd);
+				return -1;
+			}
+			memcpy(name, optarg, nl);
+			name[nl] = 0;
+			if (mml_detect_cfg_known(cfg, name, eq + 1) != MML_OK) {
+				fprintf(err, "%s: --known %s: value not usable\n", cmd, name);
+				return -1;
+			}
+			break;
+		}
+		case 'W':
+			if (o->nknown_files >= 16) {
+				fprintf(err, "%s: at most 16 --known-file\n", cmd);
+				return -1;
+			}
+			o->known_files[o->nknown_files++] = optarg;
+			break;
+		case 'D':
+			if (o->nfields >= 8) {
+				fprintf(err, "%s: at most 8 --fields files\n", cmd);
+				return -1;
+			}
+			o->fields_files[o->nfields++] = optarg;
+			break;
+		case 'C':
+			if (o->ncat >= 32) {
+				fprintf(err, "%s: at most 32 --catalog files\n", cmd);
+				return -1;
+			}
+			o->cats[o->ncat++] = optarg;
+			break;
+		case 'R': o->redact = 1; break;
+		case 'S': o->stats_json = optarg; break;
+		case 'M':
+			if (parse_u64(optarg, 1, (uint64_t)1 << 32, &v)) {
+				fprintf(err, "%s: --max-body wants a byte count from 1 to 4294967296\n", cmd);
+				return -1;
+			}
+			o->max_body = (size_t)v;
+			break;
+		case 'j':
+			if (parse_u64(optarg, 1, 64, &v)) {
+				fprintf(err, "%s: --jobs wants 1 to 64\n", cmd);
+				return -1;
+			}
+			o->jobs = (int)v;
+			break;
+		case 'q': o->quiet = 1; break;
+		case 'm':
+			if (parse_u64(optarg, 1, UINT64_MAX, &v)) {
+				fprintf(err, "%s: --msg wants a message number from 1\n", cmd);
+				return -1;
+			}
+			o->only_msg = v;
+			break;
+		case 'h': fputs(usage, stdout); return 1;
+		default:
+			fprintf(err, "%s: unknown or incomplete option '%s'\n%s", cmd, argv[optind - 1], usage);
+			return -1;
+		}
+	}
+	o->cats[o->ncat] = NULL;
+	if (optind != argc - 1) {
+		fprintf(err, "%s: expected one INPUT argument\n%s", cmd, usage);
+		return -1;
+	}
+	o->input = argv[optind];
+	return 0;
+}
+
+int mml_cmd_scan(int argc, char **argv, FILE *err)
+{
+	scan_opts o;
+	mml_detect_cfg *cfg = mml_detect_cfg_new();
+	if (!cfg) {
+		fprintf(err, "mmlens: out of memory\n");
+		return MML_EXIT_INPUT;
+	}
+	int p = parse(argc, argv, false, &o, cfg, err);
+	if (p) {
+		mml_detect_cfg_free(cfg);
+		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
+	}
+	diag_ctx dc = {.err = err};
+	for (size_t i = 0; i < o.nknown_files; i++)
+		if (mml_detect_cfg_known_file(cfg, o.known_files[i], diag, &dc) != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read known values\n", o.known_files[i]);
+			mml_detect_cfg_free(cfg);
+			return MML_EXIT_INPUT;
+		}
+	for (size_t i = 0; i < o.nfields; i++)
+		if (mml_detect_cfg_fields_file(cfg, o.fields_files[i], diag, &dc) != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read field layouts\n", o.fields_files[i]);
+			mml_detect_cfg_free(cfg);
+			return MML_EXIT_INPUT;
+		}
+	char ebuf[256] = "";
+	mml_detect *det = mml_detect_new(cfg, ebuf, sizeof ebuf);
+	mml_detect_cfg_free(cfg);
+	if (!det) {
+		fprintf(err, "mmlens: cannot build the detectors: %s\n", ebuf);
+		return MML_EXIT_INPUT;
+	}
+	int rc = run(&o, det, err);
+	mml_detect_free(det);
+	if (rc == MML_EXIT_OK && dc.errors)
+		rc = MML_EXIT_ERRORS;
+	return rc;
+}
+
+int mml_cmd_decode(int argc, char **argv, FILE *err)
+{
+	scan_opts o;
+	int p = parse(argc, argv, true, &o, NULL, err);
+	if (p)
+		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
+	o.quiet = 1;
+	return run(&o, NULL, err);
+}

@@ -1,0 +1,287 @@
+/*
+ * src/decode/json.c - JSON text inside a decoded value (RFC 8259), and
+ * WeChat's variant that separates members with ';' instead of ','
+ * (`{"tabId":2;"redDot":1}`, seen inside comma-separated telemetry).
+ *
+ * Contract: dj_try() first validates the whole text without building
+ * anything (one pass, nesting bounded by lim.max_depth), then builds:
+ * an object or array is a JSON_OBJ / JSON_ARR node (the first one with
+ * flag EMBED, path ":json"), a member is named by its key (path ".key"),
+ * an element by its index (field, path "[i]"); strings are JSON_STR with
+ * escapes undone (\uXXXX and surrogate pairs to UTF-8, a lone surrogate to
+ * U+FFFD), numbers JSON_NUM with their text, true/false/null JSON_LIT.
+ * String values are themselves opened as text (a URL or JSON inside a
+ * JSON string). Unless forced, the text must be an object or array, with
+ * nothing but whitespace after it. Lenient in two ways only: ';' works as
+ * ',' and raw control characters inside strings are kept. Duplicate keys
+ * keep index -1 (they share a path).
+ */
+#include <string.h>
+
+#include "dec.h"
+
+typedef struct jp {
+	mml_dtree *t;
+	const uint8_t *s;
+	size_t n, i;
+	bool build;
+} jp;
+
+static void ws(jp *p)
+{
+	while (p->i < p->n) {
+		uint8_t c = p->s[p->i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		p->i++;
+	}
+}
+
+static int hex4(const uint8_t *s)
+{
+	int v = 0;
+	for (int k = 0; k < 4; k++) {
+		uint8_t c = s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* Undo the escapes of s[0..n) into o (at most n bytes); returns the length. */
+static size_t unescape(const uint8_t *s, size_t n, uint8_t *o)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] != '\\' || i + 1 >= n) {
+			o[j++] = s[i++];
+			continue;
+		}
+		uint8_t c = s[i + 1];
+		i += 2;
+		switch (c) {
+		case 'b': o[j++] = '\b'; break;
+		case 'f': o[j++] = '\f'; break;
+		case 'n': o[j++] = '\n'; break;
+		case 'r': o[j++] = '\r'; break;
+		case 't': o[j++] = '\t'; break;
+		case 'u': {
+			int v = i + 4 <= n ? hex4(s + i) : -1;
+			if (v < 0) { /* not an escape after all: keep "\u" */
+				o[j++] = '\\';
+				o[j++] = 'u';
+				break;
+			}
+			i += 4;
+			uint32_t cp = (uint32_t)v;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				int lo = i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' ? hex4(s + i + 2) : -1;
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+					i += 6;
+				} else {
+					cp = 0xfffd;
+				}
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				cp = 0xfffd;
+			}
+			j += dt_put_utf8(o + j, cp);
+			break;
+		}
+		default: o[j++] = c; break; /* \" \\ \/ and unknown escapes: the character */
+		}
+	}
+	return j;
+}
+
+/* A string at p->i (the quote); its content, escapes undone when building. */
+static bool j_string(jp *p, const uint8_t **out, size_t *outlen)
+{
+	size_t a = ++p->i;
+	bool esc = false;
+	for (;;) {
+		const uint8_t *q = p->i < p->n ? memchr(p->s + p->i, '"', p->n - p->i) : NULL;
+		if (!q)
+			return false;
+		size_t e = (size_t)(q - p->s);
+		size_t bs = 0; /* backslashes right before the quote */
+		while (e - bs > a && p->s[e - bs - 1] == '\\')
+			bs++;
+		if (!esc && memchr(p->s + p->i, '\\', e - p->i))
+			esc = true;
+		p->i = e + 1;
+		if (bs % 2 == 0) {
+			*out = p->s + a;
+			*outlen = e - a;
+			break;
+		}
+	}
+	if (esc && p->build) {
+		uint8_t *o = da_alloc(p->t, *outlen);
+		if (o) {
+			size_t m = unescape(*out, *outlen, o);
+			da_trim(p->t, o, *outlen, m);
+			*out = o;
+			*outlen = m;
+		}
+	}
+	return true;
+}
+
+static bool j_number(jp *p)
+{
+	size_t i = p->i, n = p->n, d;
+	const uint8_t *s = p->s;
+	if (i < n && s[i] == '-')
+		i++;
+	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == d)
+		return false;
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return false;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return false;
+	}
+	p->i = i;
+	return true;
+}
+
+static uint32_t j_node(jp *p, uint32_t parent, mml_dkind kind, const uint8_t *key, size_t klen, uint32_t idx,
+                       bool embed)
+{
+	uint32_t i = dn_add(p->t, parent, kind);
+	if (i == MML_DNONE)
+		return i;
+	mml_dnode *d = dn(p->t, i);
+	d->fmt = MML_DF_JSON;
+	d->field = idx;
+	if (embed)
+		d->flags |= MML_DN_EMBED;
+	if (key) {
+		d->name = (const char *)key;
+		d->name_len = klen > UINT32_MAX ? UINT32_MAX : (uint32_t)klen;
+	}
+	return i;
+}
+
+/*
+ * One value at p->i, at tree depth `depth`. Building: a node under
+ * parent (key/idx name it). MML_DNONE parent with build only on a limit.
+ */
+static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, size_t klen, uint32_t idx, bool embed)
+{
+	if (p->i >= p->n || !dl_depth(p->t, depth))
+		return false;
+	uint8_t c = p->s[p->i];
+	size_t a = p->i;
+	if (c == '{' || c == '[') {
+		bool obj = c == '{';
+		uint32_t me = MML_DNONE;
+		if (p->build) {
+			me = j_node(p, parent, obj ? MML_DK_JSON_OBJ : MML_DK_JSON_ARR, key, klen, idx, embed);
+			if (me == MML_DNONE)
+				return false;
+		}
+		p->i++;
+		ws(p);
+		if (p->i < p->n && p->s[p->i] == (obj ? '}' : ']')) {
+			p->i++;
+			return true;
+		}
+		for (uint32_t k = 0;; k++) {
+			const uint8_t *mk = NULL;
+			size_t ml = 0;
+			if (obj) {
+				if (p->i >= p->n || p->s[p->i] != '"' || !j_string(p, &mk, &ml))
+					return false;
+				ws(p);
+				if (p->i >= p->n || p->s[p->i] != ':')
+					return false;
+				p->i++;
+				ws(p);
+			}
+			if (!j_value(p, me, depth + 1, mk, ml, k, false))
+				return false;
+			ws(p);
+			if (p->i >= p->n)
+				return false;
+			c = p->s[p->i++];
+			if (c == (obj ? '}' : ']'))
+				return true;
+			if (c != ',' && c != ';')
+				return false;
+			ws(p);
+		}
+	}
+	mml_dkind kind;
+	const uint8_t *v = p->s + a;
+	size_t vl;
+	if (c == '"') {
+		if (!j_string(p, &v, &vl))
+			return false;
+		kind = MML_DK_JSON_STR;
+	} else if (c == '-' || (c >= '0' && c <= '9')) {
+		if (!j_number(p))
+			return false;
+		kind = MML_DK_JSON_NUM;
+		vl = p->i - a;
+	} else {
+		static const char *const lits[3] = {"true", "false", "null"};
+		size_t k = 0;
+		for (; k < 3; k++) {
+			size_t ll = strlen(lits[k]);
+			if (p->n - p->i >= ll && !memcmp(p->s + p->i, lits[k], ll))
+				break;
+		}
+		if (k == 3)
+			return false;
+		p->i += strlen(lits[k]);
+		kind = MML_DK_JSON_LIT;
+		vl = p->i - a;
+	}
+	if (p->build) {
+		uint32_t me = j_node(p, parent, kind, key, klen, idx, embed);
+		if (me == MML_DNONE)
+			return false;
+		mml_dnode *d = dn(p->t, me);
+		d->val = v;
+		d->val_len = vl > UINT32_MAX ? UINT32_MAX : (uint32_t)vl;
+		if (kind == MML_DK_JSON_STR)
+			dt_embed(p->t, me, v, vl, NULL, 0);
+	}
+	return true;
+}
+
+bool dj_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool force)
+{
+	jp p = {t, s, n, 0, false};
+	ws(&p);
+	if (p.i >= n || (!force && s[p.i] != '{' && s[p.i] != '['))
+		return false;
+	size_t start = p.i;
+	unsigned depth = dn(t, holder)->depth + 1u;
+	if (!dl_work(t, n) || !j_value(&p, MML_DNONE, depth, NULL, 0, 0, true))
+		return false;
+	ws(&p);
+	if (p.i != n)
+		return false;
+	if (!dl_work(t, n))
+		return false;
+	p.i = start;
+	p.build = true;
+	(void)j_value(&p, holder, depth, NULL, 0, 0, true); /* false only on a node limit: the tree so far stays */
+	return true;
+}

@@ -1,0 +1,399 @@
+/*
+ * walk.c - the first pass of a run: per-node tables and the text scan.
+ *
+ * Contract: walk_prepare() grows the scratch tables to the tree's size
+ * and fills, for every node in document order (a parent before its
+ * children):
+ *  - the hash of its normalised field path and of the part after the
+ *    last format boundary (fields.c matches layouts by them). The path
+ *    segments mirror mml_dtree_path (decode/tree.c) exactly, minus the
+ *    repeat and JSON array indexes; tests/test_detect.c checks the hash
+ *    of every node of the real log against the hash of the printed path;
+ *  - the shape bits of its text (classify(): appid, wxid, MAC, page
+ *    path, user agent, ...), by cheap guards on length and first byte
+ *    before any validator runs;
+ *  - the terminal text leaves, joined by NULs into one buffer.
+ * walk_scan() runs the Vectorscan database once over that buffer and
+ * keeps the substring matches (and the --known hits) for rules.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_int.h"
+
+vstr node_text(const mml_dtree *t, uint32_t i)
+{
+	const mml_dnode *d = &t->n[i];
+	switch ((mml_dkind)d->kind) {
+	case MML_DK_STRING:
+	case MML_DK_JSON_STR:
+	case MML_DK_JSON_NUM:
+	case MML_DK_XML_ELEM:
+	case MML_DK_XML_ATTR:
+	case MML_DK_URL_PARAM:
+	case MML_DK_CSV_CELL:
+		return (vstr){(const char *)d->val, d->val ? d->val_len : 0};
+	default:
+		return (vstr){"", 0};
+	}
+}
+
+/* ---- path hashes ---- */
+
+typedef struct hx {
+	uint64_t f, l;
+	bool ne, local;
+} hx;
+
+static inline void hput(hx *h, const char *p, size_t n)
+{
+	if (!n)
+		return;
+	h->f = lay_hash_add(h->f, p, n);
+	if (h->local) /* the local hash exists only past a format boundary */
+		h->l = lay_hash_add(h->l, p, n);
+	h->ne = true;
+}
+
+static inline void hsep(hx *h, char c)
+{
+	if (h->ne)
+		hput(h, &c, 1);
+}
+
+static void hbound(hx *h, const char *fmt)
+{
+	if (h->ne)
+		h->f = lay_hash_add(h->f, ":", 1);
+	h->l = lay_hash_init();
+	h->local = true;
+	hput(h, fmt, strlen(fmt));
+}
+
+static inline __attribute__((always_inline)) void hnum(hx *h, uint64_t v)
+{
+	h->f = lay_hash_num(h->f, v);
+	if (h->local)
+		h->l = lay_hash_num(h->l, v);
+	h->ne = true;
+}
+
+static inline __attribute__((always_inline)) void hindex(hx *h, uint64_t v)
+{
+	h->f = lay_hash_idx(h->f, v);
+	if (h->local)
+		h->l = lay_hash_idx(h->l, v);
+	h->ne = true;
+}
+
+static inline __attribute__((always_inline)) void seg(hx *h, const mml_dtree *t, const mml_dnode *d)
+{
+	if (d->kind == MML_DK_ROOT)
+		return;
+	if (d->flags & MML_DN_META) {
+		hsep(h, '.');
+		hput(h, d->name, d->name_len);
+		return;
+	}
+	if (d->flags & MML_DN_EMBED) {
+		hbound(h, mml_dnode_embed_name(d));
+		if (d->kind == MML_DK_XML_ELEM) {
+			hput(h, ".", 1);
+			hput(h, d->name, d->name_len);
+		}
+		return;
+	}
+	if (d->parent == MML_DNONE)
+		return;
+	const mml_dnode *p = &t->n[d->parent];
+	switch ((mml_dkind)p->kind) {
+	case MML_DK_MSG:
+		hsep(h, '.');
+		hnum(h, d->field);
+		break;
+	case MML_DK_PACKED:
+		hbound(h, "packed");
+		hindex(h, d->field);
+		break;
+	case MML_DK_JSON_OBJ:
+		hput(h, ".", 1);
+		hput(h, d->name, d->name_len);
+		break;
+	case MML_DK_CSV:
+		hindex(h, d->field);
+		break;
+	case MML_DK_XML_ELEM:
+		hput(h, d->kind == MML_DK_XML_ATTR ? "@" : ".", 1);
+		hput(h, d->name, d->name_len);
+		break;
+	case MML_DK_URL:
+		hsep(h, '.');
+		hput(h, d->name, d->name_len);
+		break;
+	case MML_DK_WRAP:
+		if (d->kind == MML_DK_MSG)
+			hbound(h, "pb");
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- shapes ---- */
+
+static bool is_digit(int c) { return c >= '0' && c <= '9'; }
+
+/* byte classes for the one pass over a short value */
+enum { K_DIGIT = 1, K_ALPHA = 2, K_SLASH = 4, K_AT = 8, K_PIPE = 16, K_COMMA = 32, K_DOT = 64, K_OTHER = 128 };
+static const uint8_t kcls[256] = {
+	['0' ... '9'] = K_DIGIT, ['a' ... 'z'] = K_ALPHA, ['A' ... 'Z'] = K_ALPHA, ['/'] = K_SLASH, ['@'] = K_AT,
+	['|'] = K_PIPE, [','] = K_COMMA, ['.'] = K_DOT, [' '] = K_OTHER, ['-'] = K_OTHER, ['_'] = K_OTHER,
+	[':'] = K_OTHER, ['+'] = K_OTHER, ['?'] = K_OTHER, ['='] = K_OTHER, ['&'] = K_OTHER, ['%'] = K_OTHER,
+	['#'] = K_OTHER, ['"'] = K_OTHER, ['\''] = K_OTHER, ['('] = K_OTHER, [')'] = K_OTHER, ['['] = K_OTHER,
+	[']'] = K_OTHER, ['{'] = K_OTHER, ['}'] = K_OTHER, [';'] = K_OTHER, ['*'] = K_OTHER, ['!'] = K_OTHER,
+	['$'] = K_OTHER, ['^'] = K_OTHER, ['~'] = K_OTHER, ['`'] = K_OTHER, ['<'] = K_OTHER, ['>'] = K_OTHER,
+	['\\'] = K_OTHER, [0x80 ... 0xff] = K_OTHER, [0 ... 0x1f] = K_OTHER,
+};
+
+uint32_t classify(vstr v)
+{
+	v = v_trim(v);
+	if (v.n < 2)
+		return 0;
+	uint32_t s = 0;
+	unsigned char c = (unsigned char)v.p[0];
+	size_t n = v.n;
+	unsigned k = 0;
+	if (n <= 128) {
+		for (size_t i = 0; i < n; i++)
+			k |= kcls[(unsigned char)v.p[i]];
+	} else {
+		k = K_ALPHA | K_OTHER | K_DIGIT;
+		k |= memchr(v.p, '/', n) ? K_SLASH : 0;
+		k |= memchr(v.p, '@', n) ? K_AT : 0;
+		k |= memchr(v.p, '|', n) ? K_PIPE : 0;
+		k |= memchr(v.p, ',', n) ? K_COMMA : 0;
+		k |= memchr(v.p, '.', n) ? K_DOT : 0;
+	}
+	if (k == K_DIGIT) /* a number: only an MCC-MNC has the shape of one */
+		return (n == 5 || n == 6) && v_mccmnc(v) ? SH_MCCMNC : 0;
+	bool slash = k & K_SLASH;
+	if (n == 18 && c == 'w' && v_appid(v))
+		s |= SH_APPID;
+	if (c == 'g' && n >= 15 && v.p[1] == 'h' && v.p[2] == '_') {
+		if (n == 19 && v_mpuser(v))
+			s |= SH_MPUSER;
+		else if (n == 15 && v_hexid((vstr){v.p + 3, 12}))
+			s |= SH_GHOA;
+	}
+	if (c == 'w' && n > 10 && !memcmp(v.p, "wxid_", 5) && v_wxid(v))
+		s |= SH_WXID;
+	if (n >= 14 && v.p[n - 1] == 'm' && v_chatroom(v))
+		s |= SH_CHATROOM;
+	if (n == 17 && (v.p[2] == ':' || v.p[2] == '-')) {
+		int r = v_mac(v);
+		s |= r == VAL_OK ? SH_MAC : r == VAL_PLACEHOLDER ? SH_MACPH : 0;
+	}
+	if (n == 16 && v_androidid(v) == VAL_OK)
+		s |= SH_ANDROIDID;
+	if ((n == 15 || n == 16) && c == 'A') {
+		int r = v_devid(v);
+		s |= r == VAL_OK ? SH_DEVID : r == VAL_PLACEHOLDER ? SH_DEVID_PH : 0;
+	}
+	if (n >= 14 && n <= 16 && v_imei(v) == VAL_PLACEHOLDER && !is_digit(v.p[n - 1]))
+		s |= SH_IMEI_PH; /* 1234567890ABCDEF, not bare zeros */
+	int tag = n <= 40 ? words_tag(v) : 0;
+	if (tag & W_NET)
+		s |= SH_NETTYPE;
+	if (tag & W_LIFE)
+		s |= SH_LIFECYCLE;
+	if (n >= 4 && v.p[n - 1] == 'I' && v.p[n - 2] == 'U' && v_uiclass(v))
+		s |= SH_UICLASS;
+	if (n >= 10 && (k & K_PIPE) && v_viewpath(v))
+		s |= SH_VIEWPATH;
+	if ((c == 'M' || c == 'D' || c == 'o') && v_useragent(v))
+		s |= SH_UA;
+	if (slash) {
+		if ((c == 'h' || c == 'H' || c == 'w') && v_url(v))
+			s |= SH_URL;
+		else if (v_pagepath(v))
+			s |= SH_PAGE;
+	}
+	if ((tag & W_MPAPI) || (n > 7 && (c == 's' || c == 'w') && v_mpapi(v)))
+		s |= SH_MPAPI;
+	if ((n == 5 || n == 6) && v_mccmnc(v))
+		s |= SH_MCCMNC;
+	if (n <= 40 && words_carrier_first(c) && v_carrier_name(v))
+		s |= SH_CARRIER;
+	if (n >= 100 && v_pushtoken(v))
+		s |= SH_PUSH;
+	if ((c == '+' || (c == '0' && v.p[1] == '0')) && v_phone(v))
+		s |= SH_PHONE;
+	if (n >= 6 && (k & K_AT) && v_email(v))
+		s |= SH_EMAIL;
+	if (n >= 5 && n <= 24 && (is_digit(c) || c == '-') && (k & K_DOT)) {
+		const char *dot = memchr(v.p, '.', n);
+		if (dot && n - (size_t)(dot - v.p) - 1 >= 3) {
+			double x;
+			if (coord_num(v.p, n, &x))
+				s |= SH_DECIMAL;
+		}
+	}
+	if (n >= 7 && n <= 64 && (is_digit(c) || c == '-' || c == '+') && (k & (K_SLASH | K_COMMA))) {
+		double a, b;
+		if (coord_text(v.p, n, &a, &b))
+			s |= SH_COORDTXT;
+	}
+	if (n >= 3 && n <= 63 && c >= 'a' && c <= 'z' && !(s & (SH_NETTYPE | SH_MPAPI)) && (k & K_DOT) && v_apn(v))
+		s |= SH_APN;
+	if ((c >= 'A' && c <= 'Z') || c >= 0xc0) {
+		if (v_place(v))
+			s |= SH_PLACE;
+	}
+	return s;
+}
+
+/* ---- prepare ---- */
+
+static bool terminal_text(const mml_dnode *d)
+{
+	switch ((mml_dkind)d->kind) {
+	case MML_DK_STRING:
+	case MML_DK_JSON_STR:
+	case MML_DK_XML_ATTR:
+	case MML_DK_URL_PARAM:
+	case MML_DK_CSV_CELL:
+		return d->first_child == MML_DNONE;
+	case MML_DK_XML_ELEM:
+		return d->val_len > 0;
+	default:
+		return false;
+	}
+}
+
+bool walk_prepare(drun *r)
+{
+	mml_detect_scratch *s = r->s;
+	const mml_dtree *t = r->t;
+	uint32_t n = t->count;
+	if (n > s->ncap) {
+		size_t cap = s->ncap, c2;
+		bool ok = true;
+		c2 = cap, ok &= det_grow((void **)&s->hf, &c2, n, sizeof *s->hf, 256);
+		c2 = cap, ok &= ok && det_grow((void **)&s->hl, &c2, n, sizeof *s->hl, 256);
+		c2 = cap, ok &= ok && det_grow((void **)&s->nfl, &c2, n, sizeof *s->nfl, 256);
+		c2 = cap, ok &= ok && det_grow((void **)&s->shape, &c2, n, sizeof *s->shape, 256);
+		c2 = cap, ok &= ok && det_grow((void **)&s->kor, &c2, n, sizeof *s->kor, 256);
+		c2 = cap, ok &= ok && det_grow((void **)&s->first, &c2, n, sizeof *s->first, 256);
+		if (!ok)
+			return false;
+		s->ncap = (uint32_t)c2;
+	}
+	s->nleaf = 0;
+	s->ntext = 0;
+	memset(s->first, 0xff, n * sizeof *s->first);
+	memset(s->kor, 0, n * sizeof *s->kor);
+	const uint64_t *filt = lay_filter(r->d->lay);
+	for (uint32_t i = 0; i < n; i++) {
+		const mml_dnode *d = &t->n[i];
+		hx h;
+		uint32_t fl = 0;
+		if (d->parent == MML_DNONE || d->parent >= i) {
+			h.f = h.l = lay_hash_init();
+			h.ne = h.local = false;
+		} else {
+			h.f = s->hf[d->parent];
+			h.l = s->hl[d->parent];
+			h.ne = s->nfl[d->parent] & NF_NONEMPTY;
+			h.local = s->nfl[d->parent] & NF_LOCAL;
+		}
+		seg(&h, t, d);
+		s->hf[i] = h.f;
+		s->hl[i] = h.l;
+		fl |= (h.ne ? NF_NONEMPTY : 0) | (h.local ? NF_LOCAL : 0);
+		if (lay_maybe(filt, h.f, h.l, h.local))
+			fl |= NF_LAYCAND;
+		uint32_t sh = 0;
+		vstr v = node_text(t, i);
+		if (v.n) {
+			fl |= NF_TEXT;
+			if (d->kind != MML_DK_JSON_NUM)
+				sh = classify(v);
+			if (terminal_text(d) && v.n < ((size_t)1 << 31)) {
+				if (!det_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
+				    !det_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256)) {
+					s->nomem = true;
+				} else {
+					s->leaf[s->nleaf].node = i;
+					s->leaf[s->nleaf].off = (uint32_t)s->ntext;
+					memcpy(s->text + s->ntext, v.p, v.n);
+					s->ntext += v.n;
+					s->text[s->ntext++] = 0;
+					s->nleaf++;
+					fl |= NF_LEAF;
+				}
+			}
+		}
+		s->nfl[i] = fl;
+		s->shape[i] = sh;
+		if (d->parent != MML_DNONE && d->parent < i) {
+			s->kor[d->parent] |= sh;
+			if (d->kind == MML_DK_FIXED32 || d->kind == MML_DK_FIXED64)
+				s->nfl[d->parent] |= NF_HASFIXED;
+		}
+	}
+	return true;
+}
+
+/* ---- scan ---- */
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, void *ctx)
+{
+	drun *r = ctx;
+	mml_detect_scratch *s = r->s;
+	if (id >= P__COUNT) { /* literals report no start: it is their length before the end */
+		const known_form *kf = known_form_at(r->d->known, id - P__COUNT);
+		if (!kf || kf->len > to)
+			return 0;
+		from = to - kf->len;
+	}
+	/* the leaf holding the match's last byte (a leaf's NUL is its own): binary search */
+	unsigned long long last = to ? to - 1 : 0;
+	size_t lo = 0, hi = s->nleaf;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (s->leaf[mid].off <= last)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	uint32_t start = s->leaf[lo].off;
+	if (from < start)
+		from = start;
+	if (to < from)
+		return 0;
+	if (s->nm >= ((size_t)1 << 20))
+		return 0; /* enough evidence for one body */
+	if (s->nm == s->mcap) {
+		size_t nc = s->mcap ? s->mcap * 2 : 64;
+		smatch *nm = realloc(s->m, nc * sizeof *nm);
+		if (!nm) {
+			s->nomem = true;
+			return 1;
+		}
+		s->m = nm;
+		s->mcap = nc;
+	}
+	s->m[s->nm++] = (smatch){id, (uint32_t)lo, (uint32_t)(from - start), (uint32_t)(to - start)};
+	s->nfl[s->leaf[lo].node] |= NF_PAT;
+	return 0;
+}
+
+void walk_scan(drun *r)
+{
+	mml_detect_scratch *s = r->s;
+	if (!s->nleaf || s->ntext > UINT32_MAX)
+		return;
+	if (pat_scan(r->d->pat, s->hs, s->text, s->ntext, on_match, r) < 0)
+		s->nomem = true;
+}

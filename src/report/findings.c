@@ -1,0 +1,517 @@
+/*
+ * findings.c - the scan output: one JSONL object per finding (schema:
+ * docs/SCHEMA.md "scan output"), an aligned text table for --format
+ * table, and the per-run summary matrix of categories x APIs.
+ *
+ * Contract: writers only format; they never fail silently (a write error
+ * shows at mml_out_close). The summary is a small open-addressing table
+ * keyed by (category, API); it owns copies of its keys. Its size grows
+ * with distinct (category, API) pairs, never with the number of findings.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmlens/report.h"
+
+static const char *dir_name(const mml_msg *m)
+{
+	if (!m->outer || !m->outer->flow)
+		return NULL; /* a log line: requests only, but the log does not say */
+	return m->outer->dir == 0 ? "request" : "response";
+}
+
+/* ---- one finding line, formatted in memory ---- */
+
+static char *put(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+#define PUTLIT(o, lit) put((o), (lit), sizeof(lit) - 1)
+
+/* Decimal digits of v. */
+static char *put_u64(char *o, uint64_t v)
+{
+	char t[20];
+	int i = 20;
+	do
+		t[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	return put(o, t + i, (size_t)(20 - i));
+}
+
+static char *put_i64(char *o, int64_t v)
+{
+	if (v < 0) {
+		*o++ = '-';
+		return put_u64(o, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(o, (uint64_t)v);
+}
+
+/*
+ * "%.2f" of the confidence. Findings use a handful of values, so the text
+ * printf makes is kept per thread, keyed by the double's bits: output
+ * identical to printf's, without its cost on every line.
+ */
+#define CONF_MAX 400
+typedef struct conf_ent {
+	uint64_t bits;
+	uint8_t len;
+	char txt[31];
+} conf_ent;
+enum { CONF_CACHE = 16 };
+static _Thread_local conf_ent conf_cache[CONF_CACHE];
+static _Thread_local unsigned conf_used, conf_next;
+
+static char *put_conf(char *o, double c)
+{
+	uint64_t bits;
+	memcpy(&bits, &c, sizeof bits);
+	for (unsigned i = 0; i < conf_used; i++)
+		if (conf_cache[i].bits == bits)
+			return put(o, conf_cache[i].txt, conf_cache[i].len);
+	char t[CONF_MAX];
+	int k = snprintf(t, sizeof t, "%.2f", c);
+	size_t len = k < 0 ? 0 : (size_t)k < sizeof t ? (size_t)k : sizeof t - 1;
+	if (len < sizeof conf_cache[0].txt) { /* remembered; the oldest goes when full */
+		conf_ent *e = &conf_cache[conf_used < CONF_CACHE ? conf_used++ : conf_next++ % CONF_CACHE];
+		e->bits = bits;
+		e->len = (uint8_t)len;
+		memcpy(e->txt, t, len);
+	}
+	return put(o, t, len);
+}
+
+static char *put_cstr(char *o, const char *s, size_t n)
+{
+	return s ? mml_json_esc(o, s, n) : PUTLIT(o, "null");
+}
+
+static size_t slen(const char *s) { return s ? strlen(s) : 0; }
+
+/*
+ * Room for the fixed text of a line: keys, the longest numbers, a
+ * confidence printf'd at full length (CONF_MAX), "null" and "redacted".
+ */
+#define LINE_FIXED (CONF_MAX + 600)
+
+static size_t esc_room(size_t n, size_t *sum)
+{
+	size_t r;
+	if (!mml_mul_ok(n, 6, &r) || !mml_add_ok(r, 2, &r) || !mml_add_ok(*sum, r, sum))
+		return 0;
+	return 1;
+}
+
+/* Bytes the message part of a line may take (0: too long for a size_t). */
+static size_t head_room(const mml_msg *m, size_t *apilen)
+{
+	*apilen = slen(m->api);
+	size_t sum = LINE_FIXED;
+	return esc_room(*apilen, &sum) ? sum : 0;
+}
+
+/* Bytes the finding part of a line may take (0: too long for a size_t). */
+static size_t rest_room(const mml_finding *fd, bool redact, size_t lens[5])
+{
+	lens[0] = slen(fd->category);
+	lens[1] = slen(fd->path);
+	lens[2] = slen(fd->detector);
+	lens[3] = slen(fd->known);
+	lens[4] = fd->known ? slen(fd->known_form) : 0;
+	size_t sum = LINE_FIXED;
+	for (int i = 0; i < 5; i++)
+		if (!esc_room(lens[i], &sum))
+			return 0;
+	if (!redact && fd->value && !esc_room(fd->value_len, &sum))
+		return 0;
+	return sum;
+}
+
+/* The message part: from '{' up to the value of "dir". */
+static char *head_fmt(char *o, const mml_msg *m, size_t apilen)
+{
+	o = PUTLIT(o, "{\"kind\":\"finding\",\"msg\":");
+	o = put_u64(o, m->id);
+	o = PUTLIT(o, ",\"ts\":");
+	uint64_t us = m->outer ? m->outer->ts_us : 0;
+	if (!us) {
+		o = PUTLIT(o, "null");
+	} else {
+		o = put_u64(o, us / 1000000u);
+		uint64_t frac = us % 1000000u;
+		*o++ = '.';
+		for (int i = 5; i >= 0; i--) {
+			o[i] = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		o += 6;
+	}
+	o = PUTLIT(o, ",\"req_type\":");
+	o = m->req_type >= 0 ? put_i64(o, m->req_type) : PUTLIT(o, "null");
+	o = PUTLIT(o, ",\"api\":");
+	o = put_cstr(o, m->api, apilen);
+	o = PUTLIT(o, ",\"dir\":");
+	if (!m->outer || !m->outer->flow)
+		return PUTLIT(o, "null"); /* as dir_name() */
+	return m->outer->dir == 0 ? PUTLIT(o, "\"request\"") : PUTLIT(o, "\"response\"");
+}
+
+/* The finding part: from ",\"category\"" to the newline. */
+static char *rest_fmt(char *o, const mml_finding *fd, bool redact, const size_t lens[5])
+{
+	o = PUTLIT(o, ",\"category\":");
+	o = put_cstr(o, fd->category, lens[0]);
+	o = PUTLIT(o, ",\"path\":");
+	o = put_cstr(o, fd->path, lens[1]);
+	o = PUTLIT(o, ",\"value\":");
+	if (redact)
+		o = PUTLIT(o, "\"redacted\"");
+	else
+		o = mml_json_esc(o, fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
+	o = PUTLIT(o, ",\"detector\":");
+	o = put_cstr(o, fd->detector, lens[2]);
+	o = PUTLIT(o, ",\"confidence\":");
+	o = put_conf(o, fd->confidence);
+	o = fd->placeholder ? PUTLIT(o, ",\"placeholder\":true") : PUTLIT(o, ",\"placeholder\":false");
+	o = PUTLIT(o, ",\"known\":");
+	o = put_cstr(o, fd->known, lens[3]);
+	o = PUTLIT(o, ",\"known_form\":");
+	o = put_cstr(o, fd->known ? fd->known_form : NULL, lens[4]);
+	return PUTLIT(o, "}\n");
+}
+
+mml_err mml_jsonl_finding_head(mml_buf *b, const mml_msg *m)
+{
+	size_t apilen, room = head_room(m, &apilen);
+	if (!room)
+		return MML_E_LIMIT;
+	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
+	char *o = head_fmt((char *)b->p + b->len, m, apilen);
+	b->len = (size_t)((uint8_t *)o - b->p);
+	return MML_OK;
+}
+
+mml_err mml_jsonl_finding_tail(mml_buf *b, const void *head, size_t head_len, const mml_finding *fd, bool redact)
+{
+	size_t lens[5], room = rest_room(fd, redact, lens);
+	if (!room || !mml_add_ok(room, head_len, &room))
+		return MML_E_LIMIT;
+	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
+	char *o = put((char *)b->p + b->len, head, head_len);
+	o = rest_fmt(o, fd, redact, lens);
+	b->len = (size_t)((uint8_t *)o - b->p);
+	return MML_OK;
+}
+
+mml_err mml_jsonl_finding_buf(mml_buf *b, const mml_msg *m, const mml_finding *fd, bool redact)
+{
+	size_t apilen, lens[5];
+	size_t hr = head_room(m, &apilen), rr = rest_room(fd, redact, lens), room;
+	if (!hr || !rr || !mml_add_ok(hr, rr, &room))
+		return MML_E_LIMIT;
+	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
+	char *o = head_fmt((char *)b->p + b->len, m, apilen);
+	o = rest_fmt(o, fd, redact, lens);
+	b->len = (size_t)((uint8_t *)o - b->p);
+	return MML_OK;
+}
+
+/* The same line streamed piece by piece: for lines too long for memory. */
+static void finding_stream(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact)
+{
+	fprintf(f, "{\"kind\":\"finding\",\"msg\":%llu,\"ts\":", (unsigned long long)m->id);
+	uint64_t us = m->outer ? m->outer->ts_us : 0;
+	if (!us)
+		fputs("null", f);
+	else
+		fprintf(f, "%llu.%06llu", (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u));
+	fputs(",\"req_type\":", f);
+	if (m->req_type >= 0)
+		fprintf(f, "%lld", (long long)m->req_type);
+	else
+		fputs("null", f);
+	fputs(",\"api\":", f);
+	mml_json_cstr(f, m->api);
+	fputs(",\"dir\":", f);
+	mml_json_cstr(f, dir_name(m));
+	fputs(",\"category\":", f);
+	mml_json_cstr(f, fd->category);
+	fputs(",\"path\":", f);
+	mml_json_cstr(f, fd->path);
+	fputs(",\"value\":", f);
+	if (redact)
+		fputs("\"redacted\"", f);
+	else
+		mml_json_str(f, fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
+	fputs(",\"detector\":", f);
+	mml_json_cstr(f, fd->detector);
+	fprintf(f, ",\"confidence\":%.2f,\"placeholder\":%s", fd->confidence, fd->placeholder ? "true" : "false");
+	fputs(",\"known\":", f);
+	mml_json_cstr(f, fd->known);
+	fputs(",\"known_form\":", f);
+	mml_json_cstr(f, fd->known ? fd->known_form : NULL);
+	fputs("}\n", f);
+}
+
+void mml_jsonl_finding(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact)
+{
+	size_t apilen, lens[5];
+	size_t hr = head_room(m, &apilen), rr = rest_room(fd, redact, lens);
+	char stack[4096];
+	if (hr && rr && rr <= sizeof stack && hr <= sizeof stack - rr) {
+		char *o = head_fmt(stack, m, apilen);
+		o = rest_fmt(o, fd, redact, lens);
+		fwrite(stack, 1, (size_t)(o - stack), f);
+		return;
+	}
+	finding_stream(f, m, fd, redact);
+}
+
+void mml_table_finding_head(FILE *f)
+{
+	fprintf(f, "%-7s %-24s %-22s %-36s %-4s %s\n", "msg", "api", "category", "path", "conf", "value");
+}
+
+/* Printable text of at most `max` columns: control bytes and bad UTF-8 shown as '.'. */
+static void text_cell(FILE *f, const char *s, size_t n, size_t max)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	size_t cols = 0;
+	for (size_t i = 0; i < n && cols < max;) {
+		size_t k = u[i] >= 0x80 ? mml_utf8_seq(u + i, n - i) : 0;
+		if (k) {
+			fwrite(u + i, 1, k, f);
+			i += k;
+		} else {
+			fputc(u[i] >= 0x20 && u[i] < 0x7f ? u[i] : '.', f);
+			i++;
+		}
+		cols++;
+		if (cols == max && i < n)
+			fputs("...", f);
+	}
+}
+
+void mml_table_finding(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact)
+{
+	const char *api = m->api ? m->api : "-";
+	const char *slash = strrchr(api, '/');
+	if (slash && slash[1])
+		api = slash + 1;
+	fprintf(f, "%-7llu %-24.24s %-22s %-36s %.2f ", (unsigned long long)m->id, api, fd->category, fd->path,
+	        fd->confidence);
+	if (redact)
+		fputs("redacted", f);
+	else
+		text_cell(f, fd->value ? fd->value : "", fd->value ? fd->value_len : 0, 60);
+	if (fd->placeholder)
+		fputs(" (placeholder)", f);
+	if (fd->known)
+		fprintf(f, " [known %s, %s]", fd->known, fd->known_form ? fd->known_form : "");
+	fputc('\n', f);
+}
+
+/* ---- summary ---- */
+
+typedef struct cell {
+	char *cat, *api;      /* api "" when unknown */
+	uint64_t hash;        /* hash2(cat, api) */
+	uint64_t findings, messages, last_msg;
+} cell;
+
+struct mml_summary {
+	cell *c;
+	size_t n, alloc;      /* alloc is a power of two */
+	mml_scan_counts counts;
+};
+
+mml_summary *mml_summary_new(void) { return calloc(1, sizeof(mml_summary)); }
+
+void mml_summary_free(mml_summary *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->alloc; i++) {
+		free(s->c[i].cat);
+		free(s->c[i].api);
+	}
+	free(s->c);
+	free(s);
+}
+
+/* A string's hash, 8 bytes at a time (the table only needs a good spread). */
+static uint64_t hash_str(uint64_t h, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s + i, n - i);
+	h = (h ^ w ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
+static uint64_t hash2(const char *a, const char *b)
+{
+	return hash_str(hash_str(1469598103934665603ull, a, strlen(a)), b, strlen(b));
+}
+
+static cell *find(mml_summary *s, const char *cat, const char *api, bool *fresh)
+{
+	if (s->n * 2 >= s->alloc) {
+		size_t na = s->alloc ? s->alloc * 2 : 64;
+		cell *nc = calloc(na, sizeof *nc);
+		if (!nc)
+			return NULL;
+		for (size_t i = 0; i < s->alloc; i++) {
+			if (!s->c[i].cat)
+				continue;
+			size_t j = s->c[i].hash & (na - 1);
+			while (nc[j].cat)
+				j = (j + 1) & (na - 1);
+			nc[j] = s->c[i];
+		}
+		free(s->c);
+		s->c = nc;
+		s->alloc = na;
+	}
+	uint64_t h = hash2(cat, api);
+	size_t j = h & (s->alloc - 1);
+	while (s->c[j].cat) {
+		if (s->c[j].hash == h && !strcmp(s->c[j].cat, cat) && !strcmp(s->c[j].api, api)) {
+			*fresh = false;
+			return &s->c[j];
+		}
+		j = (j + 1) & (s->alloc - 1);
+	}
+	char *a = strdup(cat), *b = strdup(api);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return NULL;
+	}
+	s->c[j].cat = a;
+	s->c[j].api = b;
+	s->c[j].hash = h;
+	s->n++;
+	*fresh = true;
+	return &s->c[j];
+}
+
+mml_err mml_summary_add(mml_summary *s, const char *category, const char *api, uint64_t msg)
+{
+	return mml_summary_add_n(s, category, api, msg, 1);
+}
+
+mml_err mml_summary_add_n(mml_summary *s, const char *category, const char *api, uint64_t msg, uint64_t n)
+{
+	bool fresh;
+	cell *c = find(s, category, api ? api : "", &fresh);
+	if (!c)
+		return MML_E_NOMEM;
+	c->findings += n;
+	if (fresh || c->last_msg != msg)
+		c->messages++;
+	c->last_msg = msg;
+	return MML_OK;
+}
+
+mml_err mml_summary_merge(mml_summary *dst, const mml_summary *src)
+{
+	for (size_t i = 0; i < src->alloc; i++) {
+		const cell *x = &src->c[i];
+		if (!x->cat)
+			continue;
+		bool fresh;
+		cell *c = find(dst, x->cat, x->api, &fresh);
+		if (!c)
+			return MML_E_NOMEM;
+		c->findings += x->findings;
+		c->messages += x->messages;
+	}
+	mml_summary_counts_add(dst, &src->counts);
+	return MML_OK;
+}
+
+void mml_summary_counts_add(mml_summary *s, const mml_scan_counts *c)
+{
+	s->counts.messages += c->messages;
+	s->counts.bodies += c->bodies;
+	s->counts.body_bytes += c->body_bytes;
+	s->counts.findings += c->findings;
+	s->counts.limit_hits += c->limit_hits;
+	s->counts.unreadable += c->unreadable;
+}
+
+static int cell_cmp(const void *a, const void *b)
+{
+	const cell *x = *(const cell *const *)a, *y = *(const cell *const *)b;
+	int r = strcmp(x->cat, y->cat);
+	return r ? r : strcmp(x->api, y->api);
+}
+
+/* Cells sorted by category then API; caller frees the array. */
+static const cell **sorted(const mml_summary *s)
+{
+	const cell **v = malloc((s->n + 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < s->alloc; i++)
+		if (s->c[i].cat)
+			v[k++] = &s->c[i];
+	qsort(v, k, sizeof *v, cell_cmp);
+	return v;
+}
+
+void mml_summary_write_json(const mml_summary *s, FILE *f)
+{
+	const mml_scan_counts *c = &s->counts;
+	fprintf(f,
+	        "{\"kind\":\"summary\",\"messages\":%llu,\"bodies\":%llu,\"body_bytes\":%llu,\"unreadable\":%llu,"
+	        "\"limit_hits\":%llu,\"findings\":%llu,\"matrix\":[",
+	        (unsigned long long)c->messages, (unsigned long long)c->bodies, (unsigned long long)c->body_bytes,
+	        (unsigned long long)c->unreadable, (unsigned long long)c->limit_hits, (unsigned long long)c->findings);
+	const cell **v = sorted(s);
+	for (size_t i = 0; v && i < s->n; i++) {
+		fputs(i ? ",{\"category\":" : "{\"category\":", f);
+		mml_json_cstr(f, v[i]->cat);
+		fputs(",\"api\":", f);
+		mml_json_cstr(f, v[i]->api[0] ? v[i]->api : NULL);
+		fprintf(f, ",\"messages\":%llu,\"findings\":%llu}", (unsigned long long)v[i]->messages,
+		        (unsigned long long)v[i]->findings);
+	}
+	fputs("]}\n", f);
+	free(v);
+}
+
+void mml_summary_write_table(const mml_summary *s, FILE *f)
+{
+	const mml_scan_counts *c = &s->counts;
+	fprintf(f, "mmlens scan: %llu messages, %llu bodies decoded (%llu bytes), %llu unreadable, %llu findings\n",
+	        (unsigned long long)c->messages, (unsigned long long)c->bodies, (unsigned long long)c->body_bytes,
+	        (unsigned long long)c->unreadable, (unsigned long long)c->findings);
+	if (c->limit_hits)
+		fprintf(f, "  %llu bodies hit a decode limit (decoded as far as the limit)\n",
+		        (unsigned long long)c->limit_hits);
+	if (!s->n)
+		return;
+	fprintf(f, "\n%-24s %-44s %8s %8s\n", "category", "api", "messages", "findings");
+	const cell **v = sorted(s);
+	const char *prev = "";
+	for (size_t i = 0; v && i < s->n; i++) {
+		const char *api = v[i]->api[0] ? v[i]->api : "(unknown)";
+		size_t al = strlen(api);
+		fprintf(f, "%-24s %-44s %8llu %8llu\n", strcmp(prev, v[i]->cat) ? v[i]->cat : "",
+		        al > 44 ? api + al - 44 : api, (unsigned long long)v[i]->messages,
+		        (unsigned long long)v[i]->findings);
+		prev = v[i]->cat;
+	}
+	free(v);
+}
