@@ -208,6 +208,7 @@ static uint32_t khash(const char *p, size_t n, char *out, size_t *outn, size_t c
 {
 	uint32_t h = 2166136261u;
 	size_t k = 0;
+	*outn = 0;
 	for (size_t i = 0; i < n; i++) {
 		int c = norm((unsigned char)p[i]);
 		if (c < 0)
