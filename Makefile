@@ -10,9 +10,9 @@ LDLIBS  := -lpcap -lcrypto -ldeflate -lz -ljansson -lhs -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Modules in pipeline order (docs/ARCHITECTURE.md); each may use only those before it.
-MODULES := util capture flow mmtls envelope decode detect report cli
+MODULES := util capture flow mmtls envelope decode detect analyze report cli
 LIB_SRC := $(foreach m,$(MODULES),$(filter-out src/cli/main.c,$(wildcard src/$(m)/*.c)))
-GEN     := catalog_data taxonomy_data fields_data
+GEN     := catalog_data taxonomy_data fields_data attrib_data policy_wechat_data
 
 B       := build
 Q       ?= @
@@ -38,6 +38,12 @@ $(B)/gen/taxonomy_data.c: data/taxonomy.tsv tools/embed.sh
 $(B)/gen/fields_data.c: data/fields.tsv tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh mml_fields_builtin_data $< > $@
+$(B)/gen/attrib_data.c: data/attribution.tsv tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_attrib_builtin_data $< > $@
+$(B)/gen/policy_wechat_data.c: data/policy/wechat.json tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_policy_wechat_data $< > $@
 
 $(B)/obj/%.o: src/%.c $(wildcard include/mmlens/*.h src/*/*.h)
 	@mkdir -p $(@D)

@@ -14,6 +14,7 @@ owner() { # header basename -> module
 	envelope.h) echo envelope ;;
 	decode.h) echo decode ;;
 	detect.h) echo detect ;;
+	analyze.h|attrib.h|policy.h) echo analyze ;;
 	report.h) echo report ;;
 	cli.h) echo cli ;;
 	*) echo "?" ;;

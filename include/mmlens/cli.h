@@ -21,6 +21,9 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err);
 int mml_cmd_scan(int argc, char **argv, FILE *err);
 int mml_cmd_decode(int argc, char **argv, FILE *err);
 
+/* `mmlens sessions ...` (stage 7: session splitting); argv[0] is "sessions". */
+int mml_cmd_sessions(int argc, char **argv, FILE *err);
+
 /*
  * Where decrypted messages go instead of the decrypt JSONL: `make` builds
  * one state per pipeline (thread), writing to *outp; `msg` takes each

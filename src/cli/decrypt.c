@@ -9,6 +9,7 @@
 
 #include "mmlens/cli.h"
 #include "mmlens/report.h"
+#include "input.h"
 #include "pipeline.h"
 
 typedef struct run_ctx {
@@ -228,22 +229,13 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 		case 'o': o.out = optarg; break;
 		case 'S': o.stats_json = optarg; break;
 		case 'C':
-			if (ncat >= 32) {
-				fprintf(err, "mmlens decrypt: at most 32 --catalog files\n");
+			if (mml_cli_opt_catalog("mmlens decrypt", optarg, cats, &ncat, err))
 				return MML_EXIT_USAGE;
-			}
-			cats[ncat++] = optarg;
 			break;
-		case 'M': {
-			char *end;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (*end || !v || v > ((unsigned long long)1 << 32)) {
-				fprintf(err, "mmlens decrypt: --max-body wants a byte count from 1 to 4294967296\n");
+		case 'M':
+			if (mml_cli_opt_max_body("mmlens decrypt", optarg, &o.max_body, err))
 				return MML_EXIT_USAGE;
-			}
-			o.max_body = (size_t)v;
 			break;
-		}
 		case 'N': o.handshakes = 0; break;
 		case 'B': o.no_bodies = 1; break;
 		case 'j': {

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  decrypt   recover every WeChat message in a capture, in plaintext (JSONL)\n"
 	"  scan      find the personal data in every message of a capture or log\n"
 	"  decode    print the decoded field tree of a capture's or log's messages\n"
+	"  sessions  split a capture or log into sessions (one JSON object each)\n"
 	"\n"
 	"Run 'mmlens COMMAND --help' for a command's options; 'man docs/mmlens.1'\n"
 	"for the manual. mmlens never sends anything over the network.\n";
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return mml_cmd_scan(argc - 1, argv + 1, stderr);
 	if (!strcmp(argv[1], "decode"))
 		return mml_cmd_decode(argc - 1, argv + 1, stderr);
+	if (!strcmp(argv[1], "sessions"))
+		return mml_cmd_sessions(argc - 1, argv + 1, stderr);
 	fprintf(stderr, "mmlens: unknown command '%s'\n%s", argv[1], usage);
 	return MML_EXIT_USAGE;
 }

@@ -20,6 +20,7 @@
 #include "mmlens/decode.h"
 #include "mmlens/detect.h"
 #include "mmlens/report.h"
+#include "input.h"
 
 enum { FMT_JSONL, FMT_TABLE, FMT_TEXT };
 
@@ -232,20 +233,18 @@ static void scanner_finish(void *ctx, FILE *out)
 
 /* ---- input kind ---- */
 
-enum { IN_CAPTURE, IN_LOG, IN_UNREADABLE };
-
-static int input_kind(const char *path)
+int mml_cli_input_kind(const char *path)
 {
 	if (!strcmp(path, "-")) {
 		int c = getc(stdin);
 		if (c == EOF)
-			return IN_LOG; /* empty: nothing to read either way */
+			return MML_IN_LOG; /* empty: nothing to read either way */
 		ungetc(c, stdin);
-		return c == '{' || c == ' ' || c == '\t' || c == '\r' ? IN_LOG : IN_CAPTURE;
+		return c == '{' || c == ' ' || c == '\t' || c == '\r' ? MML_IN_LOG : MML_IN_CAPTURE;
 	}
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return IN_UNREADABLE;
+		return MML_IN_UNREADABLE;
 	uint8_t b[4] = {0};
 	size_t n = fread(b, 1, 4, f);
 	fclose(f);
@@ -255,8 +254,8 @@ static int input_kind(const char *path)
 	};
 	for (size_t i = 0; n == 4 && i < sizeof magics / sizeof magics[0]; i++)
 		if (!memcmp(b, magics[i], 4))
-			return IN_CAPTURE;
-	return IN_LOG; /* a log, or something the log reader will reject line by line */
+			return MML_IN_CAPTURE;
+	return MML_IN_LOG; /* a log, or something the log reader will reject line by line */
 }
 
 /* ---- the commands ---- */
@@ -294,7 +293,7 @@ static void diag(void *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int run_log(const scan_opts *o, scan_shared *sh, const mml_msg_sink *sink, FILE *err)
+static int run_log(const mml_cli_input *o, const mml_msg_sink *sink, FILE *err)
 {
 	diag_ctx dc = {.err = err};
 	mml_catalog cat;
@@ -302,7 +301,7 @@ static int run_log(const scan_opts *o, scan_shared *sh, const mml_msg_sink *sink
 	int rc = MML_EXIT_OK;
 	if (mml_catalog_load_builtin(&cat) != MML_OK)
 		goto nomem;
-	for (size_t i = 0; i < o->ncat; i++)
+	for (size_t i = 0; o->cats && o->cats[i]; i++)
 		if (mml_catalog_load(&cat, o->cats[i], diag, &dc) != MML_OK) {
 			fprintf(err, "mmlens: %s: cannot read catalog\n", o->cats[i]);
 			mml_catalog_free(&cat);
@@ -320,7 +319,7 @@ static int run_log(const scan_opts *o, scan_shared *sh, const mml_msg_sink *sink
 		mml_catalog_free(&cat);
 		return MML_EXIT_INPUT;
 	}
-	void *st = sink->make(sh, &out);
+	void *st = sink->make(sink->ctx, &out);
 	if (!st) {
 		mml_plainlog_close(l);
 		mml_out_close(out);
@@ -334,8 +333,8 @@ static int run_log(const scan_opts *o, scan_shared *sh, const mml_msg_sink *sink
 		fprintf(err, "mmlens: %s: read error after line %llu\n", o->input, (unsigned long long)m.id);
 		dc.errors = 1;
 	}
-	sink->done(sh, st);
-	sink->finish(sh, out);
+	sink->done(sink->ctx, st);
+	sink->finish(sink->ctx, out);
 	if (dc.n > 20)
 		fprintf(err, "mmlens: %zu more diagnostics not shown\n", dc.n - 20);
 	if (mml_plainlog_bad_lines(l))
@@ -356,6 +355,39 @@ nomem:
 	return MML_EXIT_INPUT;
 }
 
+int mml_cli_run_input(const mml_cli_input *o, const mml_msg_sink *sink, FILE *err)
+{
+	int rc;
+	int kind = mml_cli_input_kind(o->input);
+	if (kind == MML_IN_UNREADABLE) {
+		fprintf(err, "mmlens: %s: cannot open: %m\n", o->input);
+		rc = MML_EXIT_INPUT;
+	} else if (kind == MML_IN_LOG) {
+		if (o->keylog)
+			fprintf(err, "mmlens: %s is a plaintext log; --keylog is not needed and ignored\n", o->input);
+		rc = run_log(o, sink, err);
+	} else {
+		mml_decrypt_opts d;
+		memset(&d, 0, sizeof d);
+		d.capture = o->input;
+		d.keylog = o->keylog;
+		d.catalogs = o->cats;
+		d.out = o->out;
+		d.stats_json = o->stats_json;
+		d.max_body = o->max_body;
+		d.redact = o->redact;
+		d.quiet = o->quiet;
+		d.jobs = o->jobs;
+		d.sink = sink;
+		if (!o->keylog)
+			fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
+		mml_stats st;
+		memset(&st, 0, sizeof st);
+		rc = mml_decrypt_run(&d, &st, err);
+	}
+	return rc;
+}
+
 static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 {
 	scan_shared sh;
@@ -371,34 +403,10 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 		return MML_EXIT_INPUT;
 	}
 	mml_msg_sink sink = {scanner_make, scanner_msg, scanner_done, scanner_finish, &sh};
-	int rc;
-	int kind = input_kind(o->input);
-	if (kind == IN_UNREADABLE) {
-		fprintf(err, "mmlens: %s: cannot open: %m\n", o->input);
-		rc = MML_EXIT_INPUT;
-	} else if (kind == IN_LOG) {
-		if (o->keylog)
-			fprintf(err, "mmlens: %s is a plaintext log; --keylog is not needed and ignored\n", o->input);
-		rc = run_log(o, &sh, &sink, err);
-	} else {
-		mml_decrypt_opts d;
-		memset(&d, 0, sizeof d);
-		d.capture = o->input;
-		d.keylog = o->keylog;
-		d.catalogs = o->cats;
-		d.out = o->out;
-		d.stats_json = o->stats_json;
-		d.max_body = o->max_body;
-		d.redact = o->redact;
-		d.quiet = o->quiet;
-		d.jobs = o->jobs;
-		d.sink = &sink;
-		if (!o->keylog)
-			fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
-		mml_stats st;
-		memset(&st, 0, sizeof st);
-		rc = mml_decrypt_run(&d, &st, err);
-	}
+	mml_cli_input in = {.input = o->input, .keylog = o->keylog, .out = o->out, .stats_json = o->stats_json,
+	                    .cats = o->cats, .max_body = o->max_body, .redact = o->redact, .quiet = o->quiet,
+	                    .jobs = o->jobs};
+	int rc = mml_cli_run_input(&in, &sink, err);
 	if (sh.nomem) {
 		fprintf(err, "mmlens: out of memory while scanning; results are incomplete\n");
 		rc = MML_EXIT_INPUT;
@@ -461,6 +469,27 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 	if (!*s || *end || x < lo || x > hi)
 		return -1;
 	*v = x;
+	return 0;
+}
+
+int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, size_t *ncat, FILE *err)
+{
+	if (*ncat >= 32) {
+		fprintf(err, "%s: at most 32 --catalog files\n", cmd);
+		return -1;
+	}
+	cats[(*ncat)++] = arg;
+	return 0;
+}
+
+int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err)
+{
+	uint64_t v;
+	if (parse_u64(arg, 1, (uint64_t)1 << 32, &v)) {
+		fprintf(err, "%s: --max-body wants a byte count from 1 to 4294967296\n", cmd);
+		return -1;
+	}
+	*max_body = (size_t)v;
 	return 0;
 }
 
@@ -541,20 +570,14 @@ static int parse(int argc, char **argv, bool decode, scan_opts *o, mml_detect_cf
 			o->fields_files[o->nfields++] = optarg;
 			break;
 		case 'C':
-			if (o->ncat >= 32) {
-				fprintf(err, "%s: at most 32 --catalog files\n", cmd);
+			if (mml_cli_opt_catalog(cmd, optarg, o->cats, &o->ncat, err))
 				return -1;
-			}
-			o->cats[o->ncat++] = optarg;
 			break;
 		case 'R': o->redact = 1; break;
 		case 'S': o->stats_json = optarg; break;
 		case 'M':
-			if (parse_u64(optarg, 1, (uint64_t)1 << 32, &v)) {
-				fprintf(err, "%s: --max-body wants a byte count from 1 to 4294967296\n", cmd);
+			if (mml_cli_opt_max_body(cmd, optarg, &o->max_body, err))
 				return -1;
-			}
-			o->max_body = (size_t)v;
 			break;
 		case 'j':
 			if (parse_u64(optarg, 1, 64, &v)) {

@@ -1,0 +1,89 @@
+/*
+ * mmlens/attrib.h - stage 7 (analyze): who receives a message, and for
+ * which feature. Maps an API path (exact or prefix) and/or a host to a
+ * (party, feature) pair; data/attribution.tsv is built into the binary and
+ * a user file extends it. Format and reasoning: docs/ATTRIBUTION.md.
+ *
+ * Contract: an mml_attrib is immutable after loading and may be shared by
+ * threads for lookups. Party and feature names handed out are static.
+ * The caller owns the struct (mml_attrib_init / mml_attrib_free).
+ */
+#ifndef MMLENS_ATTRIB_H
+#define MMLENS_ATTRIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmlens/err.h"
+
+/* Who receives the data (docs/ATTRIBUTION.md). */
+typedef enum mml_party {
+	MML_PARTY_WECHAT = 0,   /* WeChat, the service for non-mainland accounts */
+	MML_PARTY_WEIXIN,       /* features the policy says Weixin operates (Search, Channels) */
+	MML_PARTY_MINIPROGRAM,  /* a Mini Program's developer (third party, by appid) */
+	MML_PARTY_THIRDPARTY,   /* anyone else */
+	MML_PARTY__COUNT
+} mml_party;
+
+/* The feature a message serves; also a policy statement's context. */
+typedef enum mml_feature {
+	MML_FEAT_ANY = -1,      /* policy context "any"; a flow of unknown feature */
+	MML_FEAT_MESSAGING = 0,
+	MML_FEAT_MOMENTS,
+	MML_FEAT_SEARCH,
+	MML_FEAT_MINIPROGRAMS,
+	MML_FEAT_PEOPLE_NEARBY,
+	MML_FEAT_TELEMETRY,
+	MML_FEAT_AUTH,
+	MML_FEAT_CONFIGURATION,
+	MML_FEAT_CONTACTS,
+	MML_FEAT_PAYMENTS,
+	MML_FEAT_CHANNELS,
+	MML_FEAT_LOCATION,
+	MML_FEAT_PUSH,
+	MML_FEAT_OTHER,
+	MML_FEAT__COUNT
+} mml_feature;
+
+/* Names <-> values. *_name never returns NULL ("?" when out of range;
+ * MML_FEAT_ANY is "any"). *_parse returns false for an unknown name. */
+const char *mml_party_name(mml_party p);
+bool mml_party_parse(const char *s, size_t n, mml_party *out);
+const char *mml_feature_name(mml_feature f);
+bool mml_feature_parse(const char *s, size_t n, mml_feature *out);
+
+typedef struct mml_attrib_row {
+	char *api;              /* NULL: any API */
+	char *host;             /* NULL: any host; lowercase */
+	bool api_prefix;        /* api ended with '*' (stored without it) */
+	bool host_suffix;       /* host started with "*." (stored as ".suffix") */
+	mml_party party;
+	mml_feature feature;
+	uint32_t order;         /* load order: a later row wins a tie */
+} mml_attrib_row;
+
+typedef struct mml_attrib {
+	mml_attrib_row *row;
+	size_t n, alloc;
+	size_t bad_lines;       /* lines skipped by every parse so far */
+} mml_attrib;
+
+void mml_attrib_init(mml_attrib *a);
+void mml_attrib_free(mml_attrib *a);
+/* Rows from text (`name` labels diagnostics). Bad lines are reported via
+ * diag ("name:LINE: ...") and skipped; only MML_E_NOMEM/MML_E_LIMIT fail. */
+mml_err mml_attrib_parse(mml_attrib *a, const char *text, size_t n, const char *name, mml_diag_fn diag,
+                         void *dctx);
+mml_err mml_attrib_load(mml_attrib *a, const char *path, mml_diag_fn diag, void *dctx);
+/* The built-in data/attribution.tsv. */
+mml_err mml_attrib_load_builtin(mml_attrib *a);
+
+/* The most specific row matching (api, host); either may be NULL. Exact
+ * API beats a longer prefix beats a shorter prefix beats host-only; then
+ * an exact host beats a suffix beats any; on a tie the later row wins.
+ * Returns false (party/feature untouched) when nothing matches. */
+bool mml_attrib_lookup(const mml_attrib *a, const char *api, const char *host, mml_party *party,
+                       mml_feature *feature);
+
+#endif
