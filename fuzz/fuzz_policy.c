@@ -56,7 +56,7 @@ static void fuzz_policy(const char *text, size_t size)
 		for (size_t c = 0; c < mml_taxonomy_count(); c++)
 			for (int party = 0; party < MML_PARTY__COUNT; party++)
 				for (int ctx = MML_FEAT_ANY; ctx < MML_FEAT__COUNT; ctx += 5) {
-					mml_flow f = {(mml_party)party, mml_taxonomy_id(c), (mml_feature)ctx,
+					mml_policy_flow f = {(mml_party)party, mml_taxonomy_id(c), (mml_feature)ctx,
 					              (c & 1) ? "authorities" : NULL};
 					const mml_policy_stmt *b;
 					mml_verdict v = mml_policy_covers(&p, &f, &b);

@@ -79,26 +79,26 @@ TEST(policy_shipped_verdicts)
 	mml_policy_init(&p);
 	REQUIRE(mml_policy_load(&p, "wechat", NULL, NULL) == MML_OK);
 	const mml_policy_stmt *s;
-	mml_flow f = {MML_PARTY_WECHAT, "network.carrier", MML_FEAT_CONFIGURATION, NULL};
+	mml_policy_flow f = {MML_PARTY_WECHAT, "network.carrier", MML_FEAT_CONFIGURATION, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_DISCLOSED);
 	REQUIRE(s);
 	CHECK_STR(s->section, "Log data");
-	f = (mml_flow){MML_PARTY_WECHAT, "telemetry.ui", MML_FEAT_TELEMETRY, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "telemetry.ui", MML_FEAT_TELEMETRY, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_VAGUE);
-	f = (mml_flow){MML_PARTY_WECHAT, "location.coordinates", MML_FEAT_PEOPLE_NEARBY, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "location.coordinates", MML_FEAT_PEOPLE_NEARBY, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_DISCLOSED);
 	REQUIRE(s);
 	CHECK_STR(s->cond_key[0], "permission");
 	/* Mini Program activity received by WeChat: the policy gives it to the developer */
-	f = (mml_flow){MML_PARTY_WECHAT, "miniprogram.activity", MML_FEAT_MINIPROGRAMS, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "miniprogram.activity", MML_FEAT_MINIPROGRAMS, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_OTHER_PARTY);
 	REQUIRE(s);
 	CHECK_EQ(s->party, MML_PARTY_MINIPROGRAM);
-	f = (mml_flow){MML_PARTY_WECHAT, "search.query", MML_FEAT_SEARCH, "weixin"};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "search.query", MML_FEAT_SEARCH, "weixin"};
 	CHECK_EQ(mml_policy_covers(&p, &f, NULL), MML_VERDICT_DISCLOSED);
-	f = (mml_flow){MML_PARTY_WECHAT, "identity.account", MML_FEAT_ANY, "authorities"};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "identity.account", MML_FEAT_ANY, "authorities"};
 	CHECK_EQ(mml_policy_covers(&p, &f, NULL), MML_VERDICT_VAGUE);
-	f = (mml_flow){MML_PARTY_WECHAT, "network.wifi", MML_FEAT_TELEMETRY, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "network.wifi", MML_FEAT_TELEMETRY, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, NULL), MML_VERDICT_OMITTED);
 	mml_policy_free(&p);
 }
@@ -121,7 +121,7 @@ static void verdict_is(const mml_policy *p, mml_party party, const char *cat, mm
                        mml_verdict want, const char *want_id)
 {
 	const mml_policy_stmt *s = (const mml_policy_stmt *)1;
-	mml_flow f = {party, cat, ctx, rcpt};
+	mml_policy_flow f = {party, cat, ctx, rcpt};
 	mml_verdict v = mml_policy_covers(p, &f, &s);
 	CHECK_STR(mml_verdict_name(v), mml_verdict_name(want));
 	if (want_id) {

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mmlens/attrib.h"
 #include "mmlens/decode.h"
 #include "mmlens/envelope.h"
 
@@ -124,5 +125,71 @@ void mml_sessions_observe(mml_sessions *s, const mml_sess_obs *o);
 /* End of input: report the open session. */
 void mml_sessions_finish(mml_sessions *s);
 void mml_sessions_free(mml_sessions *s);
+
+/*
+ * Flows (src/analyze/flows.c): what a session sent, as a set of keys
+ * (category, api, party, feature) fed by the detectors' findings, each
+ * with a count and the first MML_FLOWS_EVIDENCE findings as evidence
+ * (message id, field path, detector). Memory is bounded by distinct keys
+ * x the evidence cap, not by messages. A message without an attribution
+ * row is kept with attributed = false, party WeChat and feature "any"
+ * (every message of a capture or log of the app is received by one of
+ * WeChat's front ends). Used by `mmlens diff` and `mmlens audit`
+ * (docs/SCHEMA.md).
+ *
+ * Contract: the caller owns the set (mml_flows_init / mml_flows_free);
+ * category ids and detector names are kept as pointers (static, or living
+ * as long as the detector); api and path are copied.
+ */
+#define MML_FLOWS_EVIDENCE 20
+
+typedef struct mml_flow_ev {
+	uint64_t msg;
+	char *path;
+	const char *detector;
+} mml_flow_ev;
+
+typedef struct mml_flow_rec {
+	const char *category;      /* taxonomy id (static) */
+	char *api;                 /* NULL: unknown */
+	bool attributed;           /* an attribution row matched */
+	mml_party party;
+	mml_feature feature;
+	uint64_t count;            /* findings */
+	size_t nev;
+	mml_flow_ev ev[MML_FLOWS_EVIDENCE]; /* the first findings, in message order */
+} mml_flow_rec;
+
+typedef struct mml_flows {
+	mml_flow_rec *rec;
+	size_t n, alloc;
+	uint64_t first_msg;        /* smallest message id fed (0: none) */
+} mml_flows;
+
+void mml_flows_init(mml_flows *f);
+void mml_flows_free(mml_flows *f);
+/* Empty the set (keeps its memory). */
+void mml_flows_clear(mml_flows *f);
+/* One finding of message `msg`. */
+mml_err mml_flows_add(mml_flows *f, const char *category, const char *api, bool attributed, mml_party party,
+                      mml_feature feature, uint64_t msg, const char *path, const char *detector);
+/* Add every key of src to dst (counts add; evidence kept in message
+ * order up to the cap). src is unchanged. */
+mml_err mml_flows_merge(mml_flows *dst, const mml_flows *src);
+/* Move src into dst when dst is empty (else merge), leaving src empty. */
+mml_err mml_flows_take(mml_flows *dst, mml_flows *src);
+
+/* One evidence entry seen through mml_flows_evidence (views into the set). */
+typedef struct mml_flow_evref {
+	uint64_t msg;
+	const char *api, *path, *detector;
+} mml_flow_evref;
+/*
+ * The evidence of every record that `match` accepts, sorted by message,
+ * the first `cap` into out; *count gets the records' total findings.
+ * Returns the number written, or (size_t)-1 when out of memory.
+ */
+size_t mml_flows_evidence(const mml_flows *f, bool (*match)(const mml_flow_rec *r, void *ctx), void *ctx,
+                          mml_flow_evref *out, size_t cap, uint64_t *count);
 
 #endif

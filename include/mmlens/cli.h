@@ -24,6 +24,15 @@ int mml_cmd_decode(int argc, char **argv, FILE *err);
 /* `mmlens sessions ...` (stage 7: session splitting); argv[0] is "sessions". */
 int mml_cmd_sessions(int argc, char **argv, FILE *err);
 
+/* `mmlens diff A B`: the personal data one session or input sent and the
+ * other did not (docs/SCHEMA.md, "`mmlens diff` output"); argv[0] is "diff". */
+int mml_cmd_diff(int argc, char **argv, FILE *err);
+
+/* `mmlens audit --policy MODEL INPUT`: every (party, category, context)
+ * flow with its policy verdict (docs/SCHEMA.md, "`mmlens audit` output");
+ * argv[0] is "audit". */
+int mml_cmd_audit(int argc, char **argv, FILE *err);
+
 /*
  * Where decrypted messages go instead of the decrypt JSONL: `make` builds
  * one state per pipeline (thread), writing to *outp; `msg` takes each

@@ -58,12 +58,12 @@ typedef enum mml_verdict {
 
 /* A data flow: `party` receives `category` while serving `context`.
  * recipient NULL: collection; else sharing by `party` with `recipient`. */
-typedef struct mml_flow {
+typedef struct mml_policy_flow {
 	mml_party party;
 	const char *category;
 	mml_feature context;             /* MML_FEAT_ANY: matches statements of every context */
 	const char *recipient;
-} mml_flow;
+} mml_policy_flow;
 
 const char *mml_verdict_name(mml_verdict v);
 const char *mml_policy_action_name(mml_policy_action a);
@@ -89,6 +89,6 @@ mml_err mml_policy_load(mml_policy *p, const char *path_or_name, mml_diag_fn dia
  *   in this context to another party;
  * omitted: nothing. Contexts match when equal or either is "any".
  * Conditions are not evaluated: the statement is returned for that. */
-mml_verdict mml_policy_covers(const mml_policy *p, const mml_flow *f, const mml_policy_stmt **best);
+mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, const mml_policy_stmt **best);
 
 #endif

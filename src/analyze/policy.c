@@ -359,7 +359,7 @@ static bool ctx_match(mml_feature a, mml_feature b)
 }
 
 /* Does statement s speak of the flow's kind (collection, or sharing with f->recipient)? */
-static bool positive_for(const mml_policy_stmt *s, const mml_flow *f)
+static bool positive_for(const mml_policy_stmt *s, const mml_policy_flow *f)
 {
 	if (f->recipient)
 		return s->action == MML_POLICY_SHARES_WITH && s->recipient && !strcmp(s->recipient, f->recipient);
@@ -376,7 +376,7 @@ static bool better(const mml_policy_stmt *cand, int cd, const mml_policy_stmt *b
 	return cand->context != MML_FEAT_ANY && best->context == MML_FEAT_ANY;
 }
 
-mml_verdict mml_policy_covers(const mml_policy *p, const mml_flow *f, const mml_policy_stmt **best)
+mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, const mml_policy_stmt **best)
 {
 	const mml_policy_stmt *exact = NULL, *neg = NULL, *parent = NULL, *other = NULL;
 	int ed = 0, nd = 0, pd = 0, od = 0;

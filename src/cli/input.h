@@ -1,7 +1,7 @@
 /*
  * src/cli/input.h - the input handling shared by the commands that read
  * "a capture or a plaintext log" (scan, decode, sessions). Private to
- * the cli module; defined in scan.c.
+ * the cli module; defined in scan.c (flow collection: diff.c).
  *
  * Contract: the input kind is told by its first bytes (pcap/pcapng
  * magic, or a JSONL log otherwise), not by its name; "-" is stdin.
@@ -14,7 +14,14 @@
 
 #include <stdio.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmlens/analyze.h"
+#include "mmlens/attrib.h"
 #include "mmlens/cli.h"
+#include "mmlens/decode.h"
+#include "mmlens/detect.h"
 
 enum { MML_IN_CAPTURE, MML_IN_LOG, MML_IN_UNREADABLE };
 
@@ -37,5 +44,43 @@ int mml_cli_run_input(const mml_cli_input *in, const mml_msg_sink *sink, FILE *e
  */
 int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, size_t *ncat, FILE *err);
 int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err);
+
+/* Message helpers (scan.c): a body that can be decoded; a client-to-server
+ * message; the body decoded into t with the metadata joined as
+ * `header.uin` and `query.*` (what the detectors see, as in `scan`). */
+bool mml_cli_readable(const mml_msg *m);
+bool mml_cli_request(const mml_msg *m);
+mml_err mml_cli_decode_msg(mml_dtree *t, const mml_msg *m);
+
+/*
+ * Flows per session (diff.c), for `mmlens diff` and `mmlens audit`:
+ * every message of the input decoded, searched by `det`, attributed by
+ * `attrib` and split into sessions (src/analyze); the flows of session
+ * `session` (1-based; 0 = all sessions) are merged into *out and the
+ * number of sessions into *nsessions. Runs on one pipeline (sessions
+ * need input order); in->out is ignored. Returns an MML_EXIT_* code.
+ */
+int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
+                          uint64_t session, mml_flows *out, uint64_t *nsessions, FILE *err);
+
+/*
+ * An input argument "PATH" or "PATH@N" (session N): *path gets a malloc'd
+ * copy of the path, *session N or 0. "@N" is taken only when N is a
+ * positive number and PATH@N is not itself an existing file. Returns 0,
+ * or -1 (told err, naming cmd) on a bad session number or no memory.
+ */
+int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *session, FILE *err);
+
+/* The detectors (default configuration) and the attribution map (built
+ * in, plus attrib_file when not NULL) for the flow commands (diff.c).
+ * Returns an MML_EXIT_* code; on MML_EXIT_OK the caller frees both. */
+int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **det, mml_attrib *attrib, FILE *err);
+/* The flows of the input argument `spec` (PATH or PATH@N; options of
+ * base) merged into *out; a session past the input's last is a usage
+ * error. Returns an MML_EXIT_* code. */
+int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
+                     const mml_attrib *attrib, mml_flows *out, FILE *err);
+/* The exit code that matters more: usage, unreadable input, errors, ok. */
+int mml_cli_exit_worst(int a, int b);
 
 #endif

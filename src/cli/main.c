@@ -19,6 +19,8 @@ static const char usage[] =
 	"  scan      find the personal data in every message of a capture or log\n"
 	"  decode    print the decoded field tree of a capture's or log's messages\n"
 	"  sessions  split a capture or log into sessions (one JSON object each)\n"
+	"  diff      compare the personal data of two sessions or inputs\n"
+	"  audit     check every data flow of a capture or log against a policy model\n"
 	"\n"
 	"Run 'mmlens COMMAND --help' for a command's options; 'man docs/mmlens.1'\n"
 	"for the manual. mmlens never sends anything over the network.\n";
@@ -45,6 +47,10 @@ int main(int argc, char **argv)
 		return mml_cmd_decode(argc - 1, argv + 1, stderr);
 	if (!strcmp(argv[1], "sessions"))
 		return mml_cmd_sessions(argc - 1, argv + 1, stderr);
+	if (!strcmp(argv[1], "diff"))
+		return mml_cmd_diff(argc - 1, argv + 1, stderr);
+	if (!strcmp(argv[1], "audit"))
+		return mml_cmd_audit(argc - 1, argv + 1, stderr);
 	fprintf(stderr, "mmlens: unknown command '%s'\n%s", argv[1], usage);
 	return MML_EXIT_USAGE;
 }

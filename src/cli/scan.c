@@ -147,9 +147,31 @@ static void on_finding(void *ctx, const mml_finding *f)
 	}
 }
 
-static bool readable(const mml_msg *m)
+bool mml_cli_readable(const mml_msg *m)
 {
 	return m->status == MML_ST_DECRYPTED || m->status == MML_ST_PLAINTEXT;
+}
+
+mml_err mml_cli_decode_msg(mml_dtree *t, const mml_msg *m)
+{
+	static const uint8_t empty[1];
+	mml_err e = mml_decode_body(t, m->body ? m->body : empty, m->body ? m->body_len : 0);
+	if (e != MML_OK)
+		return e;
+	if (m->env && m->env->has_biz && m->env->biz.uin)
+		(void)mml_decode_meta_uint(t, "header", "uin", m->env->biz.uin);
+	const mml_outer *o = m->outer;
+	if (o && o->transport == MML_TR_HTTP && o->dir == 0 && o->http_path) {
+		const char *q = strchr(o->http_path, '?');
+		if (q && q[1])
+			(void)mml_decode_meta_url(t, "query", q + 1, strlen(q + 1));
+	}
+	return MML_OK;
+}
+
+bool mml_cli_request(const mml_msg *m)
+{
+	return !m->outer || !m->outer->flow || m->outer->dir == 0;
 }
 
 /* The decoded-tree view of one message (decode mode). */
@@ -186,22 +208,13 @@ static void scanner_msg(void *state, const mml_msg *m)
 	if (s->sh->only_msg && m->id != s->sh->only_msg)
 		return;
 	s->counts.messages++;
-	if (!readable(m)) {
+	if (!mml_cli_readable(m)) {
 		s->counts.unreadable++;
 		return;
 	}
-	static const uint8_t empty[1];
-	if (mml_decode_body(&s->tree, m->body ? m->body : empty, m->body ? m->body_len : 0) != MML_OK) {
+	if (mml_cli_decode_msg(&s->tree, m) != MML_OK) {
 		s->sh->nomem = true;
 		return;
-	}
-	if (m->env && m->env->has_biz && m->env->biz.uin)
-		(void)mml_decode_meta_uint(&s->tree, "header", "uin", m->env->biz.uin);
-	const mml_outer *o = m->outer;
-	if (o && o->transport == MML_TR_HTTP && o->dir == 0 && o->http_path) {
-		const char *q = strchr(o->http_path, '?');
-		if (q && q[1])
-			(void)mml_decode_meta_url(&s->tree, "query", q + 1, strlen(q + 1));
 	}
 	s->counts.bodies++;
 	s->counts.body_bytes += m->body_len;
@@ -211,7 +224,7 @@ static void scanner_msg(void *state, const mml_msg *m)
 		print_tree(s, m);
 		return;
 	}
-	mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = !o || !o->flow || o->dir == 0};
+	mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = mml_cli_request(m)};
 	s->cur = m;
 	mml_detect_run(s->sh->det, s->scr, &s->tree, &dm, on_finding, s);
 	lines_flush(s);

@@ -1,0 +1,201 @@
+/*
+ * flows.c - the per-session set of (category, api, party, feature) keys
+ * with capped evidence (include/mmlens/analyze.h), shared by `mmlens
+ * diff` and `mmlens audit`.
+ *
+ * Contract: memory is bounded by distinct keys x MML_FLOWS_EVIDENCE; a
+ * key is found by a linear search (a session has few distinct keys).
+ * Evidence lists stay sorted by message id (findings of one message in
+ * document order).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmlens/analyze.h"
+
+void mml_flows_init(mml_flows *f) { memset(f, 0, sizeof *f); }
+
+static void rec_release(mml_flow_rec *r)
+{
+	free(r->api);
+	for (size_t i = 0; i < r->nev; i++)
+		free(r->ev[i].path);
+}
+
+void mml_flows_clear(mml_flows *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		rec_release(&f->rec[i]);
+	f->n = 0;
+	f->first_msg = 0;
+}
+
+void mml_flows_free(mml_flows *f)
+{
+	mml_flows_clear(f);
+	free(f->rec);
+	mml_flows_init(f);
+}
+
+static bool str_eq(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+static mml_flow_rec *find_or_add(mml_flows *f, const char *category, const char *api, bool attributed,
+                                 mml_party party, mml_feature feature, mml_err *e)
+{
+	*e = MML_OK;
+	for (size_t i = 0; i < f->n; i++) {
+		mml_flow_rec *r = &f->rec[i];
+		if (r->party == party && r->feature == feature && r->attributed == attributed &&
+		    str_eq(r->category, category) && str_eq(r->api, api))
+			return r;
+	}
+	if (f->n == f->alloc) {
+		size_t na = f->alloc ? f->alloc * 2 : 16;
+		mml_flow_rec *nr = realloc(f->rec, na * sizeof *nr);
+		if (!nr) {
+			*e = MML_E_NOMEM;
+			return NULL;
+		}
+		f->rec = nr;
+		f->alloc = na;
+	}
+	mml_flow_rec *r = &f->rec[f->n];
+	memset(r, 0, sizeof *r);
+	if (api && !(r->api = strdup(api))) {
+		*e = MML_E_NOMEM;
+		return NULL;
+	}
+	r->category = category;
+	r->attributed = attributed;
+	r->party = party;
+	r->feature = feature;
+	f->n++;
+	return r;
+}
+
+static void note_first(mml_flows *f, uint64_t msg)
+{
+	if (msg && (!f->first_msg || msg < f->first_msg))
+		f->first_msg = msg;
+}
+
+mml_err mml_flows_add(mml_flows *f, const char *category, const char *api, bool attributed, mml_party party,
+                      mml_feature feature, uint64_t msg, const char *path, const char *detector)
+{
+	mml_err e;
+	mml_flow_rec *r = find_or_add(f, category, api, attributed, party, feature, &e);
+	if (!r)
+		return e;
+	note_first(f, msg);
+	r->count++;
+	if (r->nev < MML_FLOWS_EVIDENCE) {
+		char *p = strdup(path ? path : "");
+		if (!p)
+			return MML_E_NOMEM;
+		r->ev[r->nev++] = (mml_flow_ev){msg, p, detector};
+	}
+	return MML_OK;
+}
+
+/* Merge the evidence of s into d, both sorted by message, keeping the first cap. */
+static mml_err ev_merge(mml_flow_rec *d, const mml_flow_rec *s)
+{
+	mml_flow_ev out[MML_FLOWS_EVIDENCE];
+	size_t i = 0, j = 0, n = 0;
+	mml_err e = MML_OK;
+	while (n < MML_FLOWS_EVIDENCE && (i < d->nev || j < s->nev)) {
+		if (j >= s->nev || (i < d->nev && d->ev[i].msg <= s->ev[j].msg)) {
+			out[n++] = d->ev[i++];
+		} else {
+			char *p = strdup(s->ev[j].path);
+			if (!p) {
+				e = MML_E_NOMEM;
+				break;
+			}
+			out[n++] = (mml_flow_ev){s->ev[j].msg, p, s->ev[j].detector};
+			j++;
+		}
+	}
+	for (; i < d->nev; i++)
+		free(d->ev[i].path);
+	memcpy(d->ev, out, n * sizeof out[0]);
+	d->nev = n;
+	return e;
+}
+
+mml_err mml_flows_merge(mml_flows *dst, const mml_flows *src)
+{
+	for (size_t k = 0; k < src->n; k++) {
+		const mml_flow_rec *s = &src->rec[k];
+		mml_err e;
+		mml_flow_rec *d = find_or_add(dst, s->category, s->api, s->attributed, s->party, s->feature, &e);
+		if (!d)
+			return e;
+		d->count += s->count;
+		if ((e = ev_merge(d, s)) != MML_OK)
+			return e;
+	}
+	note_first(dst, src->first_msg);
+	return MML_OK;
+}
+
+mml_err mml_flows_take(mml_flows *dst, mml_flows *src)
+{
+	if (dst->n || dst->first_msg) {
+		mml_err e = mml_flows_merge(dst, src);
+		mml_flows_clear(src);
+		return e;
+	}
+	mml_flows t = *dst;
+	*dst = *src;
+	*src = t;
+	mml_flows_clear(src);
+	return MML_OK;
+}
+
+typedef struct evsort {
+	mml_flow_evref r;
+	size_t rec, i;
+} evsort;
+
+static int evsort_cmp(const void *a, const void *b)
+{
+	const evsort *x = a, *y = b;
+	if (x->r.msg != y->r.msg)
+		return x->r.msg < y->r.msg ? -1 : 1;
+	if (x->rec != y->rec)
+		return x->rec < y->rec ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+size_t mml_flows_evidence(const mml_flows *f, bool (*match)(const mml_flow_rec *r, void *ctx), void *ctx,
+                          mml_flow_evref *out, size_t cap, uint64_t *count)
+{
+	size_t total = 0;
+	*count = 0;
+	for (size_t k = 0; k < f->n; k++)
+		if (match(&f->rec[k], ctx)) {
+			total += f->rec[k].nev;
+			*count += f->rec[k].count;
+		}
+	if (!total)
+		return 0;
+	evsort *all = malloc(total * sizeof *all);
+	if (!all)
+		return (size_t)-1;
+	size_t n = 0;
+	for (size_t k = 0; k < f->n; k++) {
+		const mml_flow_rec *r = &f->rec[k];
+		if (!match(r, ctx))
+			continue;
+		for (size_t i = 0; i < r->nev; i++)
+			all[n++] = (evsort){{r->ev[i].msg, r->api, r->ev[i].path, r->ev[i].detector}, k, i};
+	}
+	qsort(all, n, sizeof *all, evsort_cmp);
+	if (n > cap)
+		n = cap;
+	for (size_t i = 0; i < n; i++)
+		out[i] = all[i].r;
+	free(all);
+	return n;
+}
