@@ -6,7 +6,7 @@ CSTD    := -std=c17
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla
 CPPFLAGS:= -Iinclude -D_DEFAULT_SOURCE $(shell pkg-config --cflags libhs 2>/dev/null)
 CFLAGS  ?= -O2 -g
-LDLIBS  := -lpcap -lcrypto -ldeflate -lz -ljansson -lhs -lm -lpthread
+LDLIBS  := -lpcap -lsqlite3 -lcrypto -ldeflate -lz -ljansson -lhs -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Modules in pipeline order (docs/ARCHITECTURE.md); each may use only those before it.

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mmlens/cli.h"
 #include "test.h"
@@ -317,6 +319,58 @@ TEST(scan_input_told_by_magic_not_name)
 	CHECK_EQ(r.rc, MML_EXIT_OK);
 	CHECK(find(&r, 304, "location.coordinates", "3") != NULL);
 	scan_out_free(&r);
+}
+
+/* Make fd 0 a pipe fed with the file by a child process; returns the saved fd 0. */
+static int stdin_from_pipe(const char *path)
+{
+	int fds[2];
+	if (pipe(fds))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		FILE *f = fopen(path, "rb");
+		char b[65536];
+		size_t n;
+		while (f && (n = fread(b, 1, sizeof b, f)) > 0)
+			if (write(fds[1], b, n) != (ssize_t)n)
+				break;
+		_exit(0);
+	}
+	close(fds[1]);
+	int saved = dup(0);
+	dup2(fds[0], 0);
+	close(fds[0]);
+	clearerr(stdin);
+	return saved;
+}
+
+TEST(scan_stdin_capture_and_log)
+{
+	/* the input kind is peeked from stdin (a pipe), and the peeked bytes are not lost */
+	char pcap[512], keys[512], truth[512];
+	CHECK_EQ(t_simulate("stdin", "--scenario startup --pcapng", pcap, keys, truth, sizeof pcap), 0);
+	const char *inputs[2] = {pcap, real_log()};
+	size_t counts[2] = {0, 0};
+	for (int k = 0; k < 2; k++) {
+		int saved = stdin_from_pipe(inputs[k]);
+		CHECK(saved >= 0);
+		const char *a[] = {"scan", "-q", "-k", keys, "-", NULL};
+		scan_out r;
+		run_cmd(&r, mml_cmd_scan, k ? "stdinlog" : "stdincap", a);
+		CHECK_EQ(r.rc, MML_EXIT_OK);
+		counts[k] = r.nfind;
+		scan_out_free(&r);
+		dup2(saved, 0);
+		close(saved);
+		clearerr(stdin);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+	CHECK(counts[0] > 20);
+	CHECK(counts[1] > 500);
+	mml_test_note("stdin pipe: %zu findings from a capture, %zu from a log", counts[0], counts[1]);
 }
 
 TEST(decode_cli_text_and_json)

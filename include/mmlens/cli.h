@@ -33,6 +33,11 @@ int mml_cmd_diff(int argc, char **argv, FILE *err);
  * argv[0] is "audit". */
 int mml_cmd_audit(int argc, char **argv, FILE *err);
 
+/* `mmlens report --db FILE [--policy MODEL] INPUT`: appends the input's
+ * sessions, flows, verdicts and findings to an SQLite database
+ * (docs/REPORT_DB.md); argv[0] is "report". */
+int mml_cmd_report(int argc, char **argv, FILE *err);
+
 /*
  * Where decrypted messages go instead of the decrypt JSONL: `make` builds
  * one state per pipeline (thread), writing to *outp; `msg` takes each

@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "mmlens/analyze.h"
 #include "mmlens/detect.h"
 #include "mmlens/envelope.h"
+#include "mmlens/policy.h"
 #include "mmlens/util.h"
 
 typedef struct mml_jsonl_opts {
@@ -75,5 +77,41 @@ void mml_summary_counts_add(mml_summary *s, const mml_scan_counts *c);
 void mml_summary_write_json(const mml_summary *s, FILE *f);
 /* The category x API matrix as a readable table. */
 void mml_summary_write_table(const mml_summary *s, FILE *f);
+
+/*
+ * The report database (src/report/sqlite.c, docs/REPORT_DB.md): sessions,
+ * flows, policy verdicts and findings of many runs in one SQLite file.
+ * A run: mml_db_open (creates the file 0600 and the schema IF NOT EXISTS),
+ * mml_db_begin (one transaction; inserts the `inputs` row), findings and
+ * sessions as the collection reports them (a finding before its session),
+ * mml_db_commit, mml_db_close (rolls back what was not committed).
+ * Statements are prepared once per open. Every call returns MML_OK or
+ * MML_E_IO (the reason: mml_db_errmsg).
+ */
+#define MML_DB_SCHEMA_VERSION 1
+typedef struct mml_db mml_db;
+mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len);
+const char *mml_db_errmsg(const mml_db *db);
+/* kind: "capture" or "log"; policy: the model's name or NULL; with redact
+ * every finding value is stored as "redacted". */
+mml_err mml_db_begin(mml_db *db, const char *input_path, const char *kind, const char *policy, bool redact);
+int64_t mml_db_input_id(const mml_db *db);
+typedef struct mml_db_finding {
+	uint64_t msg;
+	bool has_ts;
+	int64_t ts;             /* seconds */
+	const char *api;        /* NULL unknown */
+	bool attributed;
+	mml_party party;
+	mml_feature feature;
+	const mml_finding *f;
+} mml_db_finding;
+mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df);
+/* A closed session and its flows; with pol, one verdict per (party,
+ * attributed, category, context) key. Its findings (ids first..last of
+ * this input) are linked to it. */
+mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_flows *flows, const mml_policy *pol);
+mml_err mml_db_commit(mml_db *db);
+void mml_db_close(mml_db *db);
 
 #endif

@@ -57,8 +57,10 @@ mml_err mml_capture_open(mml_capture *cap, const char *path, mml_stats *stats)
 		snprintf(cap->errbuf, sizeof cap->errbuf, "%s: cannot open: %m", path);
 		return MML_E_IO;
 	}
-	/* One copy into the cookie stream's large buffer (below), none in between. */
-	setvbuf(under, NULL, _IONBF, 0);
+	/* One copy into the cookie stream's large buffer (below), none in between;
+	 * not for stdin, which a caller may already have read from (peeked). */
+	if (!is_stdin)
+		setvbuf(under, NULL, _IONBF, 0);
 	peek_stream *ps = calloc(1, sizeof *ps);
 	if (!ps) {
 		if (!is_stdin)

@@ -35,6 +35,7 @@ typedef struct coll_shared {
 	mml_flows *out;
 	uint64_t nsessions;
 	bool nomem;
+	const mml_cli_coll_hook *hook; /* NULL: none */
 } coll_shared;
 
 typedef struct coll_state {
@@ -48,6 +49,8 @@ typedef struct coll_state {
 	bool attributed;
 	mml_party party;
 	mml_feature feature;
+	bool has_ts;              /* the current message's time (for the hook) */
+	int64_t ts;
 } coll_state;
 
 static void coll_nomem(coll_state *st, mml_err e)
@@ -64,6 +67,8 @@ static void coll_session(void *ctx, const mml_session *s)
 		st->pend_first = 0;
 	}
 	st->sh->nsessions = s->index;
+	if (st->sh->hook && st->sh->hook->session)
+		st->sh->hook->session(st->sh->hook->ctx, s, &st->cur);
 	if (!st->sh->want || st->sh->want == s->index)
 		coll_nomem(st, mml_flows_merge(st->sh->out, &st->cur));
 	mml_flows_clear(&st->cur);
@@ -78,6 +83,12 @@ static void coll_finding(void *ctx, const mml_finding *f)
 	coll_state *st = ctx;
 	coll_nomem(st, mml_flows_add(&st->msg, f->category, st->m->api, st->attributed, st->party, st->feature,
 	                             st->m->id, f->path, f->detector));
+	const mml_cli_coll_hook *h = st->sh->hook;
+	if (h && h->finding) {
+		mml_cli_coll_finding cf = {.m = st->m, .f = f, .has_ts = st->has_ts, .ts = st->ts,
+		                           .attributed = st->attributed, .party = st->party, .feature = st->feature};
+		h->finding(h->ctx, &cf);
+	}
 }
 
 static void *coll_make(void *ctx, FILE **outp)
@@ -101,6 +112,17 @@ static void *coll_make(void *ctx, FILE **outp)
 	return st;
 }
 
+static void msg_time(coll_state *st, const mml_msg *m)
+{
+	st->has_ts = false;
+	if (m->outer && m->outer->ts_us) {
+		st->has_ts = true;
+		st->ts = (int64_t)(m->outer->ts_us / 1000000);
+	} else {
+		st->has_ts = mml_msg_time(&st->tree, 0, &st->ts);
+	}
+}
+
 static void coll_msg(void *state, const mml_msg *m)
 {
 	coll_state *st = state;
@@ -113,6 +135,8 @@ static void coll_msg(void *state, const mml_msg *m)
 			st->party = MML_PARTY_WECHAT;
 			st->feature = MML_FEAT_ANY;
 			st->attributed = mml_attrib_lookup(st->sh->attrib, m->api, m->host, &st->party, &st->feature);
+			if (st->sh->hook)
+				msg_time(st, m);
 			mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = mml_cli_request(m)};
 			mml_detect_run(st->sh->det, st->scr, tree, &dm, coll_finding, st);
 			st->m = NULL;
@@ -158,7 +182,14 @@ static void coll_finish(void *ctx, FILE *out)
 int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
                           uint64_t session, mml_flows *out, uint64_t *nsessions, FILE *err)
 {
-	coll_shared sh = {.det = det, .attrib = attrib, .want = session, .out = out};
+	return mml_cli_collect_hooked(in, det, attrib, session, out, nsessions, NULL, err);
+}
+
+int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
+                           uint64_t session, mml_flows *out, uint64_t *nsessions, const mml_cli_coll_hook *hook,
+                           FILE *err)
+{
+	coll_shared sh = {.det = det, .attrib = attrib, .want = session, .out = out, .hook = hook};
 	mml_msg_sink sink = {coll_make, coll_msg, coll_done, coll_finish, &sh};
 	mml_cli_input one = *in;
 	one.out = NULL;

@@ -64,6 +64,32 @@ int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const 
                           uint64_t session, mml_flows *out, uint64_t *nsessions, FILE *err);
 
 /*
+ * The same collection, also telling `hook` (for `mmlens report`): every
+ * finding as it is found, with its message, the message's time (capture
+ * time, else the body's, mml_msg_time) and attribution; and every
+ * session as it closes, with the flows of exactly that session. A
+ * finding is reported before the session holding its message closes;
+ * sessions are message id ranges [first, last].
+ */
+typedef struct mml_cli_coll_finding {
+	const mml_msg *m;
+	const mml_finding *f;
+	bool has_ts;
+	int64_t ts;
+	bool attributed;
+	mml_party party;
+	mml_feature feature;
+} mml_cli_coll_finding;
+typedef struct mml_cli_coll_hook {
+	void (*finding)(void *ctx, const mml_cli_coll_finding *cf);
+	void (*session)(void *ctx, const mml_session *s, const mml_flows *flows);
+	void *ctx;
+} mml_cli_coll_hook;
+int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
+                           uint64_t session, mml_flows *out, uint64_t *nsessions, const mml_cli_coll_hook *hook,
+                           FILE *err);
+
+/*
  * An input argument "PATH" or "PATH@N" (session N): *path gets a malloc'd
  * copy of the path, *session N or 0. "@N" is taken only when N is a
  * positive number and PATH@N is not itself an existing file. Returns 0,

@@ -21,6 +21,7 @@ static const char usage[] =
 	"  sessions  split a capture or log into sessions (one JSON object each)\n"
 	"  diff      compare the personal data of two sessions or inputs\n"
 	"  audit     check every data flow of a capture or log against a policy model\n"
+	"  report    append a capture's or log's sessions, flows and verdicts to an SQLite database\n"
 	"\n"
 	"Run 'mmlens COMMAND --help' for a command's options; 'man docs/mmlens.1'\n"
 	"for the manual. mmlens never sends anything over the network.\n";
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
 		return mml_cmd_diff(argc - 1, argv + 1, stderr);
 	if (!strcmp(argv[1], "audit"))
 		return mml_cmd_audit(argc - 1, argv + 1, stderr);
+	if (!strcmp(argv[1], "report"))
+		return mml_cmd_report(argc - 1, argv + 1, stderr);
 	fprintf(stderr, "mmlens: unknown command '%s'\n%s", argv[1], usage);
 	return MML_EXIT_USAGE;
 }

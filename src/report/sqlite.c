@@ -1,0 +1,327 @@
+/*
+ * sqlite.c - the report database (docs/REPORT_DB.md): the sessions,
+ * flows, policy verdicts and findings of many runs appended to one
+ * SQLite file, for SQL questions across captures.
+ *
+ * Contract: the file is created with mode 0600 before SQLite opens it
+ * (it holds personal data) and an existing one is narrowed to 0600; the
+ * schema is created IF NOT EXISTS and schema_version checked, so runs
+ * append. One run is one transaction (mml_db_begin .. mml_db_commit): a
+ * run that fails leaves nothing behind. Every row of a run references
+ * its `inputs` row. All values go through prepared statements (bound,
+ * never formatted into SQL). With redact, finding values are stored as
+ * "redacted". Memory: O(1) per row; SQLite's own cache aside.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmlens/report.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS inputs (\n"
+	"  id INTEGER PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL,\n"
+	"  run_time TEXT NOT NULL, policy TEXT, redacted INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS sessions (\n"
+	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
+	"  idx INTEGER NOT NULL, first_msg INTEGER NOT NULL, last_msg INTEGER NOT NULL,\n"
+	"  messages INTEGER NOT NULL, start_ts INTEGER, end_ts INTEGER,\n"
+	"  opened_by TEXT NOT NULL, opener_req_type INTEGER);\n"
+	"CREATE TABLE IF NOT EXISTS flows (\n"
+	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
+	"  party TEXT NOT NULL, attributed INTEGER NOT NULL, category TEXT NOT NULL,\n"
+	"  context TEXT NOT NULL, api TEXT, findings INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS verdicts (\n"
+	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
+	"  party TEXT NOT NULL, attributed INTEGER NOT NULL, category TEXT NOT NULL,\n"
+	"  context TEXT NOT NULL, verdict TEXT NOT NULL, statement TEXT, section TEXT,\n"
+	"  statement_party TEXT, quote TEXT, findings INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS findings (\n"
+	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
+	"  session_id INTEGER REFERENCES sessions(id), msg INTEGER NOT NULL, ts INTEGER,\n"
+	"  party TEXT NOT NULL, attributed INTEGER NOT NULL, context TEXT NOT NULL, api TEXT,\n"
+	"  category TEXT NOT NULL, path TEXT, detector TEXT, confidence REAL,\n"
+	"  placeholder INTEGER NOT NULL, value TEXT);\n"
+	"CREATE INDEX IF NOT EXISTS sessions_input ON sessions(input_id, idx);\n"
+	"CREATE INDEX IF NOT EXISTS flows_session ON flows(session_id, category);\n"
+	"CREATE INDEX IF NOT EXISTS verdicts_session ON verdicts(session_id, verdict);\n"
+	"CREATE INDEX IF NOT EXISTS findings_session ON findings(session_id, category);\n"
+	"CREATE INDEX IF NOT EXISTS findings_input_msg ON findings(input_id, msg);\n";
+
+enum { S_INPUT, S_SESSION, S_LINK, S_FLOW, S_VERDICT, S_FINDING, S__N };
+static const char *const stmt_sql[S__N] = {
+	"INSERT INTO inputs (path, kind, run_time, policy, redacted) VALUES (?1, ?2, ?3, ?4, ?5)",
+	"INSERT INTO sessions (input_id, idx, first_msg, last_msg, messages, start_ts, end_ts, opened_by,"
+	" opener_req_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	"UPDATE findings SET session_id = ?1 WHERE input_id = ?2 AND msg BETWEEN ?3 AND ?4"
+	" AND session_id IS NULL",
+	"INSERT INTO flows (input_id, session_id, party, attributed, category, context, api, findings)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	"INSERT INTO verdicts (input_id, session_id, party, attributed, category, context, verdict, statement,"
+	" section, statement_party, quote, findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	"INSERT INTO findings (input_id, msg, ts, party, attributed, context, api, category, path, detector,"
+	" confidence, placeholder, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+};
+
+struct mml_db {
+	sqlite3 *h;
+	sqlite3_stmt *st[S__N];
+	int64_t input_id;
+	bool in_tx, redact;
+	char msg[256];
+};
+
+const char *mml_db_errmsg(const mml_db *db) { return db->msg; }
+int64_t mml_db_input_id(const mml_db *db) { return db->input_id; }
+
+static mml_err fail(mml_db *db, const char *what)
+{
+	snprintf(db->msg, sizeof db->msg, "%s: %s", what, sqlite3_errmsg(db->h));
+	return MML_E_IO;
+}
+
+static mml_err exec(mml_db *db, const char *sql)
+{
+	char *e = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &e) != SQLITE_OK) {
+		snprintf(db->msg, sizeof db->msg, "%s", e ? e : "SQLite error");
+		sqlite3_free(e);
+		return MML_E_IO;
+	}
+	return MML_OK;
+}
+
+/* The schema version stored, inserting ours into a new file; -1 on error. */
+static int schema_version(mml_db *db)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db->h, "SELECT version FROM schema_version", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	int v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (v == 0) {
+		char sql[80];
+		snprintf(sql, sizeof sql, "INSERT INTO schema_version (version) VALUES (%d)", MML_DB_SCHEMA_VERSION);
+		if (exec(db, sql) != MML_OK)
+			return -1;
+		v = MML_DB_SCHEMA_VERSION;
+	}
+	return v;
+}
+
+mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(ebuf, ebuf_len, "cannot create: %s", strerror(errno));
+		return NULL;
+	}
+	(void)fchmod(fd, 0600); /* an existing file keeps no wider mode */
+	close(fd);
+	mml_db *db = calloc(1, sizeof *db);
+	if (!db) {
+		snprintf(ebuf, ebuf_len, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(ebuf, ebuf_len, "%s", db->h ? sqlite3_errmsg(db->h) : "cannot open");
+		mml_db_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	int v = -1;
+	if (exec(db, "PRAGMA foreign_keys = ON") == MML_OK && exec(db, "BEGIN IMMEDIATE") == MML_OK &&
+	    exec(db, schema_sql) == MML_OK && (v = schema_version(db)) >= 0 && exec(db, "COMMIT") == MML_OK) {
+		if (v != MML_DB_SCHEMA_VERSION) {
+			snprintf(ebuf, ebuf_len, "schema version %d, this mmlens writes %d", v, MML_DB_SCHEMA_VERSION);
+			mml_db_close(db);
+			return NULL;
+		}
+	} else {
+		snprintf(ebuf, ebuf_len, "%s", db->msg[0] ? db->msg : sqlite3_errmsg(db->h));
+		mml_db_close(db);
+		return NULL;
+	}
+	for (int i = 0; i < S__N; i++) {
+		if (sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL) != SQLITE_OK) {
+			snprintf(ebuf, ebuf_len, "%s", sqlite3_errmsg(db->h));
+			mml_db_close(db);
+			return NULL;
+		}
+	}
+	return db;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static mml_err step(mml_db *db, int which, const char *what)
+{
+	sqlite3_stmt *q = db->st[which];
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? MML_OK : fail(db, what);
+}
+
+mml_err mml_db_begin(mml_db *db, const char *input_path, const char *kind, const char *policy, bool redact)
+{
+	MML_RETURN_IF_ERR(exec(db, "BEGIN IMMEDIATE"));
+	db->in_tx = true;
+	db->redact = redact;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sqlite3_stmt *q = db->st[S_INPUT];
+	bind_text(q, 1, input_path);
+	bind_text(q, 2, kind);
+	bind_text(q, 3, when);
+	bind_text(q, 4, policy);
+	sqlite3_bind_int(q, 5, redact);
+	MML_RETURN_IF_ERR(step(db, S_INPUT, "inputs"));
+	db->input_id = sqlite3_last_insert_rowid(db->h);
+	return MML_OK;
+}
+
+mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df)
+{
+	sqlite3_stmt *q = db->st[S_FINDING];
+	const mml_finding *f = df->f;
+	sqlite3_bind_int64(q, 1, db->input_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)df->msg);
+	if (df->has_ts)
+		sqlite3_bind_int64(q, 3, df->ts);
+	bind_text(q, 4, mml_party_name(df->party));
+	sqlite3_bind_int(q, 5, df->attributed);
+	bind_text(q, 6, mml_feature_name(df->feature));
+	bind_text(q, 7, df->api);
+	bind_text(q, 8, f->category);
+	bind_text(q, 9, f->path);
+	bind_text(q, 10, f->detector);
+	sqlite3_bind_double(q, 11, f->confidence);
+	sqlite3_bind_int(q, 12, f->placeholder);
+	if (db->redact)
+		bind_text(q, 13, "redacted");
+	else if (f->value)
+		sqlite3_bind_text(q, 13, f->value, (int)(f->value_len > 1u << 30 ? 1u << 30 : f->value_len),
+		                  SQLITE_TRANSIENT);
+	return step(db, S_FINDING, "findings");
+}
+
+/* Whether record i is the first of f with its verdict key. */
+static bool first_of_key(const mml_flows *f, size_t i)
+{
+	const mml_flow_rec *r = &f->rec[i];
+	for (size_t j = 0; j < i; j++) {
+		const mml_flow_rec *o = &f->rec[j];
+		if (o->attributed == r->attributed && o->party == r->party && o->feature == r->feature &&
+		    !strcmp(o->category, r->category))
+			return false;
+	}
+	return true;
+}
+
+static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i, const mml_policy *pol)
+{
+	const mml_flow_rec *r = &f->rec[i];
+	uint64_t count = 0;
+	for (size_t j = i; j < f->n; j++) {
+		const mml_flow_rec *o = &f->rec[j];
+		if (o->attributed == r->attributed && o->party == r->party && o->feature == r->feature &&
+		    !strcmp(o->category, r->category))
+			count += o->count;
+	}
+	mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL};
+	const mml_policy_stmt *ps = NULL;
+	mml_verdict v = mml_policy_covers(pol, &fl, &ps);
+	sqlite3_stmt *q = db->st[S_VERDICT];
+	sqlite3_bind_int64(q, 1, db->input_id);
+	sqlite3_bind_int64(q, 2, sid);
+	bind_text(q, 3, mml_party_name(r->party));
+	sqlite3_bind_int(q, 4, r->attributed);
+	bind_text(q, 5, r->category);
+	bind_text(q, 6, mml_feature_name(r->feature));
+	bind_text(q, 7, mml_verdict_name(v));
+	bind_text(q, 8, ps ? ps->id : NULL);
+	bind_text(q, 9, ps ? ps->section : NULL);
+	bind_text(q, 10, ps ? mml_party_name(ps->party) : NULL);
+	bind_text(q, 11, ps ? ps->quote : NULL);
+	sqlite3_bind_int64(q, 12, (sqlite3_int64)count);
+	return step(db, S_VERDICT, "verdicts");
+}
+
+mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_flows *flows, const mml_policy *pol)
+{
+	sqlite3_stmt *q = db->st[S_SESSION];
+	sqlite3_bind_int64(q, 1, db->input_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->index);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)s->first);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)s->last);
+	sqlite3_bind_int64(q, 5, (sqlite3_int64)s->messages);
+	if (s->has_ts) {
+		sqlite3_bind_int64(q, 6, s->start_ts);
+		sqlite3_bind_int64(q, 7, s->end_ts);
+	}
+	bind_text(q, 8, mml_sess_why_name(s->why));
+	if (s->opener >= 0)
+		sqlite3_bind_int64(q, 9, s->opener);
+	MML_RETURN_IF_ERR(step(db, S_SESSION, "sessions"));
+	int64_t sid = sqlite3_last_insert_rowid(db->h);
+	q = db->st[S_LINK];
+	sqlite3_bind_int64(q, 1, sid);
+	sqlite3_bind_int64(q, 2, db->input_id);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)s->first);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)s->last);
+	MML_RETURN_IF_ERR(step(db, S_LINK, "findings"));
+	for (size_t i = 0; i < flows->n; i++) {
+		const mml_flow_rec *r = &flows->rec[i];
+		q = db->st[S_FLOW];
+		sqlite3_bind_int64(q, 1, db->input_id);
+		sqlite3_bind_int64(q, 2, sid);
+		bind_text(q, 3, mml_party_name(r->party));
+		sqlite3_bind_int(q, 4, r->attributed);
+		bind_text(q, 5, r->category);
+		bind_text(q, 6, mml_feature_name(r->feature));
+		bind_text(q, 7, r->api);
+		sqlite3_bind_int64(q, 8, (sqlite3_int64)r->count);
+		MML_RETURN_IF_ERR(step(db, S_FLOW, "flows"));
+		if (pol && first_of_key(flows, i))
+			MML_RETURN_IF_ERR(add_verdict(db, sid, flows, i, pol));
+	}
+	return MML_OK;
+}
+
+mml_err mml_db_commit(mml_db *db)
+{
+	MML_RETURN_IF_ERR(exec(db, "COMMIT"));
+	db->in_tx = false;
+	return MML_OK;
+}
+
+void mml_db_close(mml_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < S__N; i++)
+		sqlite3_finalize(db->st[i]);
+	if (db->in_tx)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db->h);
+	free(db);
+}

@@ -1,0 +1,209 @@
+/*
+ * test_report_db.c - `mmlens report --db` (src/report/sqlite.c,
+ * src/cli/report.c): two inputs (a real log and a simulated capture)
+ * appended to one database, the example queries of docs/REPORT_DB.md
+ * run verbatim and their answers checked, mode 0600, --redact, usage.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "test.h"
+#include "util.h"
+
+/* The example queries, verbatim as in docs/REPORT_DB.md. */
+static const char q_learned[] =
+	"SELECT f.msg, datetime(COALESCE(f.ts, s.start_ts), 'unixepoch') AS time, f.category, f.context, f.api, f.path\n"
+	"FROM findings f JOIN sessions s ON s.id = f.session_id\n"
+	"WHERE s.input_id = :input AND s.idx = :session AND f.party = 'wechat'\n"
+	"ORDER BY f.msg, f.category, f.path;\n";
+static const char q_location[] =
+	"SELECT b.category, b.party, b.context, SUM(b.findings) AS findings\n"
+	"FROM flows b JOIN sessions sb ON sb.id = b.session_id\n"
+	"WHERE sb.input_id = :input_b AND sb.idx = :session_b\n"
+	"  AND NOT EXISTS (SELECT 1 FROM flows a JOIN sessions sa ON sa.id = a.session_id\n"
+	"                  WHERE sa.input_id = :input_a AND sa.idx = :session_a AND a.category = b.category)\n"
+	"GROUP BY b.category, b.party, b.context\n"
+	"ORDER BY b.category, b.party, b.context;\n";
+static const char q_policy[] =
+	"SELECT v.party, v.category, v.context, v.verdict, v.statement, v.section, f.msg, f.api, f.path\n"
+	"FROM verdicts v JOIN sessions s ON s.id = v.session_id\n"
+	"LEFT JOIN findings f ON f.session_id = v.session_id AND f.party = v.party AND f.attributed = v.attributed\n"
+	"     AND f.category = v.category AND f.context = v.context\n"
+	"WHERE s.input_id = :input AND s.idx = :session AND v.verdict <> 'disclosed'\n"
+	"ORDER BY v.verdict, v.category, f.msg;\n";
+
+static const char *real_log(void) { return mml_test_data("wechat-logs/startup_permissions_on_2.log.jsonl"); }
+
+static int run_report(char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	FILE *err = fopen("/dev/null", "w");
+	int rc = mml_cmd_report(argc, argv, err ? err : stderr);
+	if (err)
+		fclose(err);
+	return rc;
+}
+
+/* Rows of a query as "col|col|..." lines in one malloc'd string ("" when none). */
+static char *query(sqlite3 *db, const char *sql, const char *const *names, const long long *vals)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	for (size_t i = 0; names && names[i]; i++)
+		sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, names[i]), vals[i]);
+	size_t len = 0, cap = 1024;
+	char *out = malloc(cap);
+	if (!out) {
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	out[0] = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(q); c++) {
+			const char *t = (const char *)sqlite3_column_text(q, c);
+			size_t need = len + (t ? strlen(t) : 4) + 3;
+			if (need > cap) {
+				char *n = realloc(out, cap = need * 2);
+				if (!n)
+					break;
+				out = n;
+			}
+			len += (size_t)sprintf(out + len, "%s%s", c ? "|" : "", t ? t : "NULL");
+		}
+		if (len + 2 > cap) {
+			char *n = realloc(out, cap = cap * 2 + 2);
+			if (!n)
+				break;
+			out = n;
+		}
+		out[len++] = '\n';
+		out[len] = 0;
+	}
+	sqlite3_finalize(q);
+	return out;
+}
+
+static long long count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	long long n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+static int nlines_with(const char *rows, const char *needle)
+{
+	int n = 0;
+	for (const char *p = rows; p && (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+TEST(report_db_docs_hold_queries)
+{
+	char *doc = t_slurp("docs/REPORT_DB.md", NULL);
+	REQUIRE(doc);
+	const char *qs[] = {q_learned, q_location, q_policy};
+	for (size_t i = 0; i < 3; i++) {
+		if (!strstr(doc, qs[i]))
+			mml_test_fail(__FILE__, __LINE__, "docs/REPORT_DB.md lacks query %zu verbatim", i + 1);
+	}
+	free(doc);
+}
+
+TEST(report_db_two_inputs_queries)
+{
+	char dbp[600], pcap[512], keys[512], truth[512];
+	snprintf(dbp, sizeof dbp, "%s/report.db", mml_test_tmpdir());
+	REQUIRE(t_simulate("repdb", "--scenario startup --location off --seed 3", pcap, keys, truth, sizeof pcap) == 0);
+	char *a1[] = {"report", "--db", dbp, "--policy", "wechat", (char *)real_log(), NULL};
+	CHECK_EQ(run_report(a1), 0);
+	char *a2[] = {"report", "--db", dbp, "--policy", "wechat", "-k", keys, pcap, NULL};
+	CHECK_EQ(run_report(a2), 0);
+	struct stat sb;
+	REQUIRE(stat(dbp, &sb) == 0);
+	CHECK_EQ(sb.st_mode & 0777, 0600);
+	sqlite3 *db;
+	REQUIRE(sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK_EQ(count(db, "SELECT version FROM schema_version"), 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM inputs"), 2);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM inputs WHERE id = 1 AND kind = 'log' AND policy = 'wechat'"), 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM inputs WHERE id = 2 AND kind = 'capture'"), 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM sessions WHERE input_id = 1"), 5);
+	CHECK(count(db, "SELECT COUNT(*) FROM sessions WHERE input_id = 2") >= 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM findings WHERE session_id IS NULL"), 0);
+	CHECK(count(db, "SELECT COUNT(*) FROM findings WHERE input_id = 2") > 0);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"), 5);
+
+	/* What did WeChat learn in session 5 of the log, and when? */
+	const char *n1[] = {":input", ":session", NULL};
+	long long v1[] = {1, 5};
+	char *rows = query(db, q_learned, n1, v1);
+	REQUIRE(rows);
+	CHECK(strstr(rows, "296|2023-05-18 12:58:49|location.coordinates|"));
+	CHECK(strstr(rows, "297|2023-05-18 12:58:49|location.coordinates|"));
+	CHECK(strstr(rows, "304|2023-05-18 12:58:49|location.coordinates|"));
+	CHECK_EQ(nlines_with(rows, "|location.coordinates|"), 3);
+	free(rows);
+
+	/* Location permission: simulated startup without (input 2) vs log session 5 (with). */
+	long long sim_last = count(db, "SELECT MAX(idx) FROM sessions WHERE input_id = 2");
+	const char *n2[] = {":input_a", ":session_a", ":input_b", ":session_b", NULL};
+	long long v2[] = {2, sim_last, 1, 5};
+	rows = query(db, q_location, n2, v2);
+	REQUIRE(rows);
+	CHECK(strstr(rows, "location.coordinates|wechat|"));
+	CHECK(!strstr(rows, "identity.device|"));
+	free(rows);
+	long long v2r[] = {1, 5, 2, sim_last};
+	rows = query(db, q_location, n2, v2r);
+	REQUIRE(rows);
+	CHECK(!strstr(rows, "location."));
+	free(rows);
+
+	/* Does the policy tell me this? Session 4 of the log: the Mini Program flows. */
+	long long v3[] = {1, 4};
+	rows = query(db, q_policy, n1, v3);
+	REQUIRE(rows);
+	CHECK(strstr(rows, "wechat|miniprogram.id|miniprograms|other_party|mp-third-party|"
+	                   "Mini Programs / third-party services|"));
+	CHECK(strstr(rows, "wechat|miniprogram.id|telemetry|omitted|NULL|NULL|245|"));
+	CHECK(strstr(rows, "wechat|miniprogram.activity|telemetry|omitted|NULL|NULL|245|"));
+	CHECK(!strstr(rows, "|disclosed|"));
+	free(rows);
+	sqlite3_close(db);
+}
+
+TEST(report_db_redact_and_usage)
+{
+	char dbp[600];
+	snprintf(dbp, sizeof dbp, "%s/redact.db", mml_test_tmpdir());
+	char *a[] = {"report", "--db", dbp, "--redact", (char *)real_log(), NULL};
+	CHECK_EQ(run_report(a), 0);
+	sqlite3 *db;
+	REQUIRE(sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(count(db, "SELECT COUNT(*) FROM findings") > 0);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM findings WHERE value IS NOT 'redacted'"), 0);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM inputs WHERE redacted = 1 AND policy IS NULL"), 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM verdicts"), 0);
+	sqlite3_close(db);
+
+	char *html[] = {"report", "--db", dbp, "--html", "x.html", (char *)real_log(), NULL};
+	CHECK_EQ(run_report(html), MML_EXIT_USAGE);
+	char *nodb[] = {"report", (char *)real_log(), NULL};
+	CHECK_EQ(run_report(nodb), MML_EXIT_USAGE);
+	char missing[600];
+	snprintf(missing, sizeof missing, "%s/no-such.log", mml_test_tmpdir());
+	char *bad[] = {"report", "--db", dbp, missing, NULL};
+	CHECK_EQ(run_report(bad), MML_EXIT_INPUT);
+	REQUIRE(sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM inputs"), 1); /* a failed run leaves nothing */
+	sqlite3_close(db);
+}
