@@ -140,19 +140,15 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:k:o:h", lo, NULL)) != -1) {
+		int shared = mml_cli_opt_input("mmlens audit", c, optarg, &in, cats, &ncat, err);
+		if (shared < 0)
+			return MML_EXIT_USAGE;
+		if (shared)
+			continue;
 		switch (c) {
 		case 'p': model = optarg; break;
-		case 'k': in.keylog = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'A': attrib_file = optarg; break;
-		case 'C':
-			if (mml_cli_opt_catalog("mmlens audit", optarg, cats, &ncat, err))
-				return MML_EXIT_USAGE;
-			break;
-		case 'M':
-			if (mml_cli_opt_max_body("mmlens audit", optarg, &in.max_body, err))
-				return MML_EXIT_USAGE;
-			break;
 		case 'h': fputs(audit_usage, stdout); return MML_EXIT_OK;
 		default:
 			fprintf(err, "mmlens audit: unknown or incomplete option '%s'\n%s", argv[optind - 1], audit_usage);

@@ -44,6 +44,13 @@ int mml_cli_run_input(const mml_cli_input *in, const mml_msg_sink *sink, FILE *e
  */
 int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, size_t *ncat, FILE *err);
 int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err);
+/*
+ * The options every command reading an input shares: -k/--keylog ('k'),
+ * --catalog ('C'), --max-body ('M'). Returns 1 when c was one of them
+ * (handled), 0 when it was not, -1 on a bad value (err told why).
+ */
+int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
+                      FILE *err);
 
 /* Message helpers (scan.c): a body that can be decoded; a client-to-server
  * message; the body decoded into t with the metadata joined as

@@ -138,21 +138,17 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:k:h", lo, NULL)) != -1) {
+		int shared = mml_cli_opt_input("mmlens report", c, optarg, &in, cats, &ncat, err);
+		if (shared < 0)
+			return MML_EXIT_USAGE;
+		if (shared)
+			continue;
 		switch (c) {
 		case 'D': dbpath = optarg; break;
 		case 'p': model = optarg; break;
-		case 'k': in.keylog = optarg; break;
 		case 'R': in.redact = 1; break;
 		case 'H': html = true; break;
 		case 'A': attrib_file = optarg; break;
-		case 'C':
-			if (mml_cli_opt_catalog("mmlens report", optarg, cats, &ncat, err))
-				return MML_EXIT_USAGE;
-			break;
-		case 'M':
-			if (mml_cli_opt_max_body("mmlens report", optarg, &in.max_body, err))
-				return MML_EXIT_USAGE;
-			break;
 		case 'h': fputs(report_usage, stdout); return MML_EXIT_OK;
 		default:
 			fprintf(err, "mmlens report: unknown or incomplete option '%s'\n%s", argv[optind - 1], report_usage);

@@ -495,6 +495,17 @@ int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, siz
 	return 0;
 }
 
+int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
+                      FILE *err)
+{
+	switch (c) {
+	case 'k': in->keylog = arg; return 1;
+	case 'C': return mml_cli_opt_catalog(cmd, arg, cats, ncat, err) ? -1 : 1;
+	case 'M': return mml_cli_opt_max_body(cmd, arg, &in->max_body, err) ? -1 : 1;
+	default: return 0;
+	}
+}
+
 int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err)
 {
 	uint64_t v;

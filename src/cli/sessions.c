@@ -133,17 +133,13 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:o:h", lo, NULL)) != -1) {
+		int shared = mml_cli_opt_input("mmlens sessions", c, optarg, &in, cats, &ncat, err);
+		if (shared < 0)
+			return MML_EXIT_USAGE;
+		if (shared)
+			continue;
 		switch (c) {
-		case 'k': in.keylog = optarg; break;
 		case 'o': in.out = optarg; break;
-		case 'C':
-			if (mml_cli_opt_catalog("mmlens sessions", optarg, cats, &ncat, err))
-				return MML_EXIT_USAGE;
-			break;
-		case 'M':
-			if (mml_cli_opt_max_body("mmlens sessions", optarg, &in.max_body, err))
-				return MML_EXIT_USAGE;
-			break;
 		case 'h': fputs(sessions_usage, stdout); return MML_EXIT_OK;
 		default:
 			fprintf(err, "mmlens sessions: unknown or incomplete option '%s'\n%s", argv[optind - 1],
