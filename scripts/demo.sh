@@ -34,10 +34,20 @@ echo "== where the coordinates went"
 grep '"category":"location.coordinates"' "$out/findings.jsonl" |
 	sed -n 's/.*"api":"\([^"]*\)".*"path":"\([^"]*\)","value":"\([^"]*\)".*"detector":"\([^"]*\)".*/  \1  \2  \3  (\4)/p' | head -8
 echo
+echo "== mmlens audit --policy wechat: flows the privacy policy does not plainly cover"
+build/mmlens audit --policy wechat -k "$keys" -o "$out/audit.jsonl" "$cap" 2>/dev/null || rc=$?
+grep '"kind":"flow"' "$out/audit.jsonl" | grep -v '"verdict":"disclosed"' |
+	sed -n 's/.*"party":"\([^"]*\)".*"category":"\([^"]*\)".*"context":"\([^"]*\)".*"verdict":"\([^"]*\)".*/  \4  \1  \2  (\3)/p' | sort | head -12
+grep '"kind":"audit_summary"' "$out/audit.jsonl" | sed 's/^/  /'
+rm -f "$out/report.db"
+build/mmlens report --policy wechat -k "$keys" --db "$out/report.db" "$cap" 2>/dev/null || rc=$?
+echo
 echo "Output files (mode 0600, they hold personal data):"
 echo "  $out/messages.jsonl  every message, one JSON object per line (docs/SCHEMA.md)"
 echo "  $out/stats.json      record and message accounting"
 echo "  $out/findings.jsonl  personal data found: one object per message, category and field path"
 echo "  $out/findings.txt    the same as a table, with the category x API matrix"
+echo "  $out/audit.jsonl     each (party, category, context) flow with its policy verdict and evidence"
+echo "  $out/report.db       SQLite: sessions, flows, verdicts, findings (queries: docs/REPORT_DB.md)"
 echo "Look at one message's decoded fields: build/mmlens decode -k $keys -m N $cap"
 exit $rc
