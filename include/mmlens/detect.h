@@ -65,6 +65,11 @@ void mml_detect_cfg_free(mml_detect_cfg *c);
 mml_err mml_detect_cfg_known(mml_detect_cfg *c, const char *name, const char *value);
 /* A file of `name=value` lines ('#' comments); bad lines reported via diag with their number. */
 mml_err mml_detect_cfg_known_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx);
+/* Known values and field layouts from text in memory, as the *_file functions read them; `name` names it in diagnostics. */
+mml_err mml_detect_cfg_known_text(mml_detect_cfg *c, const char *text, size_t n, const char *name,
+                                  mml_diag_fn diag, void *dctx);
+mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n, const char *name,
+                                   mml_diag_fn diag, void *dctx);
 /* Extra field layouts (data/fields.tsv format) that extend or override the built-in ones. */
 mml_err mml_detect_cfg_fields_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx);
 

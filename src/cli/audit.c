@@ -113,15 +113,16 @@ static const char audit_usage[] =
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input or model, 3 input had errors.\n";
 
-static void policy_diag(void *ctx, const char *fmt, ...)
+int mml_cli_policy_load(const char *cmd, const char *model, mml_policy *pol, FILE *err)
 {
-	FILE *err = ctx;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("mmlens: policy: ", err);
-	vfprintf(err, fmt, ap);
-	fputc('\n', err);
-	va_end(ap);
+	mml_cli_diag d = {.err = err, .prefix = "policy: "};
+	mml_policy_init(pol);
+	if (mml_policy_load(pol, model, mml_cli_diag_fn, &d) == MML_OK)
+		return 0;
+	mml_cli_diag_done(&d);
+	fprintf(err, "%s: %s: cannot load the policy model\n", cmd, model);
+	mml_policy_free(pol);
+	return -1;
 }
 
 int mml_cmd_audit(int argc, char **argv, FILE *err)
@@ -162,12 +163,8 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 		return MML_EXIT_USAGE;
 	}
 	mml_policy pol;
-	mml_policy_init(&pol);
-	if (mml_policy_load(&pol, model, policy_diag, err) != MML_OK) {
-		fprintf(err, "mmlens audit: %s: cannot load the policy model\n", model);
-		mml_policy_free(&pol);
+	if (mml_cli_policy_load("mmlens audit", model, &pol, err))
 		return MML_EXIT_INPUT;
-	}
 	mml_detect *det;
 	mml_attrib attrib;
 	int rc = mml_cli_flows_setup("mmlens audit", attrib_file, &det, &attrib, err);

@@ -12,28 +12,8 @@
 #include "input.h"
 #include "pipeline.h"
 
-typedef struct run_ctx {
-	FILE *err;
-	size_t ndiag, max_diag;
-	int errors;
-} run_ctx;
-
-static void diag(void *ctx, const char *fmt, ...)
-{
-	run_ctx *r = ctx;
-	r->errors = 1;
-	if (r->ndiag++ >= r->max_diag)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("mmlens: ", r->err);
-	vfprintf(r->err, fmt, ap);
-	fputc('\n', r->err);
-	va_end(ap);
-}
-
 /* Key-log lines that opened nothing: worth knowing, not an error. */
-static void report_unused_keys(const mml_keylog *kl, run_ctx *r, const char *name)
+static void report_unused_keys(const mml_keylog *kl, mml_cli_diag *r, const char *name)
 {
 	size_t unused = 0;
 	char list[256];
@@ -69,10 +49,10 @@ static void report_unused_keys(const mml_keylog *kl, run_ctx *r, const char *nam
 
 int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 {
-	run_ctx r;
+	mml_cli_diag r;
 	memset(&r, 0, sizeof r);
 	r.err = err;
-	r.max_diag = o->max_diag ? o->max_diag : 20;
+	r.max = o->max_diag;
 	int rc = MML_EXIT_OK;
 	FILE *out = NULL;
 	mml_keylog kl;
@@ -90,7 +70,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		goto done;
 	}
 	for (const char *const *c = o->catalogs; c && *c; c++) {
-		mml_err e = mml_catalog_load(&cat, *c, diag, &r);
+		mml_err e = mml_catalog_load(&cat, *c, mml_cli_diag_fn, &r);
 		if (e != MML_OK) {
 			fprintf(err, "mmlens: %s: cannot read catalog: %s\n", *c, mml_strerror(e));
 			rc = MML_EXIT_INPUT;
@@ -98,7 +78,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		}
 	}
 	if (o->keylog) {
-		mml_err e = mml_keylog_load(&kl, o->keylog, diag, &r, st);
+		mml_err e = mml_keylog_load(&kl, o->keylog, mml_cli_diag_fn, &r, st);
 		if (e != MML_OK) {
 			fprintf(err, "mmlens: %s: cannot read key log: %s\n", o->keylog, mml_strerror(e));
 			rc = MML_EXIT_INPUT;
@@ -151,8 +131,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		        (unsigned long long)st->pkt_malformed);
 		r.errors = 1;
 	}
-	if (r.ndiag > r.max_diag)
-		fprintf(err, "mmlens: %zu more diagnostics not shown\n", r.ndiag - r.max_diag);
+	mml_cli_diag_done(&r);
 	if (r.errors)
 		rc = MML_EXIT_ERRORS;
 done:

@@ -334,24 +334,6 @@ static const char diff_usage[] =
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors.\n";
 
-typedef struct diag_to {
-	FILE *err;
-	size_t n;
-} diag_to;
-
-static void attrib_diag(void *ctx, const char *fmt, ...)
-{
-	diag_to *d = ctx;
-	if (d->n++ >= 20)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("mmlens: ", d->err);
-	vfprintf(d->err, fmt, ap);
-	fputc('\n', d->err);
-	va_end(ap);
-}
-
 int mml_cli_exit_worst(int a, int b)
 {
 	static const int rank[] = {0, 3, 2, 1}; /* usage, then unreadable, then errors, then ok */
@@ -361,12 +343,12 @@ int mml_cli_exit_worst(int a, int b)
 int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **det, mml_attrib *attrib, FILE *err)
 {
 	mml_attrib_init(attrib);
-	diag_to d = {.err = err};
+	mml_cli_diag d = {.err = err};
 	if (mml_attrib_load_builtin(attrib) != MML_OK) {
 		fprintf(err, "%s: out of memory\n", cmd);
 		return MML_EXIT_INPUT;
 	}
-	if (attrib_file && mml_attrib_load(attrib, attrib_file, attrib_diag, &d) != MML_OK) {
+	if (attrib_file && mml_attrib_load(attrib, attrib_file, mml_cli_diag_fn, &d) != MML_OK) {
 		fprintf(err, "%s: %s: cannot read attribution rows\n", cmd, attrib_file);
 		mml_attrib_free(attrib);
 		return MML_EXIT_INPUT;

@@ -37,6 +37,26 @@ typedef struct mml_cli_input {
 int mml_cli_run_input(const mml_cli_input *in, const mml_msg_sink *sink, FILE *err);
 
 /*
+ * Diagnostics about bad input lines (an mml_diag_fn): each is printed as
+ * "mmlens: <prefix><message>" to err, up to `max` of them (0: 20), and
+ * counted in n; errors is set. mml_cli_diag_done tells how many were not
+ * shown.
+ */
+typedef struct mml_cli_diag {
+	FILE *err;
+	const char *prefix;     /* NULL: none */
+	size_t n, max;
+	int errors;
+} mml_cli_diag;
+void mml_cli_diag_fn(void *ctx, const char *fmt, ...);
+void mml_cli_diag_done(const mml_cli_diag *d);
+
+/* Load a policy model (a path, or a shipped name such as "wechat") into *pol;
+ * 0, or -1 after reporting each problem and freeing *pol. */
+struct mml_policy;
+int mml_cli_policy_load(const char *cmd, const char *model, struct mml_policy *pol, FILE *err);
+
+/*
  * Option values shared by the commands (scan.c). Each returns 0, or -1
  * after telling err why, naming the command `cmd`.
  *  --catalog: adds the file to cats[0..32) (at most 32);

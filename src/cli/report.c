@@ -68,17 +68,6 @@ static const char report_usage[] =
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, model or database,\n"
 	"3 input had errors (what was read is stored).\n";
 
-static void policy_diag(void *ctx, const char *fmt, ...)
-{
-	FILE *err = ctx;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("mmlens: policy: ", err);
-	vfprintf(err, fmt, ap);
-	fputc('\n', err);
-	va_end(ap);
-}
-
 static int report_run(mml_cli_input *in, const char *dbpath, const mml_policy *pol, const char *attrib_file,
                       FILE *err)
 {
@@ -168,11 +157,8 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 	in.input = argv[optind];
 	mml_policy pol;
 	mml_policy_init(&pol);
-	if (model && mml_policy_load(&pol, model, policy_diag, err) != MML_OK) {
-		fprintf(err, "mmlens report: %s: cannot load the policy model\n", model);
-		mml_policy_free(&pol);
+	if (model && mml_cli_policy_load("mmlens report", model, &pol, err))
 		return MML_EXIT_INPUT;
-	}
 	int rc = report_run(&in, dbpath, model ? &pol : NULL, attrib_file, err);
 	mml_policy_free(&pol);
 	return rc;

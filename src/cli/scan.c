@@ -286,41 +286,45 @@ typedef struct scan_opts {
 	uint64_t only_msg;
 } scan_opts;
 
-typedef struct diag_ctx {
-	FILE *err;
-	size_t n;
-	int errors;
-} diag_ctx;
+static size_t diag_max(const mml_cli_diag *d) { return d->max ? d->max : 20; }
 
-static void diag(void *ctx, const char *fmt, ...)
+void mml_cli_diag_fn(void *ctx, const char *fmt, ...)
 {
-	diag_ctx *d = ctx;
+	mml_cli_diag *d = ctx;
 	d->errors = 1;
-	if (d->n++ >= 20)
+	if (d->n++ >= diag_max(d))
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("mmlens: ", d->err);
+	if (d->prefix)
+		fputs(d->prefix, d->err);
 	vfprintf(d->err, fmt, ap);
 	fputc('\n', d->err);
 	va_end(ap);
 }
 
+void mml_cli_diag_done(const mml_cli_diag *d)
+{
+	if (d->n > diag_max(d))
+		fprintf(d->err, "mmlens: %zu more diagnostics not shown\n", d->n - diag_max(d));
+}
+
 static int run_log(const mml_cli_input *o, const mml_msg_sink *sink, FILE *err)
 {
-	diag_ctx dc = {.err = err};
+	mml_cli_diag dc = {.err = err};
 	mml_catalog cat;
 	mml_catalog_init(&cat);
 	int rc = MML_EXIT_OK;
 	if (mml_catalog_load_builtin(&cat) != MML_OK)
 		goto nomem;
 	for (size_t i = 0; o->cats && o->cats[i]; i++)
-		if (mml_catalog_load(&cat, o->cats[i], diag, &dc) != MML_OK) {
+		if (mml_catalog_load(&cat, o->cats[i], mml_cli_diag_fn, &dc) != MML_OK) {
 			fprintf(err, "mmlens: %s: cannot read catalog\n", o->cats[i]);
 			mml_catalog_free(&cat);
 			return MML_EXIT_INPUT;
 		}
-	mml_plainlog *l = mml_plainlog_open(o->input, &cat, o->max_body, diag, &dc);
+	mml_plainlog *l = mml_plainlog_open(o->input, &cat, o->max_body, mml_cli_diag_fn, &dc);
 	if (!l) {
 		mml_catalog_free(&cat);
 		return MML_EXIT_INPUT;
@@ -348,8 +352,7 @@ static int run_log(const mml_cli_input *o, const mml_msg_sink *sink, FILE *err)
 	}
 	sink->done(sink->ctx, st);
 	sink->finish(sink->ctx, out);
-	if (dc.n > 20)
-		fprintf(err, "mmlens: %zu more diagnostics not shown\n", dc.n - 20);
+	mml_cli_diag_done(&dc);
 	if (mml_plainlog_bad_lines(l))
 		fprintf(err, "mmlens: %s: %llu bad line(s) were reported and skipped\n", o->input,
 		        (unsigned long long)mml_plainlog_bad_lines(l));
@@ -646,15 +649,15 @@ int mml_cmd_scan(int argc, char **argv, FILE *err)
 		mml_detect_cfg_free(cfg);
 		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	}
-	diag_ctx dc = {.err = err};
+	mml_cli_diag dc = {.err = err};
 	for (size_t i = 0; i < o.nknown_files; i++)
-		if (mml_detect_cfg_known_file(cfg, o.known_files[i], diag, &dc) != MML_OK) {
+		if (mml_detect_cfg_known_file(cfg, o.known_files[i], mml_cli_diag_fn, &dc) != MML_OK) {
 			fprintf(err, "mmlens: %s: cannot read known values\n", o.known_files[i]);
 			mml_detect_cfg_free(cfg);
 			return MML_EXIT_INPUT;
 		}
 	for (size_t i = 0; i < o.nfields; i++)
-		if (mml_detect_cfg_fields_file(cfg, o.fields_files[i], diag, &dc) != MML_OK) {
+		if (mml_detect_cfg_fields_file(cfg, o.fields_files[i], mml_cli_diag_fn, &dc) != MML_OK) {
 			fprintf(err, "mmlens: %s: cannot read field layouts\n", o.fields_files[i]);
 			mml_detect_cfg_free(cfg);
 			return MML_EXIT_INPUT;

@@ -62,48 +62,86 @@ mml_err mml_detect_cfg_known(mml_detect_cfg *c, const char *name, const char *va
 	return known_add(c->known, name, value);
 }
 
-mml_err mml_detect_cfg_known_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
+mml_err mml_detect_cfg_known_text(mml_detect_cfg *c, const char *text, size_t n, const char *name,
+                                  mml_diag_fn diag, void *dctx)
 {
-	MML_RETURN_IF(!c || !path, MML_E_ARG);
-	mml_buf b;
-	mml_buf_init(&b, (size_t)16 << 20);
-	mml_err e = mml_read_file(path, (size_t)16 << 20, &b);
-	if (e) {
-		mml_buf_free(&b);
-		return e;
-	}
+	MML_RETURN_IF(!c || !name, MML_E_ARG);
+	mml_err e = MML_OK;
 	size_t pos = 0;
 	uint32_t lineno = 0;
 	const char *line;
 	size_t len;
-	while (mml_line_next((const char *)b.p, b.len, &pos, &lineno, &line, &len)) {
+	while (mml_line_next(text, n, &pos, &lineno, &line, &len)) {
 		if (!len || line[0] == '#')
 			continue;
 		const char *eq = memchr(line, '=', len);
-		char name[64], value[1025];
+		char kname[64], value[1025];
 		size_t nl = eq ? (size_t)(eq - line) : 0, vl = eq ? len - nl - 1 : 0;
 		while (nl && (line[nl - 1] == ' ' || line[nl - 1] == '\t'))
 			nl--;
 		const char *vp = eq ? eq + 1 : NULL;
 		while (vl && (*vp == ' ' || *vp == '\t'))
 			vp++, vl--;
-		if (!eq || !nl || nl >= sizeof name || !vl || vl >= sizeof value) {
+		if (!eq || !nl || nl >= sizeof kname || !vl || vl >= sizeof value) {
 			if (diag)
-				diag(dctx, "%s:%u: want NAME=VALUE (name up to 63, value up to 1024 bytes)", path, lineno);
+				diag(dctx, "%s:%u: want NAME=VALUE (name up to 63, value up to 1024 bytes)", name, lineno);
 			continue;
 		}
-		memcpy(name, line, nl);
-		name[nl] = 0;
+		memcpy(kname, line, nl);
+		kname[nl] = 0;
 		memcpy(value, vp, vl);
 		value[vl] = 0;
-		e = known_add(c->known, name, value);
+		e = known_add(c->known, kname, value);
 		if (e == MML_E_NOMEM)
 			break;
 		if (e && diag)
-			diag(dctx, "%s:%u: value of %s not usable (3 to 1024 bytes)", path, lineno, name);
+			diag(dctx, "%s:%u: value of %s not usable (3 to 1024 bytes)", name, lineno, kname);
 		e = MML_OK;
 	}
+	return e;
+}
+
+mml_err mml_detect_cfg_known_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
+{
+	MML_RETURN_IF(!c || !path, MML_E_ARG);
+	mml_buf b;
+	mml_buf_init(&b, (size_t)16 << 20);
+	mml_err e = mml_read_file(path, (size_t)16 << 20, &b);
+	if (!e)
+		e = mml_detect_cfg_known_text(c, (const char *)b.p, b.len, path, diag, dctx);
 	mml_buf_free(&b);
+	return e;
+}
+
+mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n, const char *name,
+                                   mml_diag_fn diag, void *dctx)
+{
+	MML_RETURN_IF(!c || !name, MML_E_ARG);
+	/* check it now, so bad lines are reported when the user gives the file */
+	lay_table *t = lay_new();
+	unsigned bad = 0;
+	mml_err e = t ? lay_parse(t, text, n, name, diag, dctx, &bad) : MML_E_NOMEM;
+	lay_free(t);
+	char **nt = e ? NULL : realloc(c->ftext, (c->nfields + 1) * sizeof *nt);
+	if (nt)
+		c->ftext = nt;
+	char **nn = nt ? realloc(c->fname, (c->nfields + 1) * sizeof *nn) : NULL;
+	if (nn)
+		c->fname = nn;
+	char *txt = nn ? malloc(n + 1) : NULL;
+	char *nm = txt ? malloc(strlen(name) + 1) : NULL;
+	if (!e && !nm) {
+		free(txt);
+		e = MML_E_NOMEM;
+	}
+	if (!e) {
+		memcpy(txt, text, n);
+		txt[n] = 0;
+		strcpy(nm, name);
+		c->ftext[c->nfields] = txt;
+		c->fname[c->nfields] = nm;
+		c->nfields++;
+	}
 	return e;
 }
 
@@ -113,35 +151,8 @@ mml_err mml_detect_cfg_fields_file(mml_detect_cfg *c, const char *path, mml_diag
 	mml_buf b;
 	mml_buf_init(&b, (size_t)4 << 20);
 	mml_err e = mml_read_file(path, (size_t)4 << 20, &b);
-	if (e) {
-		mml_buf_free(&b);
-		return e;
-	}
-	/* check it now, so bad lines are reported when the user gives the file */
-	lay_table *t = lay_new();
-	unsigned bad = 0;
-	e = t ? lay_parse(t, (const char *)b.p, b.len, path, diag, dctx, &bad) : MML_E_NOMEM;
-	lay_free(t);
-	char **nt = e ? NULL : realloc(c->ftext, (c->nfields + 1) * sizeof *nt);
-	if (nt)
-		c->ftext = nt;
-	char **nn = nt ? realloc(c->fname, (c->nfields + 1) * sizeof *nn) : NULL;
-	if (nn)
-		c->fname = nn;
-	char *txt = nn ? malloc(b.len + 1) : NULL;
-	char *nm = txt ? malloc(strlen(path) + 1) : NULL;
-	if (!e && !nm) {
-		free(txt);
-		e = MML_E_NOMEM;
-	}
-	if (!e) {
-		memcpy(txt, b.p, b.len);
-		txt[b.len] = 0;
-		strcpy(nm, path);
-		c->ftext[c->nfields] = txt;
-		c->fname[c->nfields] = nm;
-		c->nfields++;
-	}
+	if (!e)
+		e = mml_detect_cfg_fields_text(c, (const char *)b.p, b.len, path, diag, dctx);
 	mml_buf_free(&b);
 	return e;
 }

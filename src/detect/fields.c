@@ -374,6 +374,8 @@ mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mm
 		lay_hit h = {.cat = cat, .check = (uint8_t)ck, .conf = 90, .det = NULL};
 		if (!why && !(h.det = intern(t, det, detn)))
 			return MML_E_NOMEM;
+		if (!why && place && col[0][0] == '@')
+			why = "a struct cannot be placed inside a struct definition";
 		if (!why && (col[0][0] == '@' || place)) {
 			/* a struct rule or a placement: kept for lay_finish */
 			if (t->ns == t->scap) {
@@ -398,12 +400,8 @@ mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mm
 				free(d->path);
 				return MML_E_NOMEM;
 			}
-			if (place && col[0][0] == '@')
-				why = "a struct cannot be placed inside a struct definition";
-			else {
-				t->ns++;
-				continue;
-			}
+			t->ns++;
+			continue;
 		}
 		if (!why) {
 			mml_err e = add_rule(t, col[0], cl[0], dir, np, npn, &h);
