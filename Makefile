@@ -106,7 +106,7 @@ fuzz:
 	for t in $(FUZZ_TARGETS); do clang $(CSTD) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined fuzz/$$t.c build/clang/libmmlens.a $(LDLIBS) -o build/fuzz/$$t || exit 1; done
 
 test:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory all $(B)/tests $(B)/asan/mmlens $(B)/asan/tests $(B)/asan/mmlens-sim \
 		$(addprefix $(B)/fuzzreg/,$(FUZZ_TARGETS)) $(addprefix $(B)/asan/fuzzreg/,$(FUZZ_TARGETS))
 	@sh tests/run.sh

@@ -8,6 +8,12 @@
 #   4. tshark -r extracting TCP payloads (reference), when tshark is installed
 #   5. mmlens scan end to end (-j 1 and -j 2): decrypt, decode, detect,
 #      findings JSONL to /dev/null
+#   6. the analysis on top of scan (issue 5): mmlens audit (sessions,
+#      attribution, flows, policy verdicts), mmlens report --html, and
+#      mmlens report --db (every finding stored in SQLite)
+#   7. the same decrypt and scan on the bench-heavy mix (the bench's
+#      message mix before it was calibrated to the real capture: bodies
+#      2x the capture, inflate-bound), BENCH_HEAVY=0 skips it
 # Prints a markdown table for BENCHMARKS.md and writes build/bench/results.json.
 set -eu
 cd "$(dirname "$0")/.."
@@ -24,6 +30,14 @@ if [ ! -s "$cap" ] || [ "$(cat "$dir/bench-$size.params" 2>/dev/null)" != "$para
 	echo "$params $(md5sum < build/mmlens-sim)" > "$dir/bench-$size.params"
 	echo "bench: simulator took $(echo "$t1 - $t0" | bc) s" >&2
 fi
+heavy=${BENCH_HEAVY:-1}
+hcap="$dir/bench-heavy-$size.pcap"; hkeys="$dir/bench-heavy-$size.keys"
+hparams="--scenario bench-heavy --size $size --devices 32 --keylog-sparse --seed 7"
+if [ "$heavy" = 1 ] && { [ ! -s "$hcap" ] || [ "$(cat "$dir/bench-heavy-$size.params" 2>/dev/null)" != "$hparams $(md5sum < build/mmlens-sim)" ]; }; then
+	echo "bench: generating $size bench-heavy capture" >&2
+	build/mmlens-sim $hparams --pcap "$hcap" --keylog "$hkeys"
+	echo "$hparams $(md5sum < build/mmlens-sim)" > "$dir/bench-heavy-$size.params"
+fi
 bytes=$(stat -c %s "$cap")
 echo "bench: capture $cap, $bytes bytes" >&2
 run() { build/bench-rss "$@"; }
@@ -32,6 +46,20 @@ e2e2=$(run build/mmlens decrypt -q -j 2 -k "$keys" -o /dev/null "$cap")
 e2e3=$(run build/mmlens decrypt -q --no-bodies -k "$keys" -o /dev/null "$cap")
 scan1=$(run build/mmlens scan -q -k "$keys" -o /dev/null "$cap")
 scan2=$(run build/mmlens scan -q -j 2 -k "$keys" -o /dev/null "$cap")
+audit1=$(run build/mmlens audit --policy wechat -k "$keys" -o /dev/null "$cap")
+html1=$(run build/mmlens report --policy wechat -k "$keys" --html "$dir/report.html" "$cap")
+html_bytes=$(stat -c %s "$dir/report.html" 2>/dev/null || echo 0)
+rm -f "$dir/report.db"
+db1=$(run build/mmlens report --policy wechat -k "$keys" --db "$dir/report.db" "$cap")
+db_bytes=$(stat -c %s "$dir/report.db" 2>/dev/null || echo 0)
+rm -f "$dir/report.db" "$dir/report.html"
+heavy_json='null'
+if [ "$heavy" = 1 ]; then
+	hd=$(run build/mmlens decrypt -q -k "$hkeys" -o /dev/null --stats-json "$dir/stats-heavy.json" "$hcap")
+	hs=$(run build/mmlens scan -q -k "$hkeys" -o /dev/null "$hcap")
+	hbody=$(sed -n 's/.*"body_bytes":\([0-9]*\).*/\1/p' "$dir/stats-heavy.json")
+	heavy_json="{\"capture_bytes\":$(stat -c %s "$hcap"),\"body_bytes\":$hbody,\"decrypt_j1\":$hd,\"scan_j1\":$hs}"
+fi
 stages=$(build/bench-stages "$cap" "$keys")
 tshark_json='null'
 if command -v tshark >/dev/null 2>&1 && [ "${BENCH_TSHARK:-1}" = 1 ]; then
@@ -40,7 +68,7 @@ fi
 msgs=$(sed -n 's/.*"messages":\([0-9]*\).*/\1/p' "$dir/stats.json")
 body=$(sed -n 's/.*"body_bytes":\([0-9]*\).*/\1/p' "$dir/stats.json")
 cat > "$dir/results.json" <<JSON
-{"capture_bytes":$bytes,"messages":$msgs,"body_bytes":$body,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"decrypt_nobodies":$e2e3,"scan_j1":$scan1,"scan_j2":$scan2,"stages":$stages,"tshark":$tshark_json}
+{"capture_bytes":$bytes,"messages":$msgs,"body_bytes":$body,"decrypt_j1":$e2e1,"decrypt_j2":$e2e2,"decrypt_nobodies":$e2e3,"scan_j1":$scan1,"scan_j2":$scan2,"audit_j1":$audit1,"report_html":$html1,"html_bytes":$html_bytes,"report_db":$db1,"db_bytes":$db_bytes,"heavy":$heavy_json,"stages":$stages,"tshark":$tshark_json}
 JSON
 cat "$dir/results.json"
 sh bench/table.sh "$dir/results.json"

@@ -57,7 +57,7 @@ static void fuzz_policy(const char *text, size_t size)
 			for (int party = 0; party < MML_PARTY__COUNT; party++)
 				for (int ctx = MML_FEAT_ANY; ctx < MML_FEAT__COUNT; ctx += 5) {
 					mml_policy_flow f = {(mml_party)party, mml_taxonomy_id(c), (mml_feature)ctx,
-					              (c & 1) ? "authorities" : NULL};
+					              (c & 1) ? "authorities" : NULL, NULL, NULL};
 					const mml_policy_stmt *b;
 					mml_verdict v = mml_policy_covers(&p, &f, &b);
 					if ((v == MML_VERDICT_OMITTED) != (b == NULL) || v >= MML_VERDICT__COUNT)

@@ -15,7 +15,7 @@ owner() { # header basename -> module
 	decode.h) echo decode ;;
 	detect.h) echo detect ;;
 	analyze.h|attrib.h|policy.h) echo analyze ;;
-	report.h) echo report ;;
+	report.h|html.h) echo report ;;
 	cli.h) echo cli ;;
 	*) echo "?" ;;
 	esac

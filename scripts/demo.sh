@@ -41,6 +41,18 @@ grep '"kind":"flow"' "$out/audit.jsonl" | grep -v '"verdict":"disclosed"' |
 grep '"kind":"audit_summary"' "$out/audit.jsonl" | sed 's/^/  /'
 rm -f "$out/report.db"
 build/mmlens report --policy wechat -k "$keys" --db "$out/report.db" "$cap" 2>/dev/null || rc=$?
+# The HTML report; with the simulator, the same scenario without the location
+# permission is the comparison side, so the diff view shows what granting it adds.
+if [ -x build/mmlens-sim ]; then
+	build/mmlens-sim --scenario miniprogram --location off --seed 1 \
+		--pcap "$out/sample-off.pcap" --keylog "$out/sample-off.keys" --truth "$out/truth-off.jsonl" 2>/dev/null
+	(umask 077; cat "$keys" "$out/sample-off.keys" > "$out/both.keys")
+	build/mmlens report --policy wechat -k "$out/both.keys" --html "$out/report.html" \
+		--compare "$out/sample-off.pcap" --label "2:scenario=miniprogram, location on" \
+		--label "2:permissions=location" --label "2:features=miniprograms,search" "$cap" 2>/dev/null || rc=$?
+else
+	build/mmlens report --policy wechat -k "$keys" --html "$out/report.html" "$cap" 2>/dev/null || rc=$?
+fi
 echo
 echo "Output files (mode 0600, they hold personal data):"
 echo "  $out/messages.jsonl  every message, one JSON object per line (docs/SCHEMA.md)"
@@ -49,5 +61,6 @@ echo "  $out/findings.jsonl  personal data found: one object per message, catego
 echo "  $out/findings.txt    the same as a table, with the category x API matrix"
 echo "  $out/audit.jsonl     each (party, category, context) flow with its policy verdict and evidence"
 echo "  $out/report.db       SQLite: sessions, flows, verdicts, findings (queries: docs/REPORT_DB.md)"
+echo "  $out/report.html     self-contained HTML report, works offline (docs/REPORT_HTML.md)"
 echo "Look at one message's decoded fields: build/mmlens decode -k $keys -m N $cap"
 exit $rc

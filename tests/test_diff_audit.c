@@ -8,38 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmlens/analyze.h"
 #include "mmlens/cli.h"
 #include "test.h"
 #include "util.h"
-
-typedef struct cmd_out {
-	int rc;
-	json_t *lines;
-	char err[4096];
-} cmd_out;
-
-/* Run a command with argv (NULL-terminated, argv[0] the command) plus -o. */
-static void run(cmd_out *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv)
-{
-	char out[512];
-	snprintf(out, sizeof out, "%s/%s.out", mml_test_tmpdir(), tag);
-	remove(out);
-	char *av[16];
-	int ac = 0;
-	av[ac++] = (char *)argv[0];
-	av[ac++] = "-o";
-	av[ac++] = out;
-	for (int i = 1; argv[i] && ac < 15; i++)
-		av[ac++] = (char *)argv[i];
-	av[ac] = NULL;
-	FILE *err = tmpfile();
-	r->rc = cmd(ac, av, err);
-	rewind(err);
-	size_t n = fread(r->err, 1, sizeof r->err - 1, err);
-	r->err[n] = 0;
-	fclose(err);
-	r->lines = t_load_jsonl(out);
-}
 
 static const char *real_log(void) { return mml_test_data("wechat-logs/startup_permissions_on_2.log.jsonl"); }
 
@@ -67,9 +39,9 @@ static json_t *find_diff(json_t *lines, const char *only_in, const char *level, 
 
 TEST(diff_sessions_coordinates)
 {
-	cmd_out r;
+	t_cmd r;
 	const char *argv[] = {"diff", at(real_log(), 5), at(real_log(), 1), NULL};
-	run(&r, mml_cmd_diff, "diff51", argv);
+	t_cmd_run(&r, mml_cmd_diff, "diff51", argv);
 	CHECK_EQ(r.rc, 0);
 	json_t *d = find_diff(r.lines, "A", "category", "location.coordinates");
 	REQUIRE(d);
@@ -150,11 +122,11 @@ TEST(diff_cut_log_same_as_whole)
 	snprintf(p2, sizeof p2, "%s", t_write_tmp("part2.log.jsonl", all + off, len - off));
 	free(all);
 	/* part2's sessions: 181-271 and 272-304 */
-	cmd_out whole, cut, whole4, cut4;
+	t_cmd whole, cut, whole4, cut4;
 	const char *wa[] = {"diff", at(real_log(), 5), at(real_log(), 1), NULL};
-	run(&whole, mml_cmd_diff, "dw", wa);
+	t_cmd_run(&whole, mml_cmd_diff, "dw", wa);
 	const char *ca[] = {"diff", at(p2, 2), at(p1, 1), NULL};
-	run(&cut, mml_cmd_diff, "dc", ca);
+	t_cmd_run(&cut, mml_cmd_diff, "dc", ca);
 	CHECK_EQ(whole.rc, 0);
 	CHECK_EQ(cut.rc, 0);
 	CHECK(same_diffs(whole.lines, cut.lines));
@@ -164,9 +136,9 @@ TEST(diff_cut_log_same_as_whole)
 	         296 - 180);
 	/* and a session of the cut file against one of the whole log */
 	const char *wb[] = {"diff", at(real_log(), 4), at(real_log(), 3), NULL};
-	run(&whole4, mml_cmd_diff, "dw4", wb);
+	t_cmd_run(&whole4, mml_cmd_diff, "dw4", wb);
 	const char *cb[] = {"diff", at(p2, 1), at(real_log(), 3), NULL};
-	run(&cut4, mml_cmd_diff, "dc4", cb);
+	t_cmd_run(&cut4, mml_cmd_diff, "dc4", cb);
 	CHECK(same_diffs(whole4.lines, cut4.lines));
 	mml_test_note("%zu and %zu differences", json_array_size(whole.lines), json_array_size(whole4.lines));
 	json_decref(whole.lines);
@@ -177,23 +149,23 @@ TEST(diff_cut_log_same_as_whole)
 
 TEST(diff_usage_and_inputs)
 {
-	cmd_out r;
+	t_cmd r;
 	const char *one[] = {"diff", real_log(), NULL};
-	run(&r, mml_cmd_diff, "du1", one);
+	t_cmd_run(&r, mml_cmd_diff, "du1", one);
 	CHECK_EQ(r.rc, 1);
 	json_decref(r.lines);
 	const char *nosess[] = {"diff", at(real_log(), 9), real_log(), NULL};
-	run(&r, mml_cmd_diff, "du2", nosess);
+	t_cmd_run(&r, mml_cmd_diff, "du2", nosess);
 	CHECK_EQ(r.rc, 1);
 	CHECK(strstr(r.err, "no session 9"));
 	json_decref(r.lines);
 	const char *bad[] = {"diff", "/nonexistent/x.log", real_log(), NULL};
-	run(&r, mml_cmd_diff, "du3", bad);
+	t_cmd_run(&r, mml_cmd_diff, "du3", bad);
 	CHECK_EQ(r.rc, 2);
 	json_decref(r.lines);
 	/* an input against itself: no differences */
 	const char *same[] = {"diff", at(real_log(), 2), at(real_log(), 2), NULL};
-	run(&r, mml_cmd_diff, "du4", same);
+	t_cmd_run(&r, mml_cmd_diff, "du4", same);
 	CHECK_EQ(r.rc, 0);
 	CHECK_EQ(json_array_size(r.lines), 0);
 	json_decref(r.lines);
@@ -201,9 +173,9 @@ TEST(diff_usage_and_inputs)
 
 TEST(audit_miniprogram_session)
 {
-	cmd_out r;
+	t_cmd r;
 	const char *argv[] = {"audit", "--policy", "wechat", at(real_log(), 4), NULL};
-	run(&r, mml_cmd_audit, "audit4", argv);
+	t_cmd_run(&r, mml_cmd_audit, "audit4", argv);
 	CHECK_EQ(r.rc, 0);
 	size_t i, nmp = 0, ndev = 0;
 	json_t *o, *sum = NULL;
@@ -248,13 +220,74 @@ TEST(audit_miniprogram_session)
 
 TEST(audit_usage)
 {
-	cmd_out r;
+	t_cmd r;
 	const char *nopol[] = {"audit", real_log(), NULL};
-	run(&r, mml_cmd_audit, "au1", nopol);
+	t_cmd_run(&r, mml_cmd_audit, "au1", nopol);
 	CHECK_EQ(r.rc, 1);
 	json_decref(r.lines);
 	const char *badpol[] = {"audit", "--policy", "/nonexistent/policy.json", real_log(), NULL};
-	run(&r, mml_cmd_audit, "au2", badpol);
+	t_cmd_run(&r, mml_cmd_audit, "au2", badpol);
 	CHECK_EQ(r.rc, 2);
 	json_decref(r.lines);
+}
+
+static json_t *find_flow(json_t *lines, const char *cat)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(lines, i, o)
+	{
+		if (!strcmp(t_str(o, "kind"), "flow") && !strcmp(t_str(o, "category"), cat))
+			return o;
+	}
+	return NULL;
+}
+
+TEST(audit_conditions_from_labels)
+{
+	/* The coordinates of session 5 against the shipped model: with no
+	 * label the location statement's condition is unknown; a label saying
+	 * the permission was not granted turns them into a contradiction of
+	 * loc-no-permission; one saying it was granted, a disclosure whose
+	 * condition held. */
+	static const struct {
+		const char *label, *verdict, *statement;
+		int held; /* 1 true, -1 null */
+	} cases[] = {
+		{NULL, "disclosed", "loc-nearby", -1},
+		{"5:permissions=", "contradicted", "loc-no-permission", 1},
+		{"5:permissions=location", "disclosed", "loc-nearby", 1},
+		{"5:permissions=camera", "contradicted", "loc-no-permission", 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		t_cmd r;
+		const char *argv[] = {"audit", "--policy", "wechat", at(real_log(), 5), NULL, NULL, NULL};
+		if (cases[i].label) {
+			argv[4] = "--label";
+			argv[5] = cases[i].label;
+		}
+		t_cmd_run(&r, mml_cmd_audit, "auditcond", argv);
+		CHECK_EQ(r.rc, 0);
+		json_t *f = find_flow(r.lines, "location.coordinates");
+		REQUIRE(f);
+		CHECK_STR(t_str(f, "verdict"), cases[i].verdict);
+		CHECK_STR(t_str(f, "statement"), cases[i].statement);
+		json_t *h = json_object_get(f, "condition_held");
+		CHECK(cases[i].held == 1 ? json_is_true(h) : json_is_null(h));
+		json_t *sum = json_array_get(r.lines, json_array_size(r.lines) - 1);
+		CHECK_STR(t_str(sum, "kind"), "audit_summary");
+		CHECK_EQ(t_int(sum, "session"), 5);
+		CHECK(cases[i].label ? json_is_object(json_object_get(sum, "label")) : json_is_null(json_object_get(sum, "label")));
+		json_decref(r.lines);
+	}
+	/* region conditions */
+	mml_label lb = {.session = 1, .region = "US"};
+	CHECK_EQ(mml_label_cond(&lb, "account_region", "non_mainland"), 1);
+	CHECK_EQ(mml_label_cond(&lb, "account_region", "mainland"), 0);
+	CHECK_EQ(mml_label_cond(&lb, "account_region", "us"), 1);
+	CHECK_EQ(mml_label_cond(&lb, "legal_basis", "lawful_request"), -1);
+	CHECK_EQ(mml_label_cond(&lb, "permission", "location"), -1); /* permissions not given */
+	lb.region = "CN";
+	CHECK_EQ(mml_label_cond(&lb, "account_region", "non_mainland"), 0);
+	CHECK_EQ(mml_label_cond(NULL, "account_region", "non_mainland"), -1);
 }

@@ -79,26 +79,26 @@ TEST(policy_shipped_verdicts)
 	mml_policy_init(&p);
 	REQUIRE(mml_policy_load(&p, "wechat", NULL, NULL) == MML_OK);
 	const mml_policy_stmt *s;
-	mml_policy_flow f = {MML_PARTY_WECHAT, "network.carrier", MML_FEAT_CONFIGURATION, NULL};
+	mml_policy_flow f = {MML_PARTY_WECHAT, "network.carrier", MML_FEAT_CONFIGURATION, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_DISCLOSED);
 	REQUIRE(s);
 	CHECK_STR(s->section, "Log data");
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "telemetry.ui", MML_FEAT_TELEMETRY, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "telemetry.ui", MML_FEAT_TELEMETRY, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_VAGUE);
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "location.coordinates", MML_FEAT_PEOPLE_NEARBY, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "location.coordinates", MML_FEAT_PEOPLE_NEARBY, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_DISCLOSED);
 	REQUIRE(s);
 	CHECK_STR(s->cond_key[0], "permission");
 	/* Mini Program activity received by WeChat: the policy gives it to the developer */
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "miniprogram.activity", MML_FEAT_MINIPROGRAMS, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "miniprogram.activity", MML_FEAT_MINIPROGRAMS, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_OTHER_PARTY);
 	REQUIRE(s);
 	CHECK_EQ(s->party, MML_PARTY_MINIPROGRAM);
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "search.query", MML_FEAT_SEARCH, "weixin"};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "search.query", MML_FEAT_SEARCH, "weixin", NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, NULL), MML_VERDICT_DISCLOSED);
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "identity.account", MML_FEAT_ANY, "authorities"};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "identity.account", MML_FEAT_ANY, "authorities", NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, NULL), MML_VERDICT_VAGUE);
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "network.wifi", MML_FEAT_TELEMETRY, NULL};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "network.wifi", MML_FEAT_TELEMETRY, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, NULL), MML_VERDICT_OMITTED);
 	mml_policy_free(&p);
 }
@@ -121,7 +121,7 @@ static void verdict_is(const mml_policy *p, mml_party party, const char *cat, mm
                        mml_verdict want, const char *want_id)
 {
 	const mml_policy_stmt *s = (const mml_policy_stmt *)1;
-	mml_policy_flow f = {party, cat, ctx, rcpt};
+	mml_policy_flow f = {party, cat, ctx, rcpt, NULL, NULL};
 	mml_verdict v = mml_policy_covers(p, &f, &s);
 	CHECK_STR(mml_verdict_name(v), mml_verdict_name(want));
 	if (want_id) {
@@ -374,5 +374,38 @@ TEST(policy_attrib_user_file)
 	CHECK_EQ(p, MML_PARTY_THIRDPARTY);
 	CHECK(!mml_attrib_lookup(&a, NULL, "example.org.evil", &p, &f));
 	CHECK(mml_attrib_load(&a, "/nonexistent/attrib.tsv", NULL, NULL) != MML_OK);
+	mml_attrib_free(&a);
+}
+
+TEST(policy_attrib_memo_same_answers)
+{
+	mml_attrib a;
+	mml_attrib_init(&a);
+	REQUIRE(mml_attrib_load_builtin(&a) == MML_OK);
+	mml_attrib_memo *memo = calloc(1, sizeof *memo);
+	REQUIRE(memo);
+	char longapi[300];
+	memset(longapi, 'a', sizeof longapi);
+	memcpy(longapi, "/cgi-bin/", 9);
+	longapi[sizeof longapi - 1] = 0;
+	static const char *const apis[] = {"/cgi-bin/micromsg-bin/newsync", "/cgi-bin/mmsearch-bin/mmwebsearch",
+	                                   "/cgi-bin/mmbiz-bin/wxaapp/mmdata/reportdata", "/no/such/api", "", NULL};
+	static const char *const hosts[] = {"szshort.weixin.qq.com", "dns.weixin.qq.com", "", NULL};
+	size_t n = 0;
+	for (int round = 0; round < 3; round++) /* the second and third rounds come from the memo */
+		for (size_t i = 0; i < sizeof apis / sizeof apis[0] + 1; i++)
+			for (size_t j = 0; j < sizeof hosts / sizeof hosts[0]; j++) {
+				const char *api = i < sizeof apis / sizeof apis[0] ? apis[i] : longapi;
+				mml_party p1 = MML_PARTY_THIRDPARTY, p2 = MML_PARTY_THIRDPARTY;
+				mml_feature f1 = MML_FEAT_OTHER, f2 = MML_FEAT_OTHER;
+				bool r1 = mml_attrib_lookup(&a, api, hosts[j], &p1, &f1);
+				bool r2 = mml_attrib_lookup_memo(&a, memo, api, hosts[j], &p2, &f2);
+				CHECK_EQ(r1, r2);
+				CHECK_EQ(p1, p2);
+				CHECK_EQ(f1, f2);
+				n++;
+			}
+	mml_test_note("%zu lookups agree", n);
+	free(memo);
 	mml_attrib_free(&a);
 }

@@ -110,6 +110,9 @@ RT(ipv6_vlan, "--scenario all --ipv6 --vlan --seed 19")
 RT(devices, "--scenario all --devices 6 --seed 20")
 RT(sparse_keylog, "--scenario all --keylog-sparse --devices 2 --seed 21")
 RT(everything, "--scenario all --devices 3 --mss 536 --ooo 0.1 --retrans 0.1 --ipv6 --vlan --seed 22")
+RT(bench, "--scenario bench --size 1M --devices 4 --keylog-sparse --seed 24")
+RT(bench_ipv6_vlan_ooo, "--scenario bench --size 512K --devices 2 --ipv6 --vlan --ooo 0.1 --seed 25")
+RT(bench_heavy, "--scenario bench-heavy --size 1M --devices 4 --keylog-sparse --seed 26")
 
 TEST(sim_roundtrip_loss)
 {
@@ -365,4 +368,100 @@ TEST(sim_fidelity_business_headers_match_real)
 	mml_test_note("%d business-header shapes of the real capture, all simulated (%d simulated shapes)", nr, ns);
 	t_run_free(&a);
 	t_run_free(&b);
+}
+
+/*
+ * The bench mix against the real capture (docs/SIMULATOR.md, "The bench
+ * mix"): what decrypt reads per capture byte. Measured through decrypt on
+ * both, so that a drift of the simulator's content or of its weights shows.
+ */
+typedef struct mix {
+	double cap;           /* capture file bytes */
+	double body;          /* inflated body bytes (decrypt's body_bytes) */
+	int readable;         /* messages with a body */
+	int compressed;       /* of those, zlib-compressed */
+	int small;            /* of those, under 256 bytes */
+	double big_bytes;     /* body bytes of bodies of 4 KiB and more */
+	double z_in, z_wire;  /* compressed bodies: inflated, on the wire */
+} mix;
+
+static void measure_mix(const char *pcap, const char *keys, mix *m)
+{
+	memset(m, 0, sizeof *m);
+	size_t n = 0;
+	char *p = t_slurp(pcap, &n);
+	free(p);
+	m->cap = (double)n;
+	mml_decrypt_opts o;
+	memset(&o, 0, sizeof o);
+	o.no_bodies = 1;
+	t_run r;
+	t_decrypt(&r, pcap, keys, &o);
+	CHECK(r.rc == 0 || r.rc == 3);
+	m->body = (double)r.st.body_bytes;
+	m->z_wire = (double)r.st.body_bytes_compressed;
+	size_t i;
+	json_t *msg;
+	json_array_foreach(r.messages, i, msg)
+	{
+		long long bl = t_int(msg, "body_len");
+		if (bl <= 0)
+			continue;
+		m->readable++;
+		m->small += bl < 256;
+		if (bl >= 4096)
+			m->big_bytes += (double)bl;
+		if (json_is_true(json_object_get(msg, "compressed"))) {
+			m->compressed++;
+			m->z_in += (double)bl;
+		}
+	}
+	t_run_free(&r);
+}
+
+static void note_mix(const char *name, const mix *m)
+{
+	mml_test_note("%s: %.0f capture bytes, %d bodies (%.0f per MB), body/capture %.3f, compressed %.3f, "
+	              "under 256 B %.3f, bytes in bodies >= 4 KiB %.3f, zlib ratio %.2f",
+	              name, m->cap, m->readable, m->readable / (m->cap / 1e6), m->body / m->cap,
+	              (double)m->compressed / m->readable, (double)m->small / m->readable, m->big_bytes / m->body,
+	              m->z_wire > 0 ? m->z_in / m->z_wire : 0.0);
+}
+
+TEST(sim_bench_mix_matches_real_capture)
+{
+	mix real, b, h;
+	measure_mix(mml_test_data("mmtls-capture/capture-logged-in-all-keys.pcapng"),
+	            mml_test_data("mmtls-capture/frida-logged-in-all-keys.log"), &real);
+	REQUIRE(real.readable > 0);
+	note_mix("real", &real);
+	/* the real figures the bench is calibrated on: 42 bodies, 60,777 bytes, 15 compressed */
+	CHECK_EQ(real.readable, 42);
+	CHECK_EQ(real.compressed, 15);
+	CHECK(real.body / real.cap > 0.5 && real.body / real.cap < 0.7);
+
+	char pcap[512], keys[512], truth[512];
+	REQUIRE(t_simulate("benchmix", "--scenario bench --size 20M --devices 32 --keylog-sparse --seed 7", pcap, keys,
+	                   truth, sizeof pcap) == 0);
+	measure_mix(pcap, keys, &b);
+	REQUIRE(b.readable > 1000);
+	note_mix("bench", &b);
+	double rs = (double)real.compressed / real.readable, bs = (double)b.compressed / b.readable;
+	/* inflated bodies per capture byte as in the real capture (0.57) */
+	CHECK(b.body / b.cap >= 0.5 && b.body / b.cap <= 0.7);
+	/* the compressed share within 0.1 of the real one (15 of 42, 0.36) */
+	CHECK(bs >= rs - 0.1 && bs <= rs + 0.1);
+	/* many small bodies (real 0.64 under 256 B), most bytes in a few
+	 * multi-KB ones (real 0.82), compressed about 3:1 overall (real 2.95) */
+	CHECK((double)b.small / b.readable >= 0.5);
+	CHECK(b.big_bytes / b.body >= 0.6);
+	CHECK(b.z_in / b.z_wire >= 2.0 && b.z_in / b.z_wire <= 4.0);
+
+	/* the earlier mix, kept as bench-heavy: 2x the capture in bodies */
+	REQUIRE(t_simulate("benchheavy", "--scenario bench-heavy --size 10M --devices 32 --keylog-sparse --seed 7", pcap,
+	                   keys, truth, sizeof pcap) == 0);
+	measure_mix(pcap, keys, &h);
+	REQUIRE(h.readable > 0);
+	note_mix("bench-heavy", &h);
+	CHECK(h.body / h.cap > 1.5);
 }

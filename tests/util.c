@@ -160,3 +160,31 @@ json_t *t_load_jsonl(const char *path)
 	fclose(f);
 	return a;
 }
+
+void t_cmd_run(t_cmd *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv)
+{
+	char out[512];
+	snprintf(out, sizeof out, "%s/%s.out", mml_test_tmpdir(), tag);
+	remove(out);
+	char *av[40];
+	int ac = 0;
+	av[ac++] = (char *)argv[0];
+	av[ac++] = "-o";
+	av[ac++] = out;
+	for (int i = 1; argv[i] && ac < 39; i++)
+		av[ac++] = (char *)argv[i];
+	av[ac] = NULL;
+	FILE *err = tmpfile();
+	r->rc = cmd(ac, av, err);
+	rewind(err);
+	size_t n = fread(r->err, 1, sizeof r->err - 1, err);
+	r->err[n] = 0;
+	fclose(err);
+	r->lines = t_load_jsonl(out);
+}
+
+long long t_int(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}

@@ -23,6 +23,8 @@ void t_decrypt(t_run *r, const char *capture, const char *keylog, const mml_decr
 void t_run_free(t_run *r);
 /* A message's string field, or NULL. */
 const char *t_str(json_t *o, const char *k);
+/* An integer member, or -1 when missing or not an integer. */
+long long t_int(json_t *o, const char *k);
 /* Read a whole file into a NUL-terminated malloc'd buffer (NULL on error). */
 char *t_slurp(const char *path, size_t *len);
 /* Write bytes to a new file in the test temp dir; returns its path (static x4). */
@@ -38,5 +40,15 @@ const char *t_sim_bin(void);
 int t_simulate(const char *tag, const char *args, char *pcap, char *keys, char *truth, size_t n);
 /* Every JSON object of a JSONL file, as a new array (empty when unreadable). */
 json_t *t_load_jsonl(const char *path);
+
+/* A cli command run in-process: argv (NULL-terminated, argv[0] the
+ * command's name) plus "-o TMP/tag.out"; the output's JSON lines, the
+ * exit code and what it wrote to err. Free lines with json_decref. */
+typedef struct t_cmd {
+	int rc;
+	json_t *lines;
+	char err[4096];
+} t_cmd;
+void t_cmd_run(t_cmd *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv);
 
 #endif

@@ -112,6 +112,11 @@ typedef struct mml_sessions {
 	bool has_opener_ts;
 	int64_t opener_ts;
 	uint64_t uin;           /* last BaseRequest.uin seen (not a time in later bodies either) */
+	/* The time of the last message fed as its session sees it: its own
+	 * time when that agreed with the session's clock, else the clock (the
+	 * last agreeing time); msg_has_ts false when the session has none. */
+	bool msg_has_ts;
+	int64_t msg_ts;
 } mml_sessions;
 
 void mml_sessions_init(mml_sessions *s, mml_session_fn fn, void *ctx);
@@ -156,6 +161,10 @@ typedef struct mml_flow_rec {
 	mml_party party;
 	mml_feature feature;
 	uint64_t count;            /* findings */
+	uint64_t msgs;             /* distinct messages (fed in message order) */
+	uint64_t first_msg, last_msg;
+	bool has_ts;               /* first_ts/last_ts hold the earliest and latest known time */
+	int64_t first_ts, last_ts; /* seconds */
 	size_t nev;
 	mml_flow_ev ev[MML_FLOWS_EVIDENCE]; /* the first findings, in message order */
 } mml_flow_rec;
@@ -170,9 +179,10 @@ void mml_flows_init(mml_flows *f);
 void mml_flows_free(mml_flows *f);
 /* Empty the set (keeps its memory). */
 void mml_flows_clear(mml_flows *f);
-/* One finding of message `msg`. */
+/* One finding of message `msg`, sent at time ts (seconds) when has_ts. */
 mml_err mml_flows_add(mml_flows *f, const char *category, const char *api, bool attributed, mml_party party,
-                      mml_feature feature, uint64_t msg, const char *path, const char *detector);
+                      mml_feature feature, uint64_t msg, bool has_ts, int64_t ts, const char *path,
+                      const char *detector);
 /* Add every key of src to dst (counts add; evidence kept in message
  * order up to the cap). src is unchanged. */
 mml_err mml_flows_merge(mml_flows *dst, const mml_flows *src);
@@ -191,5 +201,118 @@ typedef struct mml_flow_evref {
  */
 size_t mml_flows_evidence(const mml_flows *f, bool (*match)(const mml_flow_rec *r, void *ctx), void *ctx,
                           mml_flow_evref *out, size_t cap, uint64_t *count);
+
+/*
+ * Timeline (src/analyze/timeline.c): the flows of a session seen per
+ * (category, party, feature), APIs merged - when each was first and last
+ * sent and how often. Rows are sorted by first message, then category.
+ * Returns the number of rows with *rows malloc'd (the caller frees; NULL
+ * when 0), or (size_t)-1 when out of memory.
+ */
+typedef struct mml_tl_row {
+	const char *category;      /* taxonomy id (static) */
+	mml_party party;
+	mml_feature feature;
+	uint64_t findings, msgs;   /* msgs: sum over APIs of distinct messages */
+	uint64_t first_msg, last_msg;
+	bool has_ts;
+	int64_t first_ts, last_ts;
+} mml_tl_row;
+size_t mml_flows_timeline(const mml_flows *f, mml_tl_row **rows);
+
+/*
+ * Diff (src/analyze/diff.c): what one set of flows has that the other
+ * lacks, at three levels - a category only one side sent; for a category
+ * both sent, an API or a receiving party only one side used. Each
+ * difference is reported once (first all of A's, then B's; within a side
+ * category level first), with the count of findings behind it and the
+ * first MML_FLOWS_EVIDENCE of them in message order. Views passed to fn
+ * live during the call only. Returns MML_OK or MML_E_NOMEM.
+ */
+typedef enum mml_diff_level { MML_DIFF_CATEGORY, MML_DIFF_API, MML_DIFF_PARTY } mml_diff_level;
+const char *mml_diff_level_name(mml_diff_level l); /* "category", "category_api", "category_party" */
+
+typedef struct mml_diff_item {
+	char only_in;              /* 'A' or 'B' */
+	mml_diff_level level;
+	const char *category;
+	const char *api;           /* level API; NULL otherwise (and for an unknown API) */
+	bool has_party;            /* level PARTY */
+	mml_party party;
+	uint64_t count;            /* findings behind the difference */
+	size_t nev;
+	const mml_flow_evref *ev;  /* sorted by message */
+} mml_diff_item;
+typedef void (*mml_diff_fn)(void *ctx, const mml_diff_item *d);
+mml_err mml_flows_diff(const mml_flows *a, const mml_flows *b, mml_diff_fn fn, void *ctx);
+
+/*
+ * Session labels (src/analyze/labels.c): what the person who made a
+ * capture says about its sessions - scenario name, features used,
+ * permissions granted, account region - from the command line
+ * (`--label N:KEY=VALUE`) or a manifest file (JSON; docs/SCHEMA.md,
+ * "Session labels"). Labels are reported with sessions and used to pick
+ * sessions by scenario name (INPUT@NAME).
+ *
+ * Contract: the caller owns the set (mml_labels_init / mml_labels_free);
+ * all strings are copied. A manifest is outside input: bad entries are
+ * reported through diag ("name: sessions[i]: ...") and skipped, counts
+ * and lengths are capped (MML_LABELS_MAX entries, MML_LABEL_MAXLEN bytes
+ * per string, MML_LABEL_MAXLIST items per list).
+ */
+#define MML_LABELS_MAX 4096
+#define MML_LABEL_MAXLEN 256
+#define MML_LABEL_MAXLIST 32
+
+typedef struct mml_label {
+	uint64_t session;          /* 1-based */
+	char *scenario;            /* NULL: not given */
+	char *region;              /* account region, NULL: not given */
+	char **features;           /* feature names as written */
+	size_t nfeatures;
+	char **permissions;        /* permissions granted */
+	size_t npermissions;
+	bool permissions_given;    /* an empty list means "none granted", not "unknown" */
+} mml_label;
+
+typedef struct mml_labels {
+	mml_label *v;
+	size_t n, alloc;
+} mml_labels;
+
+void mml_labels_init(mml_labels *l);
+void mml_labels_free(mml_labels *l);
+/*
+ * One command-line label "N:KEY=VALUE" (KEY scenario, region, features,
+ * permissions; list values comma-separated, added to what the session
+ * has; "permissions=" alone means none granted). MML_E_ARG with a
+ * reason in ebuf for a bad argument.
+ */
+mml_err mml_labels_arg(mml_labels *l, const char *arg, char *ebuf, size_t elen);
+/*
+ * A manifest's text. Entries naming an "input" apply only when it equals
+ * `input` or its last path component; input NULL takes every entry.
+ * Fails only on MML_E_NOMEM, or MML_E_MALFORMED when the text is not a
+ * JSON object with a "sessions" array (reported through diag too).
+ */
+mml_err mml_labels_parse(mml_labels *l, const char *text, size_t n, const char *name, const char *input,
+                         mml_diag_fn diag, void *dctx);
+/* The same from a file (MML_E_IO when it cannot be read). */
+mml_err mml_labels_load(mml_labels *l, const char *path, const char *input, mml_diag_fn diag, void *dctx);
+/* The label of session `session`, or NULL. */
+const mml_label *mml_labels_find(const mml_labels *l, uint64_t session);
+/* The session whose scenario is `name` (exact); 0 when none. */
+uint64_t mml_labels_by_scenario(const mml_labels *l, const char *name);
+/* Whether the label grants permission p: 1 yes, 0 no, -1 unknown. */
+int mml_label_permission(const mml_label *lb, const char *p);
+/*
+ * A policy condition (an mml_policy_cond_fn, include/mmlens/policy.h)
+ * judged by a label (ctx: const mml_label *): 1 held, 0 did not, -1
+ * unknown. permission=P: P granted; permission_not_granted=P: P not
+ * granted; account_region=R: the label's region is R (case-insensitive;
+ * "non_mainland": a region other than CN, "mainland": CN). Other keys
+ * (authorization, legal_basis) are unknown.
+ */
+int mml_label_cond(void *ctx, const char *key, const char *value);
 
 #endif

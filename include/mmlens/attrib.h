@@ -86,4 +86,27 @@ mml_err mml_attrib_load_builtin(mml_attrib *a);
 bool mml_attrib_lookup(const mml_attrib *a, const char *api, const char *host, mml_party *party,
                        mml_feature *feature);
 
+/*
+ * A caller-owned memo in front of mml_attrib_lookup, for a stream of
+ * messages that mostly repeat a few (api, host) pairs: a direct-mapped
+ * table of copies of the strings (pairs longer than the slots are looked
+ * up every time). Same answers as mml_attrib_lookup. One memo per
+ * thread; zero it (or mml_attrib_memo_init) before use and after the map
+ * changes.
+ */
+#define MML_ATTRIB_MEMO 64
+typedef struct mml_attrib_memo_ent {
+	bool valid, found;
+	mml_party party;
+	mml_feature feature;
+	char api[112];
+	char host[64];
+} mml_attrib_memo_ent;
+typedef struct mml_attrib_memo {
+	mml_attrib_memo_ent e[MML_ATTRIB_MEMO];
+} mml_attrib_memo;
+void mml_attrib_memo_init(mml_attrib_memo *m);
+bool mml_attrib_lookup_memo(const mml_attrib *a, mml_attrib_memo *m, const char *api, const char *host,
+                            mml_party *party, mml_feature *feature);
+
 #endif

@@ -26,6 +26,7 @@
 
 #include "mmlens/cursor.h"
 #include "mmlens/err.h"
+#include "mmlens/util.h"
 
 enum {
 	MML_REC_ALERT = 0x15,
@@ -92,6 +93,8 @@ typedef struct mml_hello {
 mml_err mml_hello_parse(const uint8_t *body, size_t n, mml_hello *h);
 /* Write the hello's fields as JSON object members (no braces). */
 void mml_hello_write_json(const mml_hello *h, FILE *f);
+/* The same into a line writer (see util.h). */
+void mml_hello_write_lw(const mml_hello *h, mml_lw *w);
 
 /* Shortlink / plain HTTP message head (zero-copy views). */
 typedef struct mml_http_head {

@@ -56,14 +56,31 @@ typedef enum mml_verdict {
 	MML_VERDICT__COUNT
 } mml_verdict;
 
+/*
+ * What is known of the conditions during a capture (from session
+ * labels): a function telling whether condition KEY=VALUE held: 1 yes,
+ * 0 no, -1 unknown. Keys the shipped model uses (docs/POLICY.md):
+ * permission, permission_not_granted, account_region, authorization,
+ * legal_basis.
+ */
+typedef int (*mml_policy_cond_fn)(void *ctx, const char *key, const char *value);
+
 /* A data flow: `party` receives `category` while serving `context`.
- * recipient NULL: collection; else sharing by `party` with `recipient`. */
+ * recipient NULL: collection; else sharing by `party` with `recipient`.
+ * cond NULL: conditions are not evaluated (every statement applies). */
 typedef struct mml_policy_flow {
 	mml_party party;
 	const char *category;
 	mml_feature context;             /* MML_FEAT_ANY: matches statements of every context */
 	const char *recipient;
+	mml_policy_cond_fn cond;
+	void *cond_ctx;
 } mml_policy_flow;
+
+/* Whether statement s's conditions held for flow f: 1 all held, 0 one
+ * did not, -1 none failed but one is unknown (or f->cond is NULL and s
+ * has conditions); 1 for a statement without conditions. */
+int mml_policy_cond_state(const mml_policy_stmt *s, const mml_policy_flow *f);
 
 const char *mml_verdict_name(mml_verdict v);
 const char *mml_policy_action_name(mml_policy_action a);
@@ -88,7 +105,9 @@ mml_err mml_policy_load(mml_policy *p, const char *path_or_name, mml_diag_fn dia
  * other_party: a positive statement gives this category (or an ancestor)
  *   in this context to another party;
  * omitted: nothing. Contexts match when equal or either is "any".
- * Conditions are not evaluated: the statement is returned for that. */
+ * A statement whose condition is known not to have held (f->cond says
+ * 0) is left out; one whose condition is unknown applies, and the
+ * caller can tell by mml_policy_cond_state on the returned statement. */
 mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, const mml_policy_stmt **best);
 
 #endif

@@ -88,7 +88,7 @@ void mml_summary_write_table(const mml_summary *s, FILE *f);
  * Statements are prepared once per open. Every call returns MML_OK or
  * MML_E_IO (the reason: mml_db_errmsg).
  */
-#define MML_DB_SCHEMA_VERSION 1
+#define MML_DB_SCHEMA_VERSION 2 /* 2: session labels */
 typedef struct mml_db mml_db;
 mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len);
 const char *mml_db_errmsg(const mml_db *db);
@@ -98,6 +98,9 @@ mml_err mml_db_begin(mml_db *db, const char *input_path, const char *kind, const
 int64_t mml_db_input_id(const mml_db *db);
 typedef struct mml_db_finding {
 	uint64_t msg;
+	uint64_t session;       /* the session that will hold msg when known (it is then
+	                         * linked as it is stored), 0: not known yet (linked when
+	                         * the session is added) */
 	bool has_ts;
 	int64_t ts;             /* seconds */
 	const char *api;        /* NULL unknown */
@@ -110,7 +113,8 @@ mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df);
 /* A closed session and its flows; with pol, one verdict per (party,
  * attributed, category, context) key. Its findings (ids first..last of
  * this input) are linked to it. */
-mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_flows *flows, const mml_policy *pol);
+mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *label, const mml_flows *flows,
+                           const mml_policy *pol);
 mml_err mml_db_commit(mml_db *db);
 void mml_db_close(mml_db *db);
 

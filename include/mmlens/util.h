@@ -88,6 +88,69 @@ char *mml_json_esc(char *out, const char *s, size_t n);
 mml_err mml_json_str_buf(mml_buf *b, const char *s, size_t n);
 mml_err mml_json_cstr_buf(mml_buf *b, const char *s); /* NULL -> null */
 
+/*
+ * Text formatting into memory (no bounds checks: the caller has made room).
+ * mml_put_u64/i64 need 20 bytes, mml_put_ts 27 (seconds "." six-digit
+ * microseconds, as printf "%llu.%06llu"), mml_put_hex4 4 ("%04x" of a
+ * 16-bit value). Each returns the end of what it wrote.
+ */
+static inline char *mml_put(char *o, const void *s, size_t n)
+{
+	__builtin_memcpy(o, s, n);
+	return o + n;
+}
+#define MML_PUTLIT(o, lit) mml_put((o), (lit), sizeof(lit) - 1)
+
+char *mml_put_u64(char *o, uint64_t v);
+static inline char *mml_put_i64(char *o, int64_t v)
+{
+	if (v < 0) {
+		*o++ = '-';
+		return mml_put_u64(o, (uint64_t)0 - (uint64_t)v);
+	}
+	return mml_put_u64(o, (uint64_t)v);
+}
+char *mml_put_ts(char *o, uint64_t us);
+char *mml_put_hex4(char *o, unsigned v);
+/* Lower-case hex of n bytes (2n chars, no terminator); SSE2 when present. */
+char *mml_put_hex(char *o, const uint8_t *p, size_t n);
+
+/*
+ * Line writer: text is built in a per-thread buffer (MML_LW_SIZE bytes,
+ * no allocation) and handed to f with one fwrite per line, or in
+ * buffer-sized pieces for longer lines (a long string or hex run is
+ * written in pieces; the bytes written are the same). One writer per
+ * thread at a time, from mml_lw_begin to mml_lw_end. mml_lw_room(w, n)
+ * returns where n more bytes (n <= MML_LW_FIXED) may be written; the
+ * caller then sets w->p to the end of what it wrote. A write error shows
+ * in ferror(f), as with stdio.
+ */
+#define MML_LW_SIZE ((size_t)256 << 10)
+#define MML_LW_FIXED ((size_t)4096)
+typedef struct mml_lw {
+	FILE *f;
+	char *p, *end, *base;
+} mml_lw;
+void mml_lw_begin(mml_lw *w, FILE *f);
+void mml_lw_flush(mml_lw *w);
+static inline char *mml_lw_room(mml_lw *w, size_t n)
+{
+	if ((size_t)(w->end - w->p) < n)
+		mml_lw_flush(w);
+	return w->p;
+}
+static inline void mml_lw_end(mml_lw *w) { mml_lw_flush(w); }
+static inline void mml_lw_lit_(mml_lw *w, const char *s, size_t n)
+{
+	char *o = mml_lw_room(w, n);
+	w->p = mml_put(o, s, n);
+}
+#define mml_lw_lit(w, lit) mml_lw_lit_((w), (lit), sizeof(lit) - 1)
+static inline void mml_lw_u64(mml_lw *w, uint64_t v) { w->p = mml_put_u64(mml_lw_room(w, 20), v); }
+void mml_lw_str(mml_lw *w, const char *s, size_t n); /* as mml_json_str */
+void mml_lw_cstr(mml_lw *w, const char *s);          /* as mml_json_cstr */
+void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n); /* as mml_json_hex */
+
 /* Read a whole small file (used for catalogs, hex fixtures); capped. */
 mml_err mml_read_file(const char *path, size_t cap, mml_buf *out);
 

@@ -332,3 +332,45 @@ bool mml_attrib_lookup(const mml_attrib *a, const char *api, const char *host, m
 		*feature = best->feature;
 	return true;
 }
+
+void mml_attrib_memo_init(mml_attrib_memo *m) { memset(m, 0, sizeof *m); }
+
+bool mml_attrib_lookup_memo(const mml_attrib *a, mml_attrib_memo *m, const char *api, const char *host,
+                            mml_party *party, mml_feature *feature)
+{
+	const char *ap = api ? api : "", *hp = host ? host : "";
+	size_t an = strlen(ap), hn = strlen(hp);
+	mml_attrib_memo_ent *e = NULL;
+	if (an < sizeof e->api && hn < sizeof e->host) {
+		uint64_t h = 1469598103934665603ull; /* FNV-1a over api NUL host */
+		for (size_t i = 0; i < an; i++)
+			h = (h ^ (unsigned char)ap[i]) * 1099511628211ull;
+		h *= 1099511628211ull;
+		for (size_t i = 0; i < hn; i++)
+			h = (h ^ (unsigned char)hp[i]) * 1099511628211ull;
+		e = &m->e[(h ^ h >> 32) % MML_ATTRIB_MEMO];
+		if (e->valid && !strcmp(e->api, ap) && !strcmp(e->host, hp)) {
+			if (e->found) {
+				*party = e->party;
+				*feature = e->feature;
+			}
+			return e->found;
+		}
+	}
+	mml_party p = *party;
+	mml_feature f = *feature;
+	bool found = mml_attrib_lookup(a, api, host, &p, &f);
+	if (e) {
+		e->valid = true;
+		e->found = found;
+		e->party = p;
+		e->feature = f;
+		memcpy(e->api, ap, an + 1);
+		memcpy(e->host, hp, hn + 1);
+	}
+	if (found) {
+		*party = p;
+		*feature = f;
+	}
+	return found;
+}

@@ -79,8 +79,20 @@ static void note_first(mml_flows *f, uint64_t msg)
 		f->first_msg = msg;
 }
 
+static void note_time(mml_flow_rec *r, bool has_ts, int64_t first, int64_t last)
+{
+	if (!has_ts)
+		return;
+	if (!r->has_ts || first < r->first_ts)
+		r->first_ts = first;
+	if (!r->has_ts || last > r->last_ts)
+		r->last_ts = last;
+	r->has_ts = true;
+}
+
 mml_err mml_flows_add(mml_flows *f, const char *category, const char *api, bool attributed, mml_party party,
-                      mml_feature feature, uint64_t msg, const char *path, const char *detector)
+                      mml_feature feature, uint64_t msg, bool has_ts, int64_t ts, const char *path,
+                      const char *detector)
 {
 	mml_err e;
 	mml_flow_rec *r = find_or_add(f, category, api, attributed, party, feature, &e);
@@ -88,6 +100,13 @@ mml_err mml_flows_add(mml_flows *f, const char *category, const char *api, bool 
 		return e;
 	note_first(f, msg);
 	r->count++;
+	if (!r->msgs || r->last_msg != msg)
+		r->msgs++;
+	if (!r->first_msg || msg < r->first_msg)
+		r->first_msg = msg;
+	if (msg > r->last_msg)
+		r->last_msg = msg;
+	note_time(r, has_ts, ts, ts);
 	if (r->nev < MML_FLOWS_EVIDENCE) {
 		char *p = strdup(path ? path : "");
 		if (!p)
@@ -131,7 +150,18 @@ mml_err mml_flows_merge(mml_flows *dst, const mml_flows *src)
 		mml_flow_rec *d = find_or_add(dst, s->category, s->api, s->attributed, s->party, s->feature, &e);
 		if (!d)
 			return e;
+		/* A message's findings are fed to one set; sets merged cover
+		 * disjoint messages except at a shared boundary message. */
+		bool shared = d->msgs && s->msgs && (d->last_msg == s->first_msg || s->last_msg == d->first_msg);
 		d->count += s->count;
+		d->msgs += s->msgs - (shared ? 1 : 0);
+		if (s->msgs) {
+			if (!d->first_msg || s->first_msg < d->first_msg)
+				d->first_msg = s->first_msg;
+			if (s->last_msg > d->last_msg)
+				d->last_msg = s->last_msg;
+		}
+		note_time(d, s->has_ts, s->first_ts, s->last_ts);
 		if ((e = ev_merge(d, s)) != MML_OK)
 			return e;
 	}

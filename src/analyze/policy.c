@@ -376,6 +376,19 @@ static bool better(const mml_policy_stmt *cand, int cd, const mml_policy_stmt *b
 	return cand->context != MML_FEAT_ANY && best->context == MML_FEAT_ANY;
 }
 
+int mml_policy_cond_state(const mml_policy_stmt *s, const mml_policy_flow *f)
+{
+	int state = 1;
+	for (size_t i = 0; i < s->ncond; i++) {
+		int r = f->cond ? f->cond(f->cond_ctx, s->cond_key[i], s->cond_val[i]) : -1;
+		if (r == 0)
+			return 0;
+		if (r < 0)
+			state = -1;
+	}
+	return state;
+}
+
 mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, const mml_policy_stmt **best)
 {
 	const mml_policy_stmt *exact = NULL, *neg = NULL, *parent = NULL, *other = NULL;
@@ -389,7 +402,7 @@ mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, con
 		if (!s->category || !ctx_match(s->context, f->context))
 			continue;
 		int d = ancestor_depth(f->category, s->category);
-		if (d < 0)
+		if (d < 0 || (s->ncond && f->cond && mml_policy_cond_state(s, f) == 0))
 			continue;
 		if (s->party != f->party) {
 			if (positive_for(s, f) && better(s, d, other, od)) {

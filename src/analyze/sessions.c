@@ -238,7 +238,7 @@ static void payload_jump(mml_sessions *s, const mml_sess_obs *o)
 	s->pend.open = false;
 }
 
-void mml_sessions_observe(mml_sessions *s, const mml_sess_obs *o)
+static void observe(mml_sessions *s, const mml_sess_obs *o)
 {
 	if (mml_sess_opener(o->req_type)) {
 		bool burst = s->cur.open &&
@@ -278,6 +278,15 @@ void mml_sessions_observe(mml_sessions *s, const mml_sess_obs *o)
 		return;
 	}
 	payload_jump(s, o);
+}
+
+void mml_sessions_observe(mml_sessions *s, const mml_sess_obs *o)
+{
+	observe(s, o);
+	/* the message's time as its session sees it: the clock of the run now holding it */
+	const mml_sess_run *r = s->pend.open && o->id >= s->pend.s.first ? &s->pend : &s->cur;
+	s->msg_has_ts = r->open && r->has_ref;
+	s->msg_ts = s->msg_has_ts ? r->ref : 0;
 }
 
 void mml_sessions_feed(mml_sessions *s, const mml_msg *m, const mml_dtree *tree)

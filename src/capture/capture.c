@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mmlens/capture.h"
+#include "mmlens/util.h"
 
 #define READ_BUF ((size_t)1 << 20)
 
@@ -157,7 +158,17 @@ void mml_addr_format(const mml_addr *a, char *buf, size_t n)
 		char tmp[INET6_ADDRSTRLEN];
 		inet_ntop(AF_INET6, a->ip, tmp, sizeof tmp);
 		snprintf(buf, n, "[%s]:%u", tmp, a->port);
-	} else {
-		snprintf(buf, n, "%u.%u.%u.%u:%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3], a->port);
+	} else if (n) { /* "%u.%u.%u.%u:%u", truncated as snprintf would */
+		char tmp[24], *o = tmp;
+		for (int i = 0; i < 4; i++) {
+			o = mml_put_u64(o, a->ip[i]);
+			*o++ = i < 3 ? '.' : ':';
+		}
+		o = mml_put_u64(o, a->port);
+		size_t len = (size_t)(o - tmp);
+		if (len >= n)
+			len = n - 1;
+		memcpy(buf, tmp, len);
+		buf[len] = 0;
 	}
 }

@@ -33,7 +33,8 @@ static bool akey_match(const mml_flow_rec *r, void *ctx)
 	       !strcmp(r->category, k->category);
 }
 
-static int write_flows(FILE *out, const mml_policy *pol, const mml_flows *f, uint64_t counts[MML_VERDICT__COUNT])
+static int write_flows(FILE *out, const mml_policy *pol, const mml_flows *f, const mml_label *lb,
+                       uint64_t counts[MML_VERDICT__COUNT])
 {
 	mml_flow_evref ev[MML_FLOWS_EVIDENCE];
 	for (size_t i = 0; i < f->n; i++) {
@@ -48,7 +49,8 @@ static int write_flows(FILE *out, const mml_policy *pol, const mml_flows *f, uin
 		size_t n = mml_flows_evidence(f, akey_match, &k, ev, MML_FLOWS_EVIDENCE, &count);
 		if (n == (size_t)-1)
 			return -1;
-		mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL};
+		mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL,
+		                      .cond = lb ? mml_label_cond : NULL, .cond_ctx = (void *)lb};
 		const mml_policy_stmt *st = NULL;
 		mml_verdict v = mml_policy_covers(pol, &fl, &st);
 		counts[v]++;
@@ -74,8 +76,11 @@ static int write_flows(FILE *out, const mml_policy *pol, const mml_flows *f, uin
 				mml_json_cstr(out, st->cond_val[c]);
 			}
 			fputc('}', out);
+			/* true: the session's labels say it held; null: not known (a condition
+			 * known not to hold never decides: its statement is left out) */
+			fputs(mml_policy_cond_state(st, &fl) == 1 ? ",\"condition_held\":true" : ",\"condition_held\":null", out);
 		} else {
-			fputs("null", out);
+			fputs("null,\"condition_held\":null", out);
 		}
 		fputs(",\"evidence\":[", out);
 		for (size_t j = 0; j < n; j++) {
@@ -101,7 +106,8 @@ static const char audit_usage[] =
 	"contradicted, other_party), the policy statement that decided it, and the\n"
 	"evidence (messages, APIs, field paths, detectors); then a summary object\n"
 	"with the verdict counts. INPUT is a capture with --keylog or a plaintext\n"
-	"log; INPUT@N audits session N only (numbered as 'mmlens sessions' does).\n"
+	"log; INPUT@N audits session N only (numbered as 'mmlens sessions' does),\n"
+	"INPUT@NAME the session labelled with scenario NAME (--label, --manifest).\n"
 	"\n"
 	"  -p, --policy MODEL     a policy model file, or the built-in \"wechat\"\n"
 	"  -k, --keylog FILE      instrumentation key log (captures)\n"
@@ -109,6 +115,7 @@ static const char audit_usage[] =
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	MML_CLI_LABEL_USAGE
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input or model, 3 input had errors.\n";
@@ -131,7 +138,8 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 		{"policy", required_argument, 0, 'p'},      {"keylog", required_argument, 0, 'k'},
 		{"output", required_argument, 0, 'o'},      {"catalog", required_argument, 0, 'C'},
 		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
+		{"help", no_argument, 0, 'h'},              MML_CLI_LABEL_OPTIONS,
+		{0, 0, 0, 0},
 	};
 	const char *cats[33], *attrib_file = NULL, *outpath = "-", *model = NULL;
 	size_t ncat = 0;
@@ -174,7 +182,20 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 	}
 	mml_flows f;
 	mml_flows_init(&f);
-	rc = mml_cli_flows_of("mmlens audit", &in, argv[optind], det, &attrib, &f, err);
+	uint64_t sess = 0;
+	mml_labels labels;
+	mml_labels_init(&labels);
+	rc = mml_cli_flows_of("mmlens audit", &in, argv[optind], det, &attrib, &f, &sess, err);
+	if ((rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && sess) {
+		char *path = NULL, *name = NULL;
+		uint64_t n;
+		if (mml_cli_input_spec("mmlens audit", argv[optind], &path, &n, &name, err) ||
+		    mml_cli_labels("mmlens audit", &in, path, &labels, err))
+			rc = MML_EXIT_USAGE;
+		free(path);
+		free(name);
+	}
+	const mml_label *lb = sess ? mml_labels_find(&labels, sess) : NULL;
 	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
 		FILE *out = mml_out_open(outpath);
 		uint64_t counts[MML_VERDICT__COUNT] = {0};
@@ -182,12 +203,14 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 			fprintf(err, "mmlens: %s: cannot create output: %m\n", outpath);
 			rc = MML_EXIT_INPUT;
 		} else {
-			if (write_flows(out, &pol, &f, counts)) {
+			if (write_flows(out, &pol, &f, lb, counts)) {
 				fprintf(err, "mmlens: out of memory\n");
 				rc = MML_EXIT_INPUT;
 			}
 			fputs("{\"kind\":\"audit_summary\",\"policy\":", out);
 			mml_json_cstr(out, pol.name);
+			fprintf(out, ",\"session\":%llu,\"label\":", (unsigned long long)sess);
+			mml_cli_label_json(out, lb);
 			uint64_t total = 0;
 			for (int v = 0; v < MML_VERDICT__COUNT; v++)
 				total += counts[v];
@@ -201,6 +224,7 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 			}
 		}
 	}
+	mml_labels_free(&labels);
 	mml_flows_free(&f);
 	mml_detect_free(det);
 	mml_attrib_free(&attrib);

@@ -49,8 +49,10 @@ typedef struct coll_state {
 	bool attributed;
 	mml_party party;
 	mml_feature feature;
-	bool has_ts;              /* the current message's time (for the hook) */
+	bool has_ts;              /* the current message's time */
+	uint64_t nfind;           /* its findings */
 	int64_t ts;
+	mml_attrib_memo memo;     /* attribution of recent (api, host) pairs */
 } coll_state;
 
 static void coll_nomem(coll_state *st, mml_err e)
@@ -67,6 +69,15 @@ static void coll_session(void *ctx, const mml_session *s)
 		st->pend_first = 0;
 	}
 	st->sh->nsessions = s->index;
+	/* Times from before the session's clock was trusted are noise: keep
+	 * every flow's times inside the session's span. */
+	for (size_t i = 0; i < st->cur.n; i++) {
+		mml_flow_rec *r = &st->cur.rec[i];
+		if (!r->has_ts || !s->has_ts)
+			continue;
+		r->first_ts = r->first_ts < s->start_ts ? s->start_ts : r->first_ts > s->end_ts ? s->end_ts : r->first_ts;
+		r->last_ts = r->last_ts > s->end_ts ? s->end_ts : r->last_ts < s->start_ts ? s->start_ts : r->last_ts;
+	}
 	if (st->sh->hook && st->sh->hook->session)
 		st->sh->hook->session(st->sh->hook->ctx, s, &st->cur);
 	if (!st->sh->want || st->sh->want == s->index)
@@ -82,10 +93,13 @@ static void coll_finding(void *ctx, const mml_finding *f)
 {
 	coll_state *st = ctx;
 	coll_nomem(st, mml_flows_add(&st->msg, f->category, st->m->api, st->attributed, st->party, st->feature,
-	                             st->m->id, f->path, f->detector));
+	                             st->m->id, st->has_ts, st->ts, f->path, f->detector));
+	st->nfind++;
 	const mml_cli_coll_hook *h = st->sh->hook;
 	if (h && h->finding) {
-		mml_cli_coll_finding cf = {.m = st->m, .f = f, .has_ts = st->has_ts, .ts = st->ts,
+		const mml_sess_run *p = &st->split.pend;
+		uint64_t sess = p->open && st->m->id >= p->s.first ? 0 : st->split.count + 1;
+		mml_cli_coll_finding cf = {.m = st->m, .f = f, .session = sess, .has_ts = st->has_ts, .ts = st->ts,
 		                           .attributed = st->attributed, .party = st->party, .feature = st->feature};
 		h->finding(h->ctx, &cf);
 	}
@@ -112,39 +126,45 @@ static void *coll_make(void *ctx, FILE **outp)
 	return st;
 }
 
-static void msg_time(coll_state *st, const mml_msg *m)
-{
-	st->has_ts = false;
-	if (m->outer && m->outer->ts_us) {
-		st->has_ts = true;
-		st->ts = (int64_t)(m->outer->ts_us / 1000000);
-	} else {
-		st->has_ts = mml_msg_time(&st->tree, 0, &st->ts);
-	}
-}
-
 static void coll_msg(void *state, const mml_msg *m)
 {
 	coll_state *st = state;
 	const mml_dtree *tree = NULL;
 	mml_flows_clear(&st->msg);
+	st->nfind = 0;
+	st->party = MML_PARTY_WECHAT;
+	st->feature = MML_FEAT_ANY;
+	st->attributed = mml_attrib_lookup_memo(st->sh->attrib, &st->memo, m->api, m->host, &st->party, &st->feature);
 	if (mml_cli_readable(m)) {
-		if (mml_cli_decode_msg(&st->tree, m) == MML_OK) {
+		if (mml_cli_decode_msg(&st->tree, m) == MML_OK)
 			tree = &st->tree;
-			st->m = m;
-			st->party = MML_PARTY_WECHAT;
-			st->feature = MML_FEAT_ANY;
-			st->attributed = mml_attrib_lookup(st->sh->attrib, m->api, m->host, &st->party, &st->feature);
-			if (st->sh->hook)
-				msg_time(st, m);
-			mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = mml_cli_request(m)};
-			mml_detect_run(st->sh->det, st->scr, tree, &dm, coll_finding, st);
-			st->m = NULL;
-		} else {
+		else
 			st->sh->nomem = true;
-		}
 	}
+	/* The splitter first (it may close the sessions before this message),
+	 * then the message's time as its session sees it (capture time, else
+	 * a payload time that agreed with the session's clock, else the clock),
+	 * then its findings with that time. */
 	mml_sessions_feed(&st->split, m, m->outer && m->outer->ts_us ? NULL : tree);
+	if (m->outer && m->outer->ts_us) {
+		st->has_ts = true;
+		st->ts = (int64_t)(m->outer->ts_us / 1000000);
+	} else {
+		st->has_ts = st->split.msg_has_ts;
+		st->ts = st->split.msg_ts;
+	}
+	if (tree) {
+		st->m = m;
+		mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = mml_cli_request(m)};
+		mml_detect_run(st->sh->det, st->scr, tree, &dm, coll_finding, st);
+		st->m = NULL;
+	}
+	const mml_cli_coll_hook *h = st->sh->hook;
+	if (h && h->message) {
+		mml_cli_coll_msg cm = {.m = m, .tree = tree, .findings = st->nfind, .has_ts = st->has_ts, .ts = st->ts,
+		                       .attributed = st->attributed, .party = st->party, .feature = st->feature};
+		h->message(h->ctx, &cm);
+	}
 	const mml_sess_run *p = &st->split.pend;
 	if (st->pend_first && (!p->open || p->s.first != st->pend_first)) { /* the jump was an outlier */
 		coll_nomem(st, mml_flows_take(&st->cur, &st->pend));
@@ -205,114 +225,72 @@ int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const
 	return rc;
 }
 
-int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *session, FILE *err)
+int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *session, char **name, FILE *err)
 {
 	*session = 0;
 	*path = NULL;
+	if (name)
+		*name = NULL;
 	const char *at = strrchr(arg, '@');
 	struct stat sb;
 	if (at && at[1] && strcmp(arg, "-") && stat(arg, &sb) != 0) {
 		char *end;
 		errno = 0;
-		unsigned long long n = strtoull(at + 1, &end, 10);
-		if (*end || errno || n == 0 || at[1] == '-' || at[1] == '+') {
-			fprintf(err, "%s: '%s': a session is @N with N from 1\n", cmd, arg);
+		bool digits = at[1] >= '0' && at[1] <= '9';
+		unsigned long long n = digits ? strtoull(at + 1, &end, 10) : 0;
+		if (digits && !*end && !errno && n) {
+			*session = n;
+		} else if (name && !digits) {
+			if (!(*name = strdup(at + 1))) {
+				fprintf(err, "%s: out of memory\n", cmd);
+				return -1;
+			}
+		} else {
+			fprintf(err, "%s: '%s': a session is @N with N from 1%s\n", cmd, arg,
+			        name ? ", or @NAME with NAME a labelled scenario" : "");
 			return -1;
 		}
-		*session = n;
 		*path = strndup(arg, (size_t)(at - arg));
 	} else {
 		*path = strdup(arg);
 	}
 	if (!*path) {
+		if (name) {
+			free(*name);
+			*name = NULL;
+		}
 		fprintf(err, "%s: out of memory\n", cmd);
 		return -1;
 	}
 	return 0;
 }
 
-/* ---- the comparison ---- */
+/* ---- the comparison (src/analyze/diff.c) ---- */
 
-enum { LV_CATEGORY, LV_API, LV_PARTY };
-static const char *const level_name[] = {"category", "category_api", "category_party"};
+typedef struct diff_out {
+	FILE *out;
+	uint64_t n;
+} diff_out;
 
-typedef struct dkey {
-	int level;
-	const char *category, *api;
-	mml_party party;
-} dkey;
-
-static bool str_same(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
-
-static bool key_match(const mml_flow_rec *r, void *ctx)
+static void write_diff(void *ctx, const mml_diff_item *d)
 {
-	const dkey *k = ctx;
-	if (strcmp(r->category, k->category))
-		return false;
-	if (k->level == LV_API)
-		return str_same(r->api, k->api);
-	if (k->level == LV_PARTY)
-		return r->party == k->party;
-	return true;
-}
-
-static bool has_key(const mml_flows *f, const dkey *k)
-{
-	for (size_t i = 0; i < f->n; i++)
-		if (key_match(&f->rec[i], (void *)k))
-			return true;
-	return false;
-}
-
-static bool has_category(const mml_flows *f, const char *cat)
-{
-	dkey k = {.level = LV_CATEGORY, .category = cat};
-	return has_key(f, &k);
-}
-
-/* Whether record i is the first of f with this key (to report each key once). */
-static bool first_of_key(const mml_flows *f, size_t i, const dkey *k)
-{
-	for (size_t j = 0; j < i; j++)
-		if (key_match(&f->rec[j], (void *)k))
-			return false;
-	return true;
-}
-
-static int write_diffs(FILE *out, const char *side, const mml_flows *a, const mml_flows *b, uint64_t *ndiff)
-{
-	mml_flow_evref ev[MML_FLOWS_EVIDENCE];
-	for (int level = LV_CATEGORY; level <= LV_PARTY; level++) {
-		for (size_t i = 0; i < a->n; i++) {
-			const mml_flow_rec *r = &a->rec[i];
-			dkey k = {.level = level, .category = r->category, .api = r->api, .party = r->party};
-			if (!first_of_key(a, i, &k))
-				continue;
-			if (level == LV_CATEGORY ? has_category(b, r->category)
-			                         : (!has_category(b, r->category) || has_key(b, &k)))
-				continue;
-			uint64_t count;
-			size_t n = mml_flows_evidence(a, key_match, &k, ev, MML_FLOWS_EVIDENCE, &count);
-			if (n == (size_t)-1)
-				return -1;
-			fprintf(out, "{\"kind\":\"difference\",\"only_in\":\"%s\",\"level\":\"%s\",\"category\":", side,
-			        level_name[level]);
-			mml_json_cstr(out, r->category);
-			fputs(",\"api\":", out);
-			mml_json_cstr(out, level == LV_API ? r->api : NULL);
-			fputs(",\"party\":", out);
-			mml_json_cstr(out, level == LV_PARTY ? mml_party_name(r->party) : NULL);
-			fprintf(out, ",\"count\":%llu,\"evidence\":[", (unsigned long long)count);
-			for (size_t j = 0; j < n; j++) {
-				fprintf(out, "%s{\"msg\":%llu,\"path\":", j ? "," : "", (unsigned long long)ev[j].msg);
-				mml_json_cstr(out, ev[j].path);
-				fputc('}', out);
-			}
-			fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)count);
-			(*ndiff)++;
-		}
+	diff_out *o = ctx;
+	FILE *out = o->out;
+	fprintf(out, "{\"kind\":\"difference\",\"only_in\":\"%c\",\"level\":\"%s\",\"category\":", d->only_in,
+	        mml_diff_level_name(d->level));
+	mml_json_cstr(out, d->category);
+	fputs(",\"api\":", out);
+	mml_json_cstr(out, d->api);
+	fputs(",\"party\":", out);
+	mml_json_cstr(out, d->has_party ? mml_party_name(d->party) : NULL);
+	fprintf(out, ",\"count\":%llu,\"evidence\":[", (unsigned long long)d->count);
+	for (size_t j = 0; j < d->nev; j++) {
+		fprintf(out, "%s{\"msg\":%llu,\"path\":", j ? "," : "", (unsigned long long)d->ev[j].msg);
+		mml_json_cstr(out, d->ev[j].path);
+		fputc('}', out);
 	}
-	return 0;
+	fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)d->count);
+	o->n++;
 }
 
 static const char diff_usage[] =
@@ -323,13 +301,15 @@ static const char diff_usage[] =
 	"an API or a receiving party only one side used, with the messages and field\n"
 	"paths as evidence. A and B are inputs (a capture with --keylog, or a\n"
 	"plaintext log); INPUT@N is session N of the input, numbered as\n"
-	"'mmlens sessions' numbers them; without @N all of the input's sessions.\n"
+	"'mmlens sessions' numbers them; INPUT@NAME is the session labelled with\n"
+	"scenario NAME (--label, --manifest); without @ all of the input's sessions.\n"
 	"\n"
 	"  -k, --keylog FILE      instrumentation key log (captures; both inputs)\n"
 	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	MML_CLI_LABEL_USAGE
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors.\n";
@@ -366,12 +346,34 @@ int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **d
 }
 
 int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
-                     const mml_attrib *attrib, mml_flows *out, FILE *err)
+                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, FILE *err)
 {
-	char *path;
+	if (session)
+		*session = 0;
+	char *path, *name;
 	uint64_t want, nsess = 0;
-	if (mml_cli_input_spec(cmd, spec, &path, &want, err))
+	if (mml_cli_input_spec(cmd, spec, &path, &want, &name, err))
 		return MML_EXIT_USAGE;
+	if (name) { /* a labelled scenario */
+		mml_labels lb;
+		if (mml_cli_labels(cmd, base, path, &lb, err)) {
+			free(path);
+			free(name);
+			return MML_EXIT_USAGE;
+		}
+		want = mml_labels_by_scenario(&lb, name);
+		mml_labels_free(&lb);
+		if (!want) {
+			fprintf(err, "%s: %s: no session is labelled with scenario \"%s\" (--label N:scenario=%s or --manifest)\n",
+			        cmd, path, name, name);
+			free(path);
+			free(name);
+			return MML_EXIT_USAGE;
+		}
+		free(name);
+	}
+	if (session)
+		*session = want;
 	mml_cli_input in = *base;
 	in.input = path;
 	int rc = mml_cli_collect_flows(&in, det, attrib, want, out, &nsess, err);
@@ -390,7 +392,7 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 		{"keylog", required_argument, 0, 'k'},      {"output", required_argument, 0, 'o'},
 		{"catalog", required_argument, 0, 'C'},     {"max-body", required_argument, 0, 'M'},
 		{"attribution", required_argument, 0, 'A'}, {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
 	};
 	const char *cats[33], *attrib_file = NULL, *outpath = "-";
 	size_t ncat = 0;
@@ -428,19 +430,19 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 	mml_flows fa, fb;
 	mml_flows_init(&fa);
 	mml_flows_init(&fb);
-	int ra = mml_cli_flows_of("mmlens diff", &in, argv[optind], det, &attrib, &fa, err);
+	int ra = mml_cli_flows_of("mmlens diff", &in, argv[optind], det, &attrib, &fa, NULL, err);
 	int rb = ra == MML_EXIT_OK || ra == MML_EXIT_ERRORS
-	                 ? mml_cli_flows_of("mmlens diff", &in, argv[optind + 1], det, &attrib, &fb, err)
+	                 ? mml_cli_flows_of("mmlens diff", &in, argv[optind + 1], det, &attrib, &fb, NULL, err)
 	                 : ra;
 	rc = mml_cli_exit_worst(ra, rb);
 	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
 		FILE *out = mml_out_open(outpath);
-		uint64_t nd = 0;
 		if (!out) {
 			fprintf(err, "mmlens: %s: cannot create output: %m\n", outpath);
 			rc = MML_EXIT_INPUT;
 		} else {
-			if (write_diffs(out, "A", &fa, &fb, &nd) || write_diffs(out, "B", &fb, &fa, &nd)) {
+			diff_out o = {out, 0};
+			if (mml_flows_diff(&fa, &fb, write_diff, &o) != MML_OK) {
 				fprintf(err, "mmlens: out of memory\n");
 				rc = MML_EXIT_INPUT;
 			}

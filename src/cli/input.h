@@ -27,11 +27,16 @@ enum { MML_IN_CAPTURE, MML_IN_LOG, MML_IN_UNREADABLE };
 
 int mml_cli_input_kind(const char *path);
 
+#define MML_CLI_MAX_LABELS 64
+
 typedef struct mml_cli_input {
 	const char *input, *keylog, *out, *stats_json;
 	const char *const *cats;  /* NULL-terminated, or NULL */
 	size_t max_body;
 	int redact, quiet, jobs;
+	const char *label_args[MML_CLI_MAX_LABELS]; /* --label N:KEY=VALUE, checked when given */
+	size_t nlabel_args;
+	const char *manifest;     /* --manifest FILE, or NULL */
 } mml_cli_input;
 
 int mml_cli_run_input(const mml_cli_input *in, const mml_msg_sink *sink, FILE *err);
@@ -66,9 +71,26 @@ int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, siz
 int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err);
 /*
  * The options every command reading an input shares: -k/--keylog ('k'),
- * --catalog ('C'), --max-body ('M'). Returns 1 when c was one of them
- * (handled), 0 when it was not, -1 on a bad value (err told why).
+ * --catalog ('C'), --max-body ('M'), and for the commands that report
+ * sessions --label (MML_OPT_LABEL) and --manifest (MML_OPT_MANIFEST).
+ * Returns 1 when c was one of them (handled), 0 when it was not, -1 on a
+ * bad value (err told why).
  */
+enum { MML_OPT_LABEL = 0x101, MML_OPT_MANIFEST = 0x102 };
+#define MML_CLI_LABEL_OPTIONS                                                                                      \
+	{"label", required_argument, 0, MML_OPT_LABEL}, { "manifest", required_argument, 0, MML_OPT_MANIFEST }
+#define MML_CLI_LABEL_USAGE                                                                                        \
+	"      --label N:KEY=VALUE  label session N (KEY scenario, features, permissions,\n"                          \
+	"                         region; lists comma-separated); repeatable\n"                                       \
+	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
+/*
+ * The labels of input `input` (src/cli/labels.c): the manifest's entries
+ * for it, then the --label arguments (which apply to every input). 0, or
+ * -1 after telling err (naming cmd) why; *out is then freed.
+ */
+int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, mml_labels *out, FILE *err);
+/* A label as the JSON value of a "label" member (null when lb is NULL). */
+void mml_cli_label_json(FILE *f, const mml_label *lb);
 int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
                       FILE *err);
 
@@ -101,14 +123,28 @@ int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const 
 typedef struct mml_cli_coll_finding {
 	const mml_msg *m;
 	const mml_finding *f;
+	uint64_t session;   /* the session that will hold the message, 0: not decided yet
+	                     * (the message follows a time jump the splitter has not confirmed) */
 	bool has_ts;
 	int64_t ts;
 	bool attributed;
 	mml_party party;
 	mml_feature feature;
 } mml_cli_coll_finding;
+/* One message, after its findings (tree NULL: no readable body). */
+typedef struct mml_cli_coll_msg {
+	const mml_msg *m;
+	const mml_dtree *tree;
+	uint64_t findings;
+	bool has_ts;
+	int64_t ts;
+	bool attributed;
+	mml_party party;
+	mml_feature feature;
+} mml_cli_coll_msg;
 typedef struct mml_cli_coll_hook {
 	void (*finding)(void *ctx, const mml_cli_coll_finding *cf);
+	void (*message)(void *ctx, const mml_cli_coll_msg *cm); /* NULL: not wanted */
 	void (*session)(void *ctx, const mml_session *s, const mml_flows *flows);
 	void *ctx;
 } mml_cli_coll_hook;
@@ -117,22 +153,25 @@ int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const
                            FILE *err);
 
 /*
- * An input argument "PATH" or "PATH@N" (session N): *path gets a malloc'd
- * copy of the path, *session N or 0. "@N" is taken only when N is a
- * positive number and PATH@N is not itself an existing file. Returns 0,
- * or -1 (told err, naming cmd) on a bad session number or no memory.
+ * An input argument "PATH", "PATH@N" (session N) or "PATH@NAME" (the
+ * session labelled with scenario NAME): *path gets a malloc'd copy of
+ * the path, *session N or 0, *name a malloc'd NAME or NULL (name may be
+ * NULL: then only numbers are taken). The suffix is taken only when
+ * PATH@... is not itself an existing file. Returns 0, or -1 (told err,
+ * naming cmd) on a bad session number or no memory.
  */
-int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *session, FILE *err);
+int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *session, char **name, FILE *err);
 
 /* The detectors (default configuration) and the attribution map (built
  * in, plus attrib_file when not NULL) for the flow commands (diff.c).
  * Returns an MML_EXIT_* code; on MML_EXIT_OK the caller frees both. */
 int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **det, mml_attrib *attrib, FILE *err);
-/* The flows of the input argument `spec` (PATH or PATH@N; options of
- * base) merged into *out; a session past the input's last is a usage
- * error. Returns an MML_EXIT_* code. */
+/* The flows of the input argument `spec` (PATH, PATH@N or PATH@NAME;
+ * options of base) merged into *out, and into *session (when not NULL)
+ * the session picked (0: all); a session past the input's last is a
+ * usage error. Returns an MML_EXIT_* code. */
 int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
-                     const mml_attrib *attrib, mml_flows *out, FILE *err);
+                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, FILE *err);
 /* The exit code that matters more: usage, unreadable input, errors, ok. */
 int mml_cli_exit_worst(int a, int b);
 

@@ -1,16 +1,22 @@
 /*
- * report.c - `mmlens report INPUT --db FILE [--policy MODEL]`: appends
+ * report.c - `mmlens report INPUT [--db FILE] [--html FILE]`: appends
  * the sessions, flows, policy verdicts and findings of one input to an
- * SQLite database (docs/REPORT_DB.md). The HTML report is to come.
+ * SQLite database (docs/REPORT_DB.md) and/or writes a self-contained
+ * HTML report (docs/REPORT_HTML.md, src/report/html.c).
  *
  * Contract: the input is read once through the flow collection shared
  * with diff and audit (src/cli/input.h, mml_cli_collect_hooked): every
  * finding is stored as it is found and linked to its session when the
  * session closes, so memory stays bounded by the collection's, not by
- * the findings. One run is one transaction: an input that cannot be read
- * or a database error leaves the file as it was (exit 2). An input read
- * with errors (exit 3) is still stored. The database is created 0600;
- * --redact stores finding values as "redacted".
+ * the findings; the HTML writer streams into temporary files and writes
+ * FILE at the end. With --compare B the flows of B (PATH or PATH@N, as
+ * for `mmlens diff`) are collected first, for the HTML diff view.
+ * Session labels (--label N:KEY=VALUE, --manifest FILE) go to both
+ * outputs. One run is one database transaction: an input that cannot be
+ * read or a database error leaves the file as it was (exit 2), and no
+ * HTML file is written. An input read with errors (exit 3) is still
+ * stored and reported. Output files are created 0600; --redact stores
+ * finding values as "redacted" and embeds no decoded message.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -18,12 +24,15 @@
 #include <string.h>
 
 #include "input.h"
+#include "mmlens/html.h"
 #include "mmlens/policy.h"
 #include "mmlens/report.h"
 
 typedef struct rep_ctx {
-	mml_db *db;
+	mml_db *db;              /* NULL: no --db */
+	mml_html *html;          /* NULL: no --html */
 	const mml_policy *pol;
+	const mml_labels *labels;
 	bool failed;
 } rep_ctx;
 
@@ -32,78 +41,160 @@ static void rep_finding(void *ctx, const mml_cli_coll_finding *cf)
 	rep_ctx *r = ctx;
 	if (r->failed)
 		return;
-	mml_db_finding df = {.msg = cf->m->id, .has_ts = cf->has_ts, .ts = cf->ts, .api = cf->m->api,
-	                     .attributed = cf->attributed, .party = cf->party, .feature = cf->feature, .f = cf->f};
-	if (mml_db_add_finding(r->db, &df) != MML_OK)
-		r->failed = true;
+	if (r->db) {
+		mml_db_finding df = {.msg = cf->m->id, .session = cf->session, .has_ts = cf->has_ts, .ts = cf->ts, .api = cf->m->api,
+		                     .attributed = cf->attributed, .party = cf->party, .feature = cf->feature, .f = cf->f};
+		if (mml_db_add_finding(r->db, &df) != MML_OK)
+			r->failed = true;
+	}
+	if (r->html) {
+		mml_html_finding hf = {.m = cf->m, .f = cf->f, .has_ts = cf->has_ts, .ts = cf->ts,
+		                       .attributed = cf->attributed, .party = cf->party, .feature = cf->feature};
+		mml_html_add_finding(r->html, &hf);
+	}
+}
+
+static void rep_message(void *ctx, const mml_cli_coll_msg *cm)
+{
+	rep_ctx *r = ctx;
+	if (!r->failed && r->html)
+		mml_html_add_message(r->html, cm->m, cm->tree, cm->findings, cm->has_ts, cm->ts);
 }
 
 static void rep_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
 	rep_ctx *r = ctx;
-	if (!r->failed && mml_db_add_session(r->db, s, flows, r->pol) != MML_OK)
+	if (r->failed)
+		return;
+	const mml_label *lb = mml_labels_find(r->labels, s->index);
+	if (r->db && mml_db_add_session(r->db, s, lb, flows, r->pol) != MML_OK)
 		r->failed = true;
+	if (r->html)
+		mml_html_add_session(r->html, s, lb, flows);
 }
 
 static const char report_usage[] =
-	"usage: mmlens report --db FILE [options] INPUT\n"
+	"usage: mmlens report [--db FILE] [--html FILE] [options] INPUT\n"
 	"\n"
-	"Append what INPUT sent - its sessions, the (party, category, context) flows\n"
+	"Report what INPUT sent - its sessions, the (party, category, context) flows\n"
 	"of each, every finding with its message and time, and with --policy the\n"
-	"policy verdict of each flow - to the SQLite database FILE (created mode\n"
-	"0600; docs/REPORT_DB.md has the schema and example queries). Many inputs\n"
-	"can be appended to one database; each run adds one row to its `inputs`\n"
-	"table. INPUT is a capture with --keylog or a plaintext log.\n"
+	"policy verdict of each flow. --db appends it to the SQLite database FILE\n"
+	"(docs/REPORT_DB.md has the schema and example queries; each run adds one\n"
+	"row to its `inputs` table); --html writes a self-contained HTML page\n"
+	"(docs/REPORT_HTML.md: timelines, party x category matrix, policy gaps with\n"
+	"evidence, diff, searchable findings, decoded messages; it loads nothing\n"
+	"from the network). At least one of the two. Files are created mode 0600.\n"
+	"INPUT is a capture with --keylog or a plaintext log.\n"
 	"\n"
 	"      --db FILE          the SQLite database to create or append to\n"
+	"      --html FILE        the HTML report to write\n"
+	"      --compare B        (--html) diff INPUT against B (PATH or PATH@N, as for\n"
+	"                         `mmlens diff`); default: each session against the last\n"
 	"  -p, --policy MODEL     a policy model file, or the built-in \"wechat\"\n"
 	"  -k, --keylog FILE      instrumentation key log (captures)\n"
-	"      --redact           store finding values as \"redacted\"\n"
-	"      --html FILE        an HTML report (not yet implemented)\n"
+	"      --label N:KEY=VAL  label session N (KEY scenario, features, permissions,\n"
+	"                         region; lists comma-separated); repeatable\n"
+	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
+	"      --redact           finding values as \"redacted\"; no decoded messages\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
 	"  -h, --help             this help\n"
 	"\n"
-	"Exit status: 0 ok, 1 usage, 2 unreadable input, model or database,\n"
-	"3 input had errors (what was read is stored).\n";
+	"Exit status: 0 ok, 1 usage, 2 unreadable input, model, manifest, database\n"
+	"or output, 3 input had errors (what was read is stored and reported).\n";
 
-static int report_run(mml_cli_input *in, const char *dbpath, const mml_policy *pol, const char *attrib_file,
-                      FILE *err)
+typedef struct rep_args {
+	const char *dbpath, *htmlpath, *compare, *attrib_file;
+	const mml_policy *pol;
+	const mml_labels *labels;
+} rep_args;
+
+/* Write the HTML page to path; an MML_EXIT_* code. */
+static int html_out(mml_html *h, const char *path, const mml_flows *all, const char *cmp_name,
+                    const mml_flows *cmp, FILE *err)
+{
+	FILE *out = mml_out_open(path);
+	if (!out) {
+		fprintf(err, "mmlens report: %s: cannot create output: %m\n", path);
+		return MML_EXIT_INPUT;
+	}
+	mml_err e = mml_html_write(h, out, all, cmp_name, cmp);
+	if (mml_out_close(out) != MML_OK || e != MML_OK) {
+		fprintf(err, "mmlens report: %s: %s\n", path, e == MML_E_NOMEM ? "out of memory" : "write error");
+		return MML_EXIT_INPUT;
+	}
+	return MML_EXIT_OK;
+}
+
+static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 {
 	int kind = mml_cli_input_kind(in->input);
 	if (kind == MML_IN_UNREADABLE) {
 		fprintf(err, "mmlens report: %s: cannot read: %m\n", in->input);
 		return MML_EXIT_INPUT;
 	}
+	const char *kname = kind == MML_IN_CAPTURE ? "capture" : "log";
 	mml_detect *det;
 	mml_attrib attrib;
-	int rc = mml_cli_flows_setup("mmlens report", attrib_file, &det, &attrib, err);
+	int rc = mml_cli_flows_setup("mmlens report", a->attrib_file, &det, &attrib, err);
 	if (rc)
 		return rc;
+	mml_flows cmp, all;
+	mml_flows_init(&cmp);
+	mml_flows_init(&all);
 	char ebuf[300] = "";
-	rep_ctx r = {.pol = pol};
-	r.db = mml_db_open(dbpath, ebuf, sizeof ebuf);
-	if (!r.db) {
-		fprintf(err, "mmlens report: %s: %s\n", dbpath, ebuf);
-		rc = MML_EXIT_INPUT;
-	} else if (mml_db_begin(r.db, in->input, kind == MML_IN_CAPTURE ? "capture" : "log", pol ? pol->name : NULL,
-	                        in->redact) != MML_OK) {
-		fprintf(err, "mmlens report: %s: %s\n", dbpath, mml_db_errmsg(r.db));
-		rc = MML_EXIT_INPUT;
-	} else {
-		mml_cli_coll_hook hook = {rep_finding, rep_session, &r};
-		mml_flows all;
-		uint64_t nsess = 0;
-		mml_flows_init(&all);
-		rc = mml_cli_collect_hooked(in, det, &attrib, 0, &all, &nsess, &hook, err);
-		mml_flows_free(&all);
-		if (r.failed || ((rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && mml_db_commit(r.db) != MML_OK)) {
-			fprintf(err, "mmlens report: %s: %s\n", dbpath, mml_db_errmsg(r.db));
+	rep_ctx r = {.pol = a->pol, .labels = a->labels};
+	if (a->compare)
+		rc = mml_cli_flows_of("mmlens report", in, a->compare, det, &attrib, &cmp, NULL, err);
+	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
+		goto done;
+	int rc_cmp = rc;
+	if (a->htmlpath) {
+		mml_html_opts ho = {.input = in->input, .kind = kname, .pol = a->pol, .redact = in->redact,
+		                    .compare = a->compare != NULL};
+		r.html = mml_html_new(&ho);
+		if (!r.html) {
+			fprintf(err, "mmlens report: cannot create temporary files: %m\n");
 			rc = MML_EXIT_INPUT;
+			goto done;
 		}
 	}
+	if (a->dbpath) {
+		r.db = mml_db_open(a->dbpath, ebuf, sizeof ebuf);
+		if (!r.db) {
+			fprintf(err, "mmlens report: %s: %s\n", a->dbpath, ebuf);
+			rc = MML_EXIT_INPUT;
+			goto done;
+		}
+		if (mml_db_begin(r.db, in->input, kname, a->pol ? a->pol->name : NULL, in->redact) != MML_OK) {
+			fprintf(err, "mmlens report: %s: %s\n", a->dbpath, mml_db_errmsg(r.db));
+			rc = MML_EXIT_INPUT;
+			goto done;
+		}
+	}
+	mml_cli_coll_hook hook = {.finding = rep_finding, .message = r.html ? rep_message : NULL,
+	                          .session = rep_session, .ctx = &r};
+	uint64_t nsess = 0;
+	rc = mml_cli_collect_hooked(in, det, &attrib, 0, &all, &nsess, &hook, err);
+	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
+		goto done;
+	if (r.db && (r.failed || mml_db_commit(r.db) != MML_OK)) {
+		fprintf(err, "mmlens report: %s: %s\n", a->dbpath, mml_db_errmsg(r.db));
+		rc = MML_EXIT_INPUT;
+		goto done;
+	}
+	if (r.html) {
+		int rh = html_out(r.html, a->htmlpath, &all, a->compare, a->compare ? &cmp : NULL, err);
+		if (rh)
+			rc = rh;
+	}
+	rc = mml_cli_exit_worst(rc, rc_cmp);
+done:
 	mml_db_close(r.db);
+	mml_html_free(r.html);
+	mml_flows_free(&all);
+	mml_flows_free(&cmp);
 	mml_detect_free(det);
 	mml_attrib_free(&attrib);
 	return rc;
@@ -116,50 +207,86 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		{"keylog", required_argument, 0, 'k'},      {"redact", no_argument, 0, 'R'},
 		{"html", required_argument, 0, 'H'},        {"catalog", required_argument, 0, 'C'},
 		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
+		{"compare", required_argument, 0, 'B'},     {"label", required_argument, 0, 'L'},
+		{"manifest", required_argument, 0, 'F'},    {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
 	};
-	const char *cats[33], *attrib_file = NULL, *model = NULL, *dbpath = NULL;
-	bool html = false;
+	const char *cats[33], *model = NULL, *manifest = NULL;
+	rep_args a = {0};
 	size_t ncat = 0;
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
-	int c;
+	mml_labels labels;
+	mml_labels_init(&labels);
+	int c, rc = MML_EXIT_OK;
+	char ebuf[300];
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:k:h", lo, NULL)) != -1) {
 		int shared = mml_cli_opt_input("mmlens report", c, optarg, &in, cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
+		if (shared < 0) {
+			rc = MML_EXIT_USAGE;
+			goto out;
+		}
 		if (shared)
 			continue;
 		switch (c) {
-		case 'D': dbpath = optarg; break;
+		case 'D': a.dbpath = optarg; break;
 		case 'p': model = optarg; break;
 		case 'R': in.redact = 1; break;
-		case 'H': html = true; break;
-		case 'A': attrib_file = optarg; break;
-		case 'h': fputs(report_usage, stdout); return MML_EXIT_OK;
+		case 'H': a.htmlpath = optarg; break;
+		case 'B': a.compare = optarg; break;
+		case 'A': a.attrib_file = optarg; break;
+		case 'F': manifest = optarg; break;
+		case 'L':
+			ebuf[0] = 0;
+			if (mml_labels_arg(&labels, optarg, ebuf, sizeof ebuf) != MML_OK) {
+				fprintf(err, "mmlens report: --label %s: %s\n", optarg, ebuf[0] ? ebuf : "bad label");
+				rc = MML_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'h': fputs(report_usage, stdout); goto out;
 		default:
 			fprintf(err, "mmlens report: unknown or incomplete option '%s'\n%s", argv[optind - 1], report_usage);
-			return MML_EXIT_USAGE;
+			rc = MML_EXIT_USAGE;
+			goto out;
 		}
 	}
 	cats[ncat] = NULL;
 	in.cats = cats;
-	if (html) {
-		fprintf(err, "mmlens report: --html: not yet implemented\n");
-		return MML_EXIT_USAGE;
+	if ((!a.dbpath && !a.htmlpath) || optind != argc - 1) {
+		fprintf(err, "mmlens report: expected --db FILE and/or --html FILE, and one INPUT\n%s", report_usage);
+		rc = MML_EXIT_USAGE;
+		goto out;
 	}
-	if (!dbpath || optind != argc - 1) {
-		fprintf(err, "mmlens report: expected --db FILE and one INPUT\n%s", report_usage);
-		return MML_EXIT_USAGE;
+	if (a.compare && !a.htmlpath) {
+		fprintf(err, "mmlens report: --compare is for the HTML report (--html FILE)\n");
+		rc = MML_EXIT_USAGE;
+		goto out;
 	}
 	in.input = argv[optind];
+	if (manifest) {
+		mml_cli_diag d = {.err = err, .prefix = "manifest: "};
+		if (mml_labels_load(&labels, manifest, in.input, mml_cli_diag_fn, &d) != MML_OK) {
+			mml_cli_diag_done(&d);
+			fprintf(err, "mmlens report: %s: cannot load the manifest\n", manifest);
+			rc = MML_EXIT_INPUT;
+			goto out;
+		}
+		mml_cli_diag_done(&d);
+	}
+	a.labels = &labels;
 	mml_policy pol;
 	mml_policy_init(&pol);
-	if (model && mml_cli_policy_load("mmlens report", model, &pol, err))
-		return MML_EXIT_INPUT;
-	int rc = report_run(&in, dbpath, model ? &pol : NULL, attrib_file, err);
+	if (model && mml_cli_policy_load("mmlens report", model, &pol, err)) {
+		rc = MML_EXIT_INPUT;
+		goto out;
+	}
+	a.pol = model ? &pol : NULL;
+	rc = report_run(&in, &a, err);
 	mml_policy_free(&pol);
+out:
+	mml_labels_free(&labels);
 	return rc;
 }

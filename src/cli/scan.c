@@ -505,6 +505,24 @@ int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in
 	case 'k': in->keylog = arg; return 1;
 	case 'C': return mml_cli_opt_catalog(cmd, arg, cats, ncat, err) ? -1 : 1;
 	case 'M': return mml_cli_opt_max_body(cmd, arg, &in->max_body, err) ? -1 : 1;
+	case MML_OPT_MANIFEST: in->manifest = arg; return 1;
+	case MML_OPT_LABEL: {
+		if (in->nlabel_args == MML_CLI_MAX_LABELS) {
+			fprintf(err, "%s: at most %d --label options; use --manifest\n", cmd, MML_CLI_MAX_LABELS);
+			return -1;
+		}
+		mml_labels t;
+		char ebuf[320];
+		mml_labels_init(&t);
+		mml_err e = mml_labels_arg(&t, arg, ebuf, sizeof ebuf);
+		mml_labels_free(&t);
+		if (e != MML_OK) {
+			fprintf(err, "%s: --label %s\n", cmd, ebuf);
+			return -1;
+		}
+		in->label_args[in->nlabel_args++] = arg;
+		return 1;
+	}
 	default: return 0;
 	}
 }

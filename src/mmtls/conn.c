@@ -63,7 +63,9 @@ struct mml_mmtls_ctx {
 	const mml_keylog *kl;
 	mml_conn_cbs cbs;
 	mml_stats *st;
-	mml_aead aead;
+	/* one per direction: a connection's requests and responses have their
+	 * own keys, and a context keeps its key schedule while the key holds */
+	mml_aead aead[2];
 	uint8_t scratch[65536 + 64];
 };
 
@@ -87,7 +89,9 @@ mml_mmtls_ctx *mml_mmtls_new(const mml_keylog *kl, const mml_conn_cbs *cbs, mml_
 	m->kl = kl;
 	m->cbs = *cbs;
 	m->st = st;
-	if (mml_aead_init(&m->aead) != MML_OK) {
+	if (mml_aead_init(&m->aead[0]) != MML_OK || mml_aead_init(&m->aead[1]) != MML_OK) {
+		mml_aead_free(&m->aead[0]);
+		mml_aead_free(&m->aead[1]);
 		free(m);
 		return NULL;
 	}
@@ -98,7 +102,8 @@ void mml_mmtls_free(mml_mmtls_ctx *m)
 {
 	if (!m)
 		return;
-	mml_aead_free(&m->aead);
+	mml_aead_free(&m->aead[0]);
+	mml_aead_free(&m->aead[1]);
 	free(m);
 }
 
@@ -152,7 +157,7 @@ static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec 
 			seqs[ns++] = d->seq;
 		for (int k = 0; k < ns; k++) {
 			mml_mmtls_aad(seqs[k], r->hdr, aad);
-			if (mml_gcm_open(&m->aead, e->key, 16, e->nonce, 12, aad, 13, ct, ctlen, tag, m->scratch) !=
+			if (mml_gcm_open(&m->aead[dir & 1], e->key, 16, e->nonce, 12, aad, 13, ct, ctlen, tag, m->scratch) !=
 			    MML_OK)
 				continue;
 			uint8_t base[12];
@@ -176,7 +181,7 @@ static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec 
 			uint64_t s = d->seq + (uint64_t)w;
 			mml_mmtls_nonce(d->keys[i].base, s, nonce);
 			mml_mmtls_aad(s, r->hdr, aad);
-			if (mml_gcm_open(&m->aead, d->keys[i].key, 16, nonce, 12, aad, 13, ct, ctlen, tag, m->scratch) !=
+			if (mml_gcm_open(&m->aead[dir & 1], d->keys[i].key, 16, nonce, 12, aad, 13, ct, ctlen, tag, m->scratch) !=
 			    MML_OK)
 				continue;
 			if (i)

@@ -81,7 +81,9 @@ static mml_err build_index(mml_keyslot **idx, size_t *size, const mml_keylog *kl
 	size_t cnt = 0;
 	for (size_t i = 0; i < kl->n; i++)
 		cnt += by_tag ? kl->ent[i].has_tag : kl->ent[i].tail_len >= 8;
-	size_t sz = cnt + cnt / 2 + 16; /* load at most 2/3 */
+	size_t sz = 16; /* a power of two (slots by mask), loaded at most 2/3 */
+	while (sz < cnt + cnt / 2 + 16)
+		sz *= 2;
 	mml_keyslot *t = calloc(sz, sizeof *t);
 	if (!t)
 		return MML_E_NOMEM;
@@ -98,9 +100,9 @@ static mml_err build_index(mml_keyslot **idx, size_t *size, const mml_keylog *kl
 			kp = e->tail + e->tail_len - 8;
 		}
 		uint64_t key = load8(kp);
-		size_t pos = h8(key) % sz;
+		size_t pos = h8(key) & (sz - 1);
 		while (t[pos].v)
-			pos = pos + 1 == sz ? 0 : pos + 1;
+			pos = (pos + 1) & (sz - 1);
 		t[pos].k = key;
 		t[pos].v = (uint32_t)i + 1;
 	}
@@ -287,10 +289,9 @@ static mml_keyent *find(const mml_keylog *kl, const mml_keyslot *idx, size_t sz,
 	if (!idx)
 		return NULL;
 	uint64_t key = load8(k8);
-	size_t pos = h8(key) % sz;
+	size_t pos = h8(key) & (sz - 1);
 	for (size_t step = *it; step < sz; step++) {
-		size_t at = pos + step;
-		const mml_keyslot *s = &idx[at >= sz ? at - sz : at];
+		const mml_keyslot *s = &idx[(pos + step) & (sz - 1)];
 		if (!s->v)
 			return NULL;
 		if (s->k != key)

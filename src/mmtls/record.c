@@ -172,42 +172,92 @@ static const char *suite_name(uint16_t s)
 	}
 }
 
-void mml_hello_write_json(const mml_hello *h, FILE *f)
+void mml_hello_write_lw(const mml_hello *h, mml_lw *w)
 {
-	fprintf(f, "\"hello\":\"%s\",\"hello_version\":\"%04x\",\"cipher_suites\":[",
-	        h->msg_type == 1 ? "client" : "server", h->version);
+	char *o = mml_lw_room(w, 64);
+	o = h->msg_type == 1 ? MML_PUTLIT(o, "\"hello\":\"client\"") : MML_PUTLIT(o, "\"hello\":\"server\"");
+	o = MML_PUTLIT(o, ",\"hello_version\":\"");
+	o = mml_put_hex4(o, h->version);
+	o = MML_PUTLIT(o, "\",\"cipher_suites\":[");
+	w->p = o;
 	for (unsigned i = 0; i < h->nsuites; i++) {
 		const char *nm = suite_name(h->suites[i]);
-		fprintf(f, "%s{\"id\":\"%04x\",\"name\":", i ? "," : "", h->suites[i]);
-		mml_json_cstr(f, nm);
-		fputc('}', f);
+		o = mml_lw_room(w, 64);
+		if (i)
+			*o++ = ',';
+		o = MML_PUTLIT(o, "{\"id\":\"");
+		o = mml_put_hex4(o, h->suites[i]);
+		o = MML_PUTLIT(o, "\",\"name\":");
+		w->p = o;
+		mml_lw_cstr(w, nm);
+		mml_lw_lit(w, "}");
 	}
-	fputs("],\"random\":", f);
-	mml_json_hex(f, h->random, 32);
-	if (h->has_timestamp)
-		fprintf(f, ",\"timestamp\":%u", h->timestamp);
-	fputs(",\"extensions\":[", f);
-	for (unsigned i = 0; i < h->next; i++)
-		fprintf(f, "%s\"%04x\"", i ? "," : "", h->ext_types[i]);
-	fputs("],\"psk_tickets\":[", f);
+	mml_lw_lit(w, "],\"random\":");
+	mml_lw_hex(w, h->random, 32);
+	if (h->has_timestamp) {
+		o = mml_lw_room(w, 64);
+		o = MML_PUTLIT(o, ",\"timestamp\":");
+		w->p = mml_put_u64(o, h->timestamp);
+	}
+	mml_lw_lit(w, ",\"extensions\":[");
+	for (unsigned i = 0; i < h->next; i++) {
+		o = mml_lw_room(w, 16);
+		if (i)
+			*o++ = ',';
+		*o++ = '"';
+		o = mml_put_hex4(o, h->ext_types[i]);
+		*o++ = '"';
+		w->p = o;
+	}
+	mml_lw_lit(w, "],\"psk_tickets\":[");
 	for (unsigned i = 0; i < h->ntickets; i++) {
 		const mml_hello_ticket *t = &h->tickets[i];
-		fprintf(f, "%s{\"type\":%u,\"lifetime\":%u,\"age_add\":%u,\"nonce\":", i ? "," : "", t->type,
-		        t->lifetime, t->age_add);
-		mml_json_hex(f, t->nonce, t->nonce_len);
-		fputs(",\"ticket\":", f);
-		mml_json_hex(f, t->ticket, t->ticket_len);
-		fputc('}', f);
+		o = mml_lw_room(w, 128);
+		if (i)
+			*o++ = ',';
+		o = MML_PUTLIT(o, "{\"type\":");
+		o = mml_put_u64(o, t->type);
+		o = MML_PUTLIT(o, ",\"lifetime\":");
+		o = mml_put_u64(o, t->lifetime);
+		o = MML_PUTLIT(o, ",\"age_add\":");
+		o = mml_put_u64(o, t->age_add);
+		o = MML_PUTLIT(o, ",\"nonce\":");
+		w->p = o;
+		mml_lw_hex(w, t->nonce, t->nonce_len);
+		mml_lw_lit(w, ",\"ticket\":");
+		mml_lw_hex(w, t->ticket, t->ticket_len);
+		mml_lw_lit(w, "}");
 	}
-	fputs("],\"key_shares\":[", f);
+	mml_lw_lit(w, "],\"key_shares\":[");
 	for (unsigned i = 0; i < h->nkeys; i++) {
-		fprintf(f, "%s{\"index\":%u,\"key\":", i ? "," : "", h->keys[i].index);
-		mml_json_hex(f, h->keys[i].key, h->keys[i].key_len);
-		fputc('}', f);
+		o = mml_lw_room(w, 64);
+		if (i)
+			*o++ = ',';
+		o = MML_PUTLIT(o, "{\"index\":");
+		o = mml_put_u64(o, h->keys[i].index);
+		o = MML_PUTLIT(o, ",\"key\":");
+		w->p = o;
+		mml_lw_hex(w, h->keys[i].key, h->keys[i].key_len);
+		mml_lw_lit(w, "}");
 	}
-	fputc(']', f);
-	if (h->ext_err != MML_OK)
-		fprintf(f, ",\"extensions_error\":\"%s\"", mml_strerror(h->ext_err));
+	mml_lw_lit(w, "]");
+	if (h->ext_err != MML_OK) {
+		mml_lw_lit(w, ",\"extensions_error\":\"");
+		const char *es = mml_strerror(h->ext_err);
+		size_t n = strlen(es);
+		o = mml_lw_room(w, n + 1);
+		o = mml_put(o, es, n);
+		*o++ = '"';
+		w->p = o;
+	}
+}
+
+void mml_hello_write_json(const mml_hello *h, FILE *f)
+{
+	mml_lw w;
+	mml_lw_begin(&w, f);
+	mml_hello_write_lw(h, &w);
+	mml_lw_end(&w);
 }
 
 /* ---- HTTP/1.x head (RFC 9112), enough for shortlink and newgetdns ---- */

@@ -22,32 +22,7 @@ static const char *dir_name(const mml_msg *m)
 
 /* ---- one finding line, formatted in memory ---- */
 
-static char *put(char *o, const char *s, size_t n)
-{
-	memcpy(o, s, n);
-	return o + n;
-}
-#define PUTLIT(o, lit) put((o), (lit), sizeof(lit) - 1)
-
-/* Decimal digits of v. */
-static char *put_u64(char *o, uint64_t v)
-{
-	char t[20];
-	int i = 20;
-	do
-		t[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	return put(o, t + i, (size_t)(20 - i));
-}
-
-static char *put_i64(char *o, int64_t v)
-{
-	if (v < 0) {
-		*o++ = '-';
-		return put_u64(o, (uint64_t)0 - (uint64_t)v);
-	}
-	return put_u64(o, (uint64_t)v);
-}
+/* mml_put, mml_put_u64 and the other number formatters: util.h */
 
 /*
  * "%.2f" of the confidence. Findings use a handful of values, so the text
@@ -70,7 +45,7 @@ static char *put_conf(char *o, double c)
 	memcpy(&bits, &c, sizeof bits);
 	for (unsigned i = 0; i < conf_used; i++)
 		if (conf_cache[i].bits == bits)
-			return put(o, conf_cache[i].txt, conf_cache[i].len);
+			return mml_put(o, conf_cache[i].txt, conf_cache[i].len);
 	char t[CONF_MAX];
 	int k = snprintf(t, sizeof t, "%.2f", c);
 	size_t len = k < 0 ? 0 : (size_t)k < sizeof t ? (size_t)k : sizeof t - 1;
@@ -80,12 +55,12 @@ static char *put_conf(char *o, double c)
 		e->len = (uint8_t)len;
 		memcpy(e->txt, t, len);
 	}
-	return put(o, t, len);
+	return mml_put(o, t, len);
 }
 
 static char *put_cstr(char *o, const char *s, size_t n)
 {
-	return s ? mml_json_esc(o, s, n) : PUTLIT(o, "null");
+	return s ? mml_json_esc(o, s, n) : MML_PUTLIT(o, "null");
 }
 
 static size_t slen(const char *s) { return s ? strlen(s) : 0; }
@@ -132,54 +107,47 @@ static size_t rest_room(const mml_finding *fd, bool redact, size_t lens[5])
 /* The message part: from '{' up to the value of "dir". */
 static char *head_fmt(char *o, const mml_msg *m, size_t apilen)
 {
-	o = PUTLIT(o, "{\"kind\":\"finding\",\"msg\":");
-	o = put_u64(o, m->id);
-	o = PUTLIT(o, ",\"ts\":");
+	o = MML_PUTLIT(o, "{\"kind\":\"finding\",\"msg\":");
+	o = mml_put_u64(o, m->id);
+	o = MML_PUTLIT(o, ",\"ts\":");
 	uint64_t us = m->outer ? m->outer->ts_us : 0;
 	if (!us) {
-		o = PUTLIT(o, "null");
+		o = MML_PUTLIT(o, "null");
 	} else {
-		o = put_u64(o, us / 1000000u);
-		uint64_t frac = us % 1000000u;
-		*o++ = '.';
-		for (int i = 5; i >= 0; i--) {
-			o[i] = (char)('0' + frac % 10);
-			frac /= 10;
-		}
-		o += 6;
+		o = mml_put_ts(o, us);
 	}
-	o = PUTLIT(o, ",\"req_type\":");
-	o = m->req_type >= 0 ? put_i64(o, m->req_type) : PUTLIT(o, "null");
-	o = PUTLIT(o, ",\"api\":");
+	o = MML_PUTLIT(o, ",\"req_type\":");
+	o = m->req_type >= 0 ? mml_put_i64(o, m->req_type) : MML_PUTLIT(o, "null");
+	o = MML_PUTLIT(o, ",\"api\":");
 	o = put_cstr(o, m->api, apilen);
-	o = PUTLIT(o, ",\"dir\":");
+	o = MML_PUTLIT(o, ",\"dir\":");
 	if (!m->outer || !m->outer->flow)
-		return PUTLIT(o, "null"); /* as dir_name() */
-	return m->outer->dir == 0 ? PUTLIT(o, "\"request\"") : PUTLIT(o, "\"response\"");
+		return MML_PUTLIT(o, "null"); /* as dir_name() */
+	return m->outer->dir == 0 ? MML_PUTLIT(o, "\"request\"") : MML_PUTLIT(o, "\"response\"");
 }
 
 /* The finding part: from ",\"category\"" to the newline. */
 static char *rest_fmt(char *o, const mml_finding *fd, bool redact, const size_t lens[5])
 {
-	o = PUTLIT(o, ",\"category\":");
+	o = MML_PUTLIT(o, ",\"category\":");
 	o = put_cstr(o, fd->category, lens[0]);
-	o = PUTLIT(o, ",\"path\":");
+	o = MML_PUTLIT(o, ",\"path\":");
 	o = put_cstr(o, fd->path, lens[1]);
-	o = PUTLIT(o, ",\"value\":");
+	o = MML_PUTLIT(o, ",\"value\":");
 	if (redact)
-		o = PUTLIT(o, "\"redacted\"");
+		o = MML_PUTLIT(o, "\"redacted\"");
 	else
 		o = mml_json_esc(o, fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
-	o = PUTLIT(o, ",\"detector\":");
+	o = MML_PUTLIT(o, ",\"detector\":");
 	o = put_cstr(o, fd->detector, lens[2]);
-	o = PUTLIT(o, ",\"confidence\":");
+	o = MML_PUTLIT(o, ",\"confidence\":");
 	o = put_conf(o, fd->confidence);
-	o = fd->placeholder ? PUTLIT(o, ",\"placeholder\":true") : PUTLIT(o, ",\"placeholder\":false");
-	o = PUTLIT(o, ",\"known\":");
+	o = fd->placeholder ? MML_PUTLIT(o, ",\"placeholder\":true") : MML_PUTLIT(o, ",\"placeholder\":false");
+	o = MML_PUTLIT(o, ",\"known\":");
 	o = put_cstr(o, fd->known, lens[3]);
-	o = PUTLIT(o, ",\"known_form\":");
+	o = MML_PUTLIT(o, ",\"known_form\":");
 	o = put_cstr(o, fd->known ? fd->known_form : NULL, lens[4]);
-	return PUTLIT(o, "}\n");
+	return MML_PUTLIT(o, "}\n");
 }
 
 mml_err mml_jsonl_finding_head(mml_buf *b, const mml_msg *m)
@@ -199,7 +167,7 @@ mml_err mml_jsonl_finding_tail(mml_buf *b, const void *head, size_t head_len, co
 	if (!room || !mml_add_ok(room, head_len, &room))
 		return MML_E_LIMIT;
 	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
-	char *o = put((char *)b->p + b->len, head, head_len);
+	char *o = mml_put((char *)b->p + b->len, head, head_len);
 	o = rest_fmt(o, fd, redact, lens);
 	b->len = (size_t)((uint8_t *)o - b->p);
 	return MML_OK;

@@ -94,21 +94,51 @@ mml_err mml_out_close(FILE *f)
 	return bad ? MML_E_IO : MML_OK;
 }
 
-static void ts_json(FILE *f, uint64_t us)
+static bool addr_eq(const mml_addr *a, const mml_addr *b)
 {
-	fprintf(f, "%llu.%06llu", (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u));
+	return a->ver == b->ver && a->port == b->port && !memcmp(a->ip, b->ip, sizeof a->ip);
 }
 
-static void flow_json(FILE *f, const mml_flow *fl, bool redact)
+/*
+ * The flow object. A flow's messages and handshakes come in runs, so the
+ * text of the last flow written (per thread) is kept and reused while the
+ * id, both addresses and the redaction setting are the same.
+ */
+static _Thread_local struct {
+	bool valid, redact;
+	uint64_t id;
+	mml_addr client, server;
+	size_t len;
+	char txt[48 + 2 * MML_JSON_ESC_MAX(80)];
+} flow_cache;
+
+static void flow_json(mml_lw *w, const mml_flow *fl, bool redact)
 {
-	char c[80], s[80];
+	if (flow_cache.valid && flow_cache.id == fl->id && flow_cache.redact == redact &&
+	    addr_eq(&flow_cache.client, &fl->client) && addr_eq(&flow_cache.server, &fl->server)) {
+		char *o = mml_lw_room(w, flow_cache.len);
+		w->p = mml_put(o, flow_cache.txt, flow_cache.len);
+		return;
+	}
+	char c[80], sv[80];
 	mml_addr_format(&fl->client, c, sizeof c);
-	mml_addr_format(&fl->server, s, sizeof s);
-	fprintf(f, "{\"id\":%llu,\"client\":", (unsigned long long)fl->id);
-	mml_json_cstr(f, redact ? "redacted" : c);
-	fputs(",\"server\":", f);
-	mml_json_cstr(f, s);
-	fputc('}', f);
+	mml_addr_format(&fl->server, sv, sizeof sv);
+	char *o = flow_cache.txt;
+	o = MML_PUTLIT(o, "{\"id\":");
+	o = mml_put_u64(o, fl->id);
+	o = MML_PUTLIT(o, ",\"client\":");
+	o = redact ? MML_PUTLIT(o, "\"redacted\"") : mml_json_esc(o, c, strlen(c));
+	o = MML_PUTLIT(o, ",\"server\":");
+	o = mml_json_esc(o, sv, strlen(sv));
+	*o++ = '}';
+	flow_cache.len = (size_t)(o - flow_cache.txt);
+	flow_cache.valid = true;
+	flow_cache.redact = redact;
+	flow_cache.id = fl->id;
+	flow_cache.client = fl->client;
+	flow_cache.server = fl->server;
+	o = mml_lw_room(w, flow_cache.len);
+	w->p = mml_put(o, flow_cache.txt, flow_cache.len);
 }
 
 static int hexv(int c)
@@ -131,10 +161,10 @@ static size_t pct_decode(const char *s, size_t n, char *out, size_t cap)
 	return k;
 }
 
-static void query_json(FILE *f, const char *path, bool redact)
+static void query_json(mml_lw *w, const char *path, bool redact)
 {
 	const char *q = strchr(path, '?');
-	fputs("{", f);
+	mml_lw_lit(w, "{");
 	if (q) {
 		q++;
 		int first = 1;
@@ -147,21 +177,22 @@ static void query_json(FILE *f, const char *path, bool redact)
 			size_t kl = pct_decode(q, kn, k, sizeof k);
 			size_t vl = kn < n ? pct_decode(q + kn + 1, n - kn - 1, v, sizeof v) : 0;
 			if (kl) {
-				fputs(first ? "" : ",", f);
+				if (!first)
+					mml_lw_lit(w, ",");
 				first = 0;
-				mml_json_str(f, k, kl);
-				fputc(':', f);
+				mml_lw_str(w, k, kl);
+				mml_lw_lit(w, ":");
 				if (redact)
-					mml_json_cstr(f, "redacted");
+					mml_lw_lit(w, "\"redacted\"");
 				else
-					mml_json_str(f, v, vl);
+					mml_lw_str(w, v, vl);
 			}
 			q += n;
 			if (*q == '&')
 				q++;
 		}
 	}
-	fputs("}", f);
+	mml_lw_lit(w, "}");
 }
 
 static const char *rec_type_name(uint8_t t)
@@ -180,131 +211,218 @@ static const char *keysrc_name(mml_keysrc k)
 	return k == MML_KEY_LOGGED ? "logged" : k == MML_KEY_INFERRED ? "inferred" : NULL;
 }
 
-void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o)
+/* A name from a fixed table, quoted; NULL gives null. */
+static char *put_name(char *o, const char *s)
+{
+	if (!s)
+		return MML_PUTLIT(o, "null");
+	*o++ = '"';
+	o = mml_put(o, s, strlen(s));
+	*o++ = '"';
+	return o;
+}
+
+/* ",\"keylog_line\":N}" or ",\"keylog_line\":null}" */
+static char *put_keylog_line(char *o, uint32_t line)
+{
+	o = MML_PUTLIT(o, ",\"keylog_line\":");
+	o = line ? mml_put_u64(o, line) : MML_PUTLIT(o, "null");
+	*o++ = '}';
+	return o;
+}
+
+void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o_)
 {
 	const mml_outer *ou = m->outer;
-	fprintf(f, "{\"kind\":\"message\",\"id\":%llu,\"ts\":", (unsigned long long)m->id);
-	ts_json(f, ou->ts_us);
-	fprintf(f, ",\"pkt\":%llu,\"pkt_first\":%llu,\"flow\":", (unsigned long long)ou->pkt,
-	        (unsigned long long)ou->pkt_first);
-	flow_json(f, ou->flow, o->redact);
-	fprintf(f, ",\"transport\":\"%s\",\"dir\":\"%s\",\"status\":\"%s\",\"detail\":",
-	        mml_transport_name(ou->transport), ou->dir == 0 ? "request" : "response", mml_status_name(m->status));
-	mml_json_cstr(f, m->detail);
-	fputs(",\"uri\":", f);
-	mml_json_cstr(f, m->uri);
-	fputs(",\"host\":", f);
-	mml_json_cstr(f, m->host);
-	if (m->req_type >= 0)
-		fprintf(f, ",\"req_type\":%lld", (long long)m->req_type);
-	else
-		fputs(",\"req_type\":null", f);
-	fputs(",\"api\":", f);
-	mml_json_cstr(f, m->api);
-	fprintf(f, ",\"inner\":\"%s\"", mml_inner_name(m->inner));
+	const bool redact = o_->redact, hide = o_->redact || o_->no_bodies;
+	mml_lw w;
+	mml_lw_begin(&w, f);
+	char *o = mml_lw_room(&w, MML_LW_FIXED);
+	o = MML_PUTLIT(o, "{\"kind\":\"message\",\"id\":");
+	o = mml_put_u64(o, m->id);
+	o = MML_PUTLIT(o, ",\"ts\":");
+	o = mml_put_ts(o, ou->ts_us);
+	o = MML_PUTLIT(o, ",\"pkt\":");
+	o = mml_put_u64(o, ou->pkt);
+	o = MML_PUTLIT(o, ",\"pkt_first\":");
+	o = mml_put_u64(o, ou->pkt_first);
+	o = MML_PUTLIT(o, ",\"flow\":");
+	w.p = o;
+	flow_json(&w, ou->flow, redact);
+	o = mml_lw_room(&w, MML_LW_FIXED);
+	o = MML_PUTLIT(o, ",\"transport\":");
+	o = put_name(o, mml_transport_name(ou->transport));
+	o = ou->dir == 0 ? MML_PUTLIT(o, ",\"dir\":\"request\"") : MML_PUTLIT(o, ",\"dir\":\"response\"");
+	o = MML_PUTLIT(o, ",\"status\":");
+	o = put_name(o, mml_status_name(m->status));
+	o = MML_PUTLIT(o, ",\"detail\":");
+	w.p = o;
+	mml_lw_cstr(&w, m->detail);
+	mml_lw_lit(&w, ",\"uri\":");
+	mml_lw_cstr(&w, m->uri);
+	mml_lw_lit(&w, ",\"host\":");
+	mml_lw_cstr(&w, m->host);
+	o = mml_lw_room(&w, MML_LW_FIXED);
+	o = MML_PUTLIT(o, ",\"req_type\":");
+	o = m->req_type >= 0 ? mml_put_i64(o, m->req_type) : MML_PUTLIT(o, "null");
+	o = MML_PUTLIT(o, ",\"api\":");
+	w.p = o;
+	mml_lw_cstr(&w, m->api);
+	o = mml_lw_room(&w, MML_LW_FIXED);
+	o = MML_PUTLIT(o, ",\"inner\":");
+	o = put_name(o, mml_inner_name(m->inner));
 	/* outer record */
 	if (ou->transport != MML_TR_HTTP) {
-		fputs(",\"outer\":{\"record\":", f);
-		mml_json_cstr(f, rec_type_name(ou->rec_type));
-		fprintf(f, ",\"seq\":%llu,\"key\":", (unsigned long long)ou->rec_seq);
-		mml_json_cstr(f, keysrc_name(ou->key_source));
-		if (ou->keylog_line)
-			fprintf(f, ",\"keylog_line\":%u}", ou->keylog_line);
-		else
-			fputs(",\"keylog_line\":null}", f);
+		o = MML_PUTLIT(o, ",\"outer\":{\"record\":");
+		o = put_name(o, rec_type_name(ou->rec_type));
+		o = MML_PUTLIT(o, ",\"seq\":");
+		o = mml_put_u64(o, ou->rec_seq);
+		o = MML_PUTLIT(o, ",\"key\":");
+		o = put_name(o, keysrc_name(ou->key_source));
+		o = put_keylog_line(o, ou->keylog_line);
 	} else {
-		fputs(",\"outer\":null", f);
+		o = MML_PUTLIT(o, ",\"outer\":null");
 	}
 	if (m->inner != MML_INNER_NONE) {
-		fputs(",\"inner_key\":{\"source\":", f);
-		mml_json_cstr(f, keysrc_name(m->inner_key_source));
-		if (m->inner_keylog_line)
-			fprintf(f, ",\"keylog_line\":%u}", m->inner_keylog_line);
-		else
-			fputs(",\"keylog_line\":null}", f);
+		o = MML_PUTLIT(o, ",\"inner_key\":{\"source\":");
+		o = put_name(o, keysrc_name(m->inner_key_source));
+		o = put_keylog_line(o, m->inner_keylog_line);
 	}
+	w.p = o;
 	if (ou->transport != MML_TR_LONGLINK) {
-		fputs(",\"http\":{\"method\":", f);
-		mml_json_cstr(f, ou->http_method);
-		fputs(",\"path\":", f);
-		mml_json_cstr(f, ou->http_path && o->redact && strchr(ou->http_path, '?') ? "redacted" : ou->http_path);
-		fputs(",\"host\":", f);
-		mml_json_cstr(f, ou->http_host);
-		if (ou->dir == 1 && ou->http_status)
-			fprintf(f, ",\"status\":%d}", ou->http_status);
-		else
-			fputs(",\"status\":null}", f);
+		mml_lw_lit(&w, ",\"http\":{\"method\":");
+		mml_lw_cstr(&w, ou->http_method);
+		mml_lw_lit(&w, ",\"path\":");
+		mml_lw_cstr(&w, ou->http_path && redact && strchr(ou->http_path, '?') ? "redacted" : ou->http_path);
+		mml_lw_lit(&w, ",\"host\":");
+		mml_lw_cstr(&w, ou->http_host);
+		o = mml_lw_room(&w, 64);
+		o = MML_PUTLIT(o, ",\"status\":");
+		o = ou->dir == 1 && ou->http_status ? mml_put_i64(o, ou->http_status) : MML_PUTLIT(o, "null");
+		*o++ = '}';
+		w.p = o;
 	}
 	if (ou->transport == MML_TR_HTTP && ou->http_path) {
-		fputs(",\"query\":", f);
-		query_json(f, ou->http_path, o->redact);
+		mml_lw_lit(&w, ",\"query\":");
+		query_json(&w, ou->http_path, redact);
 	}
 	const mml_envelope *env = m->env;
-	if (env && env->has_longlink)
-		fprintf(f, ",\"longlink\":{\"cmd\":%u,\"seq\":%u,\"version\":%u,\"length\":%u}", env->ll_cmd, env->ll_seq,
-		        env->ll_version, env->ll_len);
+	o = mml_lw_room(&w, MML_LW_FIXED);
+	if (env && env->has_longlink) {
+		o = MML_PUTLIT(o, ",\"longlink\":{\"cmd\":");
+		o = mml_put_u64(o, env->ll_cmd);
+		o = MML_PUTLIT(o, ",\"seq\":");
+		o = mml_put_u64(o, env->ll_seq);
+		o = MML_PUTLIT(o, ",\"version\":");
+		o = mml_put_u64(o, env->ll_version);
+		o = MML_PUTLIT(o, ",\"length\":");
+		o = mml_put_u64(o, env->ll_len);
+		*o++ = '}';
+	}
 	if (env && env->has_biz) {
 		const mml_bizhdr *h = &env->biz;
-		fprintf(f, ",\"header\":{\"length\":%u,\"compress\":%u,\"algo\":%u,\"client_version\":%u,\"uin\":", h->hdr_len,
-		        h->compress, h->algo, h->client_version);
-		if (o->redact)
-			fputs("\"redacted\"", f);
+		o = MML_PUTLIT(o, ",\"header\":{\"length\":");
+		o = mml_put_u64(o, h->hdr_len);
+		o = MML_PUTLIT(o, ",\"compress\":");
+		o = mml_put_u64(o, h->compress);
+		o = MML_PUTLIT(o, ",\"algo\":");
+		o = mml_put_u64(o, h->algo);
+		o = MML_PUTLIT(o, ",\"client_version\":");
+		o = mml_put_u64(o, h->client_version);
+		o = MML_PUTLIT(o, ",\"uin\":");
+		o = redact ? MML_PUTLIT(o, "\"redacted\"") : mml_put_u64(o, h->uin);
+		o = MML_PUTLIT(o, ",\"cookie\":");
+		w.p = o;
+		if (redact)
+			mml_lw_lit(&w, "\"redacted\"");
 		else
-			fprintf(f, "%u", h->uin);
-		fputs(",\"cookie\":", f);
-		if (o->redact)
-			fputs("\"redacted\"", f);
-		else
-			mml_json_hex(f, h->cookie, h->cookie_len);
-		fputs(",\"varints\":[", f);
-		for (unsigned i = 0; i < h->nvarints; i++)
-			fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)h->varints[i]);
-		fputs("],\"raw\":", f);
-		if (o->redact)
-			fputs("\"redacted\"", f);
-		else
-			mml_json_hex(f, h->raw, h->hdr_len);
-		fputc('}', f);
-		if (env->has_prefix)
-			fprintf(f, ",\"envelope\":{\"total_length\":%u,\"rest_length\":%u}", env->total_len, env->rest_len);
-	}
-	fputs(",\"device_id\":null", f);
-	fprintf(f, ",\"compressed\":%s,\"inflate\":", m->compressed ? "true" : "false");
-	mml_json_cstr(f, m->inflate == MML_INF_OK ? "ok" : m->inflate == MML_INF_CAPPED ? "capped"
-	                 : m->inflate == MML_INF_ERROR ? "error" : NULL);
-	if (m->nparts) {
-		fputs(",\"parts\":[", f);
-		for (size_t i = 0; i < m->nparts; i++) {
-			fprintf(f, "%s{\"field\":%u,\"keylog_line\":%u,\"length\":%zu,\"hex\":", i ? "," : "", m->parts[i].field,
-			        m->parts[i].keylog_line, m->parts[i].len);
-			if (o->redact || o->no_bodies)
-				fputs("null", f);
-			else
-				mml_json_hex(f, m->parts[i].data, m->parts[i].len);
-			fputc('}', f);
+			mml_lw_hex(&w, h->cookie, h->cookie_len);
+		mml_lw_lit(&w, ",\"varints\":[");
+		for (unsigned i = 0; i < h->nvarints; i++) {
+			o = mml_lw_room(&w, 24);
+			if (i)
+				*o++ = ',';
+			w.p = mml_put_u64(o, h->varints[i]);
 		}
-		fputc(']', f);
+		mml_lw_lit(&w, "],\"raw\":");
+		if (redact)
+			mml_lw_lit(&w, "\"redacted\"");
+		else
+			mml_lw_hex(&w, h->raw, h->hdr_len);
+		o = mml_lw_room(&w, MML_LW_FIXED);
+		*o++ = '}';
+		if (env->has_prefix) {
+			o = MML_PUTLIT(o, ",\"envelope\":{\"total_length\":");
+			o = mml_put_u64(o, env->total_len);
+			o = MML_PUTLIT(o, ",\"rest_length\":");
+			o = mml_put_u64(o, env->rest_len);
+			*o++ = '}';
+		}
 	}
-	fprintf(f, ",\"gap_bytes\":%llu,\"body_len\":", (unsigned long long)ou->gap_bytes);
-	if (m->body)
-		fprintf(f, "%zu,\"body_hex\":", m->body_len);
+	o = MML_PUTLIT(o, ",\"device_id\":null");
+	o = m->compressed ? MML_PUTLIT(o, ",\"compressed\":true,\"inflate\":")
+	                  : MML_PUTLIT(o, ",\"compressed\":false,\"inflate\":");
+	o = m->inflate == MML_INF_OK       ? MML_PUTLIT(o, "\"ok\"")
+	    : m->inflate == MML_INF_CAPPED ? MML_PUTLIT(o, "\"capped\"")
+	    : m->inflate == MML_INF_ERROR  ? MML_PUTLIT(o, "\"error\"")
+	                                   : MML_PUTLIT(o, "null");
+	w.p = o;
+	if (m->nparts) {
+		mml_lw_lit(&w, ",\"parts\":[");
+		for (size_t i = 0; i < m->nparts; i++) {
+			o = mml_lw_room(&w, 128);
+			if (i)
+				*o++ = ',';
+			o = MML_PUTLIT(o, "{\"field\":");
+			o = mml_put_u64(o, m->parts[i].field);
+			o = MML_PUTLIT(o, ",\"keylog_line\":");
+			o = mml_put_u64(o, m->parts[i].keylog_line);
+			o = MML_PUTLIT(o, ",\"length\":");
+			o = mml_put_u64(o, m->parts[i].len);
+			o = MML_PUTLIT(o, ",\"hex\":");
+			w.p = o;
+			if (hide)
+				mml_lw_lit(&w, "null");
+			else
+				mml_lw_hex(&w, m->parts[i].data, m->parts[i].len);
+			mml_lw_lit(&w, "}");
+		}
+		mml_lw_lit(&w, "]");
+	}
+	o = mml_lw_room(&w, 128);
+	o = MML_PUTLIT(o, ",\"gap_bytes\":");
+	o = mml_put_u64(o, ou->gap_bytes);
+	o = MML_PUTLIT(o, ",\"body_len\":");
+	o = m->body ? mml_put_u64(o, m->body_len) : MML_PUTLIT(o, "null");
+	o = MML_PUTLIT(o, ",\"body_hex\":");
+	w.p = o;
+	if (m->body && !hide)
+		mml_lw_hex(&w, m->body, m->body_len);
 	else
-		fputs("null,\"body_hex\":", f);
-	if (m->body && !o->redact && !o->no_bodies)
-		mml_json_hex(f, m->body, m->body_len);
-	else
-		fputs("null", f);
-	fputs("}\n", f);
+		mml_lw_lit(&w, "null");
+	mml_lw_lit(&w, "}\n");
+	mml_lw_end(&w);
 }
 
 void mml_jsonl_hello(FILE *f, const mml_flow *fl, int dir, mml_transport tr, uint64_t ts_us, uint64_t pkt,
-                     const mml_hello *h, const mml_jsonl_opts *o)
+                     const mml_hello *h, const mml_jsonl_opts *o_)
 {
-	fputs("{\"kind\":\"handshake\",\"ts\":", f);
-	ts_json(f, ts_us);
-	fprintf(f, ",\"pkt\":%llu,\"flow\":", (unsigned long long)pkt);
-	flow_json(f, fl, o->redact);
-	fprintf(f, ",\"transport\":\"%s\",\"dir\":\"%s\",", mml_transport_name(tr), dir == 0 ? "request" : "response");
-	mml_hello_write_json(h, f);
-	fputs("}\n", f);
+	mml_lw w;
+	mml_lw_begin(&w, f);
+	char *o = mml_lw_room(&w, 128);
+	o = MML_PUTLIT(o, "{\"kind\":\"handshake\",\"ts\":");
+	o = mml_put_ts(o, ts_us);
+	o = MML_PUTLIT(o, ",\"pkt\":");
+	o = mml_put_u64(o, pkt);
+	o = MML_PUTLIT(o, ",\"flow\":");
+	w.p = o;
+	flow_json(&w, fl, o_->redact);
+	o = mml_lw_room(&w, 128);
+	o = MML_PUTLIT(o, ",\"transport\":");
+	o = put_name(o, mml_transport_name(tr));
+	o = dir == 0 ? MML_PUTLIT(o, ",\"dir\":\"request\",") : MML_PUTLIT(o, ",\"dir\":\"response\",");
+	w.p = o;
+	mml_hello_write_lw(h, &w);
+	mml_lw_lit(&w, "}\n");
+	mml_lw_end(&w);
 }

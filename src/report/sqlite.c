@@ -33,7 +33,8 @@ static const char schema_sql[] =
 	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
 	"  idx INTEGER NOT NULL, first_msg INTEGER NOT NULL, last_msg INTEGER NOT NULL,\n"
 	"  messages INTEGER NOT NULL, start_ts INTEGER, end_ts INTEGER,\n"
-	"  opened_by TEXT NOT NULL, opener_req_type INTEGER);\n"
+	"  opened_by TEXT NOT NULL, opener_req_type INTEGER,\n"
+	"  scenario TEXT, features TEXT, permissions TEXT, region TEXT);\n"
 	"CREATE TABLE IF NOT EXISTS flows (\n"
 	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
 	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
@@ -57,11 +58,12 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS findings_session ON findings(session_id, category);\n"
 	"CREATE INDEX IF NOT EXISTS findings_input_msg ON findings(input_id, msg);\n";
 
-enum { S_INPUT, S_SESSION, S_LINK, S_FLOW, S_VERDICT, S_FINDING, S__N };
+enum { S_INPUT, S_SESSION, S_LINK, S_FLOW, S_VERDICT, S_FINDING, S_SESS_UPD, S__N };
 static const char *const stmt_sql[S__N] = {
 	"INSERT INTO inputs (path, kind, run_time, policy, redacted) VALUES (?1, ?2, ?3, ?4, ?5)",
 	"INSERT INTO sessions (input_id, idx, first_msg, last_msg, messages, start_ts, end_ts, opened_by,"
-	" opener_req_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	" opener_req_type, scenario, features, permissions, region)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	"UPDATE findings SET session_id = ?1 WHERE input_id = ?2 AND msg BETWEEN ?3 AND ?4"
 	" AND session_id IS NULL",
 	"INSERT INTO flows (input_id, session_id, party, attributed, category, context, api, findings)"
@@ -69,7 +71,11 @@ static const char *const stmt_sql[S__N] = {
 	"INSERT INTO verdicts (input_id, session_id, party, attributed, category, context, verdict, statement,"
 	" section, statement_party, quote, findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	"INSERT INTO findings (input_id, msg, ts, party, attributed, context, api, category, path, detector,"
-	" confidence, placeholder, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	" confidence, placeholder, value, session_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	" ?14)",
+	"UPDATE sessions SET input_id = ?1, idx = ?2, first_msg = ?3, last_msg = ?4, messages = ?5, start_ts = ?6,"
+	" end_ts = ?7, opened_by = ?8, opener_req_type = ?9, scenario = ?10, features = ?11, permissions = ?12,"
+	" region = ?13 WHERE id = ?14",
 };
 
 struct mml_db {
@@ -77,6 +83,9 @@ struct mml_db {
 	sqlite3_stmt *st[S__N];
 	int64_t input_id;
 	bool in_tx, redact;
+	uint64_t open_idx;      /* the session whose row was made ahead for its findings, 0 none */
+	int64_t open_id;        /* ... and that row's id */
+	uint64_t unlinked;      /* findings stored without a session */
 	char msg[256];
 };
 
@@ -115,6 +124,15 @@ static int schema_version(mml_db *db)
 			return -1;
 		v = MML_DB_SCHEMA_VERSION;
 	}
+	if (v == 1) { /* version 2 added the session labels */
+		if (exec(db, "ALTER TABLE sessions ADD COLUMN scenario TEXT;"
+		             "ALTER TABLE sessions ADD COLUMN features TEXT;"
+		             "ALTER TABLE sessions ADD COLUMN permissions TEXT;"
+		             "ALTER TABLE sessions ADD COLUMN region TEXT;"
+		             "UPDATE schema_version SET version = 2") != MML_OK)
+			return -1;
+		v = 2;
+	}
 	return v;
 }
 
@@ -132,7 +150,7 @@ mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len)
 		snprintf(ebuf, ebuf_len, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(ebuf, ebuf_len, "%s", db->h ? sqlite3_errmsg(db->h) : "cannot open");
 		mml_db_close(db);
 		return NULL;
@@ -164,7 +182,7 @@ mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len)
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, i);
 }
@@ -196,12 +214,39 @@ mml_err mml_db_begin(mml_db *db, const char *input_path, const char *kind, const
 	sqlite3_bind_int(q, 5, redact);
 	MML_RETURN_IF_ERR(step(db, S_INPUT, "inputs"));
 	db->input_id = sqlite3_last_insert_rowid(db->h);
+	db->open_idx = 0;
+	db->unlinked = 0;
+	return MML_OK;
+}
+
+/* The row of session idx, made ahead (placeholder values, set when the
+ * session is added) so that its findings are linked as they are stored. */
+static mml_err session_ahead(mml_db *db, uint64_t idx, uint64_t msg)
+{
+	if (db->open_idx == idx)
+		return MML_OK;
+	sqlite3_stmt *q = db->st[S_SESSION];
+	sqlite3_bind_int64(q, 1, db->input_id);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)idx);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)msg);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)msg);
+	sqlite3_bind_int64(q, 5, 0);
+	sqlite3_bind_text(q, 8, "open", -1, SQLITE_STATIC);
+	MML_RETURN_IF_ERR(step(db, S_SESSION, "sessions"));
+	db->open_idx = idx;
+	db->open_id = sqlite3_last_insert_rowid(db->h);
 	return MML_OK;
 }
 
 mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df)
 {
+	if (df->session)
+		MML_RETURN_IF_ERR(session_ahead(db, df->session, df->msg));
+	else
+		db->unlinked++;
 	sqlite3_stmt *q = db->st[S_FINDING];
+	if (df->session)
+		sqlite3_bind_int64(q, 14, db->open_id);
 	const mml_finding *f = df->f;
 	sqlite3_bind_int64(q, 1, db->input_id);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)df->msg);
@@ -220,7 +265,7 @@ mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df)
 		bind_text(q, 13, "redacted");
 	else if (f->value)
 		sqlite3_bind_text(q, 13, f->value, (int)(f->value_len > 1u << 30 ? 1u << 30 : f->value_len),
-		                  SQLITE_TRANSIENT);
+		                  SQLITE_STATIC); /* stepped before f changes */
 	return step(db, S_FINDING, "findings");
 }
 
@@ -237,7 +282,8 @@ static bool first_of_key(const mml_flows *f, size_t i)
 	return true;
 }
 
-static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i, const mml_policy *pol)
+static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i, const mml_policy *pol,
+                           const mml_label *label)
 {
 	const mml_flow_rec *r = &f->rec[i];
 	uint64_t count = 0;
@@ -247,7 +293,8 @@ static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i
 		    !strcmp(o->category, r->category))
 			count += o->count;
 	}
-	mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL};
+	mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL,
+	                      .cond = label ? mml_label_cond : NULL, .cond_ctx = (void *)label};
 	const mml_policy_stmt *ps = NULL;
 	mml_verdict v = mml_policy_covers(pol, &fl, &ps);
 	sqlite3_stmt *q = db->st[S_VERDICT];
@@ -266,9 +313,34 @@ static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i
 	return step(db, S_VERDICT, "verdicts");
 }
 
-mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_flows *flows, const mml_policy *pol)
+/* A label list as one comma-separated text (NULL when not given). */
+static void bind_list(sqlite3_stmt *q, int i, char *const *v, size_t n, bool given)
 {
-	sqlite3_stmt *q = db->st[S_SESSION];
+	if (!given) {
+		sqlite3_bind_null(q, i);
+		return;
+	}
+	size_t len = 1;
+	for (size_t k = 0; k < n; k++)
+		len += strlen(v[k]) + 1;
+	char *t = malloc(len), *p = t;
+	if (!t) {
+		sqlite3_bind_null(q, i);
+		return;
+	}
+	*p = 0;
+	for (size_t k = 0; k < n; k++)
+		p += sprintf(p, "%s%s", k ? "," : "", v[k]);
+	sqlite3_bind_text(q, i, t, -1, free);
+}
+
+mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *label, const mml_flows *flows,
+                           const mml_policy *pol)
+{
+	bool ahead = db->open_idx && db->open_idx == s->index;
+	sqlite3_stmt *q = db->st[ahead ? S_SESS_UPD : S_SESSION];
+	if (ahead)
+		sqlite3_bind_int64(q, 14, db->open_id);
 	sqlite3_bind_int64(q, 1, db->input_id);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->index);
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)s->first);
@@ -281,14 +353,26 @@ mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_flows *fl
 	bind_text(q, 8, mml_sess_why_name(s->why));
 	if (s->opener >= 0)
 		sqlite3_bind_int64(q, 9, s->opener);
-	MML_RETURN_IF_ERR(step(db, S_SESSION, "sessions"));
-	int64_t sid = sqlite3_last_insert_rowid(db->h);
-	q = db->st[S_LINK];
-	sqlite3_bind_int64(q, 1, sid);
-	sqlite3_bind_int64(q, 2, db->input_id);
-	sqlite3_bind_int64(q, 3, (sqlite3_int64)s->first);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)s->last);
-	MML_RETURN_IF_ERR(step(db, S_LINK, "findings"));
+	if (label) {
+		bind_text(q, 10, label->scenario);
+		bind_list(q, 11, label->features, label->nfeatures, label->nfeatures > 0);
+		bind_list(q, 12, label->permissions, label->npermissions, label->permissions_given);
+		bind_text(q, 13, label->region);
+	}
+	MML_RETURN_IF_ERR(step(db, ahead ? S_SESS_UPD : S_SESSION, "sessions"));
+	int64_t sid = ahead ? db->open_id : sqlite3_last_insert_rowid(db->h);
+	if (ahead)
+		db->open_idx = 0;
+	if (db->unlinked) { /* findings of messages whose session was not known when they were stored */
+		q = db->st[S_LINK];
+		sqlite3_bind_int64(q, 1, sid);
+		sqlite3_bind_int64(q, 2, db->input_id);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)s->first);
+		sqlite3_bind_int64(q, 4, (sqlite3_int64)s->last);
+		MML_RETURN_IF_ERR(step(db, S_LINK, "findings"));
+		uint64_t ch = (uint64_t)sqlite3_changes(db->h);
+		db->unlinked -= ch < db->unlinked ? ch : db->unlinked;
+	}
 	for (size_t i = 0; i < flows->n; i++) {
 		const mml_flow_rec *r = &flows->rec[i];
 		q = db->st[S_FLOW];
@@ -302,7 +386,7 @@ mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_flows *fl
 		sqlite3_bind_int64(q, 8, (sqlite3_int64)r->count);
 		MML_RETURN_IF_ERR(step(db, S_FLOW, "flows"));
 		if (pol && first_of_key(flows, i))
-			MML_RETURN_IF_ERR(add_verdict(db, sid, flows, i, pol));
+			MML_RETURN_IF_ERR(add_verdict(db, sid, flows, i, pol, label));
 	}
 	return MML_OK;
 }

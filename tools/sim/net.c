@@ -141,19 +141,19 @@ static uint16_t fold(uint32_t s)
 	return (uint16_t)~s;
 }
 
-/* Write one TCP segment from direction dir. */
-static void emit(sim_net *n, const sim_tcp *t, int dir, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *p,
-                 size_t len)
+/*
+ * Ethernet (+ VLAN) and IPv4/IPv6 headers into f for a packet from sip to
+ * dip carrying `proto` (6 TCP, 17 UDP) with l4len bytes after the IP
+ * header; dir 1 is server to phone. Returns the offset of the L4 header.
+ */
+static size_t put_l2l3(const sim_net *n, uint8_t *f, int dir, const uint8_t *sip, const uint8_t *dip, uint8_t proto,
+                       size_t l4len)
 {
-	uint8_t *f = n->frame;
-	size_t k = 0;
-	const uint8_t *sip = dir ? t->sip : t->cip, *dip = dir ? t->cip : t->sip;
-	uint16_t sport = dir ? t->sport : t->cport, dport = dir ? t->cport : t->sport;
 	/* Ethernet: server side MAC 02:00:00:00:00:01, phone 02:00:00:00:00:02 */
 	static const uint8_t mac_s[6] = {2, 0, 0, 0, 0, 1}, mac_c[6] = {2, 0, 0, 0, 0, 2};
 	memcpy(f, dir ? mac_c : mac_s, 6);
 	memcpy(f + 6, dir ? mac_s : mac_c, 6);
-	k = 12;
+	size_t k = 12;
 	if (n->cfg.vlan) {
 		put_be16(f + k, 0x8100);
 		put_be16(f + k + 2, 100);
@@ -161,28 +161,37 @@ static void emit(sim_net *n, const sim_tcp *t, int dir, uint32_t seq, uint32_t a
 	}
 	put_be16(f + k, n->cfg.ipv6 ? 0x86dd : 0x0800);
 	k += 2;
-	size_t ip = k, tcp;
+	size_t ip = k;
 	if (!n->cfg.ipv6) {
 		memset(f + ip, 0, 20);
 		f[ip] = 0x45;
-		put_be16(f + ip + 2, (uint16_t)(20 + 20 + len));
+		put_be16(f + ip + 2, (uint16_t)(20 + l4len));
 		put_be16(f + ip + 6, 0x4000);
 		f[ip + 8] = 64;
-		f[ip + 9] = 6;
+		f[ip + 9] = proto;
 		memcpy(f + ip + 12, sip, 4);
 		memcpy(f + ip + 16, dip, 4);
 		put_be16(f + ip + 10, fold(sum16(f + ip, 20, 0)));
-		tcp = ip + 20;
-	} else {
-		memset(f + ip, 0, 40);
-		f[ip] = 0x60;
-		put_be16(f + ip + 4, (uint16_t)(20 + len));
-		f[ip + 6] = 6;
-		f[ip + 7] = 64;
-		memcpy(f + ip + 8, sip, 16);
-		memcpy(f + ip + 24, dip, 16);
-		tcp = ip + 40;
+		return ip + 20;
 	}
+	memset(f + ip, 0, 40);
+	f[ip] = 0x60;
+	put_be16(f + ip + 4, (uint16_t)l4len);
+	f[ip + 6] = proto;
+	f[ip + 7] = 64;
+	memcpy(f + ip + 8, sip, 16);
+	memcpy(f + ip + 24, dip, 16);
+	return ip + 40;
+}
+
+/* Write one TCP segment from direction dir. */
+static void emit(sim_net *n, const sim_tcp *t, int dir, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *p,
+                 size_t len)
+{
+	uint8_t *f = n->frame;
+	const uint8_t *sip = dir ? t->sip : t->cip, *dip = dir ? t->cip : t->sip;
+	uint16_t sport = dir ? t->sport : t->cport, dport = dir ? t->cport : t->sport;
+	size_t tcp = put_l2l3(n, f, dir, sip, dip, 6, 20 + len);
 	memset(f + tcp, 0, 20);
 	put_be16(f + tcp, sport);
 	put_be16(f + tcp + 2, dport);
@@ -219,6 +228,34 @@ static void map_ip(const uint8_t ip4[4], bool v6, uint8_t out[16])
 	/* documentation prefix 2001:db8::/32, with the v4 address at the end */
 	out[0] = 0x20, out[1] = 0x01, out[2] = 0x0d, out[3] = 0xb8;
 	memcpy(out + 12, ip4, 4);
+}
+
+void sim_udp_send(sim_net *n, const uint8_t cip4[4], uint16_t cport, const uint8_t sip4[4], uint16_t sport, int dir,
+                  const uint8_t *p, size_t len)
+{
+	uint8_t cip[16], sipa[16];
+	map_ip(cip4, n->cfg.ipv6, cip);
+	map_ip(sip4, n->cfg.ipv6, sipa);
+	if (len > 1400)
+		len = 1400;
+	uint8_t *f = n->frame;
+	const uint8_t *sip = dir ? sipa : cip, *dip = dir ? cip : sipa;
+	uint16_t sp = dir ? sport : cport, dp = dir ? cport : sport;
+	size_t udp = put_l2l3(n, f, dir, sip, dip, 17, 8 + len);
+	put_be16(f + udp, sp);
+	put_be16(f + udp + 2, dp);
+	put_be16(f + udp + 4, (uint16_t)(8 + len));
+	put_be16(f + udp + 6, 0);
+	memcpy(f + udp + 8, p, len);
+	size_t al = n->cfg.ipv6 ? 16 : 4;
+	uint32_t s = sum16(sip, al, 0);
+	s = sum16(dip, al, s);
+	s += 17 + (uint32_t)(8 + len);
+	s = sum16(f + udp, 8 + len, s);
+	uint16_t c = fold(s);
+	put_be16(f + udp + 6, c ? c : 0xffff);
+	sim_pcapw_packet(n->w, n->now_us, f, udp + 8 + len);
+	n->now_us += 20 + sim_rng_below(n->rng, 40);
 }
 
 void sim_tcp_open(sim_net *n, sim_tcp *t, const uint8_t cip4[4], uint16_t cport, const uint8_t sip4[4],

@@ -74,6 +74,9 @@ void sim_tcp_open(sim_net *n, sim_tcp *t, const uint8_t cip4[4], uint16_t cport,
  * the caller can mark the messages they belonged to.
  */
 void sim_tcp_send(sim_net *n, sim_tcp *t, int dir, const uint8_t *p, size_t len, sim_range *lost, int *nlost);
+/* One UDP datagram (at most 1400 bytes) from direction dir (0 client->server). */
+void sim_udp_send(sim_net *n, const uint8_t cip4[4], uint16_t cport, const uint8_t sip4[4], uint16_t sport, int dir,
+                  const uint8_t *p, size_t len);
 /* FIN from both sides. */
 void sim_tcp_close(sim_net *n, sim_tcp *t);
 /* Advance the capture clock. */

@@ -1,0 +1,75 @@
+/*
+ * labels.c - session labels for the cli (src/cli/input.h): --label and
+ * --manifest, checked as they are given and resolved per input.
+ *
+ * Contract: --label arguments are checked at option time (a bad one is a
+ * usage error) and stored as given; mml_cli_labels builds the set for
+ * one input (manifest entries for that input, then the --label ones).
+ * Diagnostics about manifest entries go to err, as warnings.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "input.h"
+#include "mmlens/util.h"
+
+int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, mml_labels *out, FILE *err)
+{
+	mml_labels_init(out);
+	char pre[96];
+	snprintf(pre, sizeof pre, "%s: ", cmd);
+	mml_cli_diag d = {.err = err, .prefix = pre};
+	if (in->manifest) {
+		mml_err e = mml_labels_load(out, in->manifest, input, mml_cli_diag_fn, &d);
+		if (e != MML_OK) {
+			if (e == MML_E_IO)
+				fprintf(err, "%s: %s: cannot read the manifest: %m\n", cmd, in->manifest);
+			else if (e == MML_E_NOMEM)
+				fprintf(err, "%s: out of memory\n", cmd);
+			else
+				fprintf(err, "%s: %s: not a session manifest\n", cmd, in->manifest);
+			mml_labels_free(out);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < in->nlabel_args; i++) {
+		char ebuf[320];
+		if (mml_labels_arg(out, in->label_args[i], ebuf, sizeof ebuf) != MML_OK) {
+			fprintf(err, "%s: --label %s\n", cmd, ebuf);
+			mml_labels_free(out);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void str_list(FILE *f, char *const *v, size_t n)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		mml_json_cstr(f, v[i]);
+	}
+	fputc(']', f);
+}
+
+void mml_cli_label_json(FILE *f, const mml_label *lb)
+{
+	if (!lb) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"scenario\":", f);
+	mml_json_cstr(f, lb->scenario);
+	fputs(",\"features\":", f);
+	str_list(f, lb->features, lb->nfeatures);
+	fputs(",\"permissions\":", f);
+	if (lb->permissions_given)
+		str_list(f, lb->permissions, lb->npermissions);
+	else
+		fputs("null", f);
+	fputs(",\"region\":", f);
+	mml_json_cstr(f, lb->region);
+	fputc('}', f);
+}

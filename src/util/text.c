@@ -1,0 +1,122 @@
+/*
+ * text.c - number formatting into memory and the line writer (contracts
+ * in include/mmlens/util.h). Output is byte for byte what the printf
+ * formats named there give.
+ */
+#include <string.h>
+
+#include "mmlens/util.h"
+
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
+char *mml_put_u64(char *o, uint64_t v)
+{
+	if (v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	static const uint64_t p10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+	                                 1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+	                                 10000000000000u, 100000000000000u, 1000000000000000u,
+	                                 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+	                                 10000000000000000000u};
+	int n = 2; /* digits */
+	while (n < 20 && v >= p10[n])
+		n++;
+	char *end = o + n, *q = end;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(q - 2, digit_pairs + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return end;
+}
+
+char *mml_put_ts(char *o, uint64_t us)
+{
+	o = mml_put_u64(o, us / 1000000u);
+	unsigned frac = (unsigned)(us % 1000000u);
+	*o++ = '.';
+	memcpy(o + 4, digit_pairs + 2 * (frac % 100), 2);
+	frac /= 100;
+	memcpy(o + 2, digit_pairs + 2 * (frac % 100), 2);
+	memcpy(o, digit_pairs + 2 * (frac / 100), 2);
+	return o + 6;
+}
+
+char *mml_put_hex4(char *o, unsigned v)
+{
+	static const char d[] = "0123456789abcdef";
+	if (v > 0xffff) /* printf would print all digits */
+		return o + sprintf(o, "%04x", v);
+	o[0] = d[(v >> 12) & 15];
+	o[1] = d[(v >> 8) & 15];
+	o[2] = d[(v >> 4) & 15];
+	o[3] = d[v & 15];
+	return o + 4;
+}
+
+/* ---- line writer ---- */
+
+static _Thread_local char lw_buf[MML_LW_SIZE];
+
+void mml_lw_begin(mml_lw *w, FILE *f)
+{
+	w->f = f;
+	w->base = w->p = lw_buf;
+	w->end = lw_buf + sizeof lw_buf;
+}
+
+void mml_lw_flush(mml_lw *w)
+{
+	if (w->p > w->base)
+		fwrite(w->base, 1, (size_t)(w->p - w->base), w->f);
+	w->p = w->base;
+}
+
+void mml_lw_str(mml_lw *w, const char *s, size_t n)
+{
+	if (n <= (MML_LW_SIZE - 2) / 6) {
+		char *o = mml_lw_room(w, MML_JSON_ESC_MAX(n) + 2);
+		w->p = mml_json_esc(o, s, n);
+		return;
+	}
+	mml_lw_flush(w);
+	mml_json_str(w->f, s, n);
+}
+
+void mml_lw_cstr(mml_lw *w, const char *s)
+{
+	if (!s)
+		mml_lw_lit(w, "null");
+	else
+		mml_lw_str(w, s, strlen(s));
+}
+
+void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
+{
+	char *o = mml_lw_room(w, 2);
+	*o++ = '"';
+	w->p = o;
+	while (n) {
+		size_t room = (size_t)(w->end - w->p) / 2;
+		if (room < 64) {
+			mml_lw_flush(w);
+			room = (size_t)(w->end - w->p) / 2;
+		}
+		size_t k = n < room ? n : room;
+		w->p = mml_put_hex(w->p, p, k);
+		p += k;
+		n -= k;
+	}
+	o = mml_lw_room(w, 1);
+	*o++ = '"';
+	w->p = o;
+}
