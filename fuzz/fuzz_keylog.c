@@ -3,8 +3,10 @@
  * jansson, hex fields, size rules) and its tail/tag indexes.
  *
  * Checks, beyond memory safety: every stored entry is found again by its
- * own tail (and tag), and the diagnostic callback gets a well-formed
- * message for each skipped line (bad_lines of them).
+ * own tail (and tag), the diagnostic callback gets a well-formed
+ * message for each skipped line (bad_lines of them), and the strict
+ * fast reader agrees with jansson on every line: the same entries and
+ * the same skipped lines with the same reasons.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@ static volatile uint64_t sink;
 
 typedef struct diag_ctx {
 	size_t calls;
+	uint64_t hash; /* of every message, in order */
 } diag_ctx;
 
 static void diag(void *ctx, const char *fmt, ...)
@@ -33,6 +36,27 @@ static void diag(void *ctx, const char *fmt, ...)
 	if (n <= 0)
 		abort();
 	d->calls++;
+	for (int i = 0; i < n && i < (int)sizeof msg - 1; i++)
+		d->hash = (d->hash ^ (unsigned char)msg[i]) * 1099511628211ull;
+}
+
+/* The fast reader and jansson alone read the same text the same way. */
+static void check_same_as_jansson(const mml_keylog *fast, const diag_ctx *fd, const uint8_t *data, size_t size)
+{
+	mml_stats st;
+	memset(&st, 0, sizeof st);
+	diag_ctx dc = {0};
+	mml_keylog kl;
+	mml_keylog_init(&kl);
+	kl.jansson_only = true;
+	if (mml_keylog_parse(&kl, (const char *)data, size, diag, &dc, "fuzz.keylog", &st) == MML_OK) {
+		if (kl.n != fast->n || kl.bad_lines != fast->bad_lines || dc.calls != fd->calls || dc.hash != fd->hash)
+			abort();
+		for (size_t i = 0; i < kl.n; i++)
+			if (memcmp(&kl.ent[i], &fast->ent[i], sizeof kl.ent[i]))
+				abort();
+	}
+	mml_keylog_free(&kl);
 }
 
 static void check_found(const mml_keylog *kl)
@@ -76,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (st.keylog_outer + st.keylog_inner != kl.n)
 			abort();
 		check_found(&kl);
+		check_same_as_jansson(&kl, &dc, data, size);
 	}
 	/* lookups keyed by input bytes (mostly misses; sometimes hits) */
 	for (size_t off = 0; off + 16 <= size && off < 512; off += 5) {

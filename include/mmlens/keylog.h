@@ -12,9 +12,14 @@
  * Contract: lines that are not valid JSON, lack a field, or carry bad hex
  * or wrong sizes are reported through the diagnostic callback with their
  * 1-based line number and skipped; the rest is used. Lookups are by the
- * last 8 bytes of `tail` and, for INNER GCM, by `tag`. Reading is JSON
- * through jansson, a line at a time (each capped at 64 KiB), so memory is
- * the entries (about 130 bytes a line) and their index, not the file.
+ * last 8 bytes of `tail` and, for INNER GCM, by `tag`. Reading is a line
+ * at a time (each capped at 64 KiB), so memory is the entries (about 130
+ * bytes a line) and their index, not the file. A line in the log's
+ * canonical form (known keys, alphanumeric string or true/false values,
+ * no whitespace or escapes) is read by a strict scanner; every other line
+ * is read by jansson, so each line means exactly what jansson reads in
+ * it (jansson_only reads them all with jansson, for the tests that check
+ * the two agree).
  */
 #ifndef MMLENS_KEYLOG_H
 #define MMLENS_KEYLOG_H
@@ -60,6 +65,7 @@ typedef struct mml_keylog {
 	mml_keyslot *tagidx; /* last 8 bytes of tag -> entry */
 	size_t tagidx_size;
 	size_t bad_lines;
+	bool jansson_only;   /* read every line with jansson (tests: the fast reader must agree) */
 } mml_keylog;
 
 void mml_keylog_init(mml_keylog *kl);
