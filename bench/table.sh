@@ -2,9 +2,12 @@
 # Turn build/bench/results.json into the markdown table of BENCHMARKS.md.
 set -eu
 f=${1:-build/bench/results.json}
-get() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$f" | head -n 1; }
+# the main capture's figures: the file without its "heavy" object (which
+# repeats the key names), so a greedy match cannot land in it
+main=$(sed 's/"heavy":{[^{}]*\({[^{}]*}[^{}]*\)*}/"heavy":null/' "$f")
+get() { printf '%s\n' "$main" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -n 1; }
 # nested objects: take the value after a key inside the named object
-sub() { sed -n "s/.*\"$1\":{[^}]*\"$2\":\([0-9.]*\).*/\1/p" "$f" | head -n 1; }
+sub() { printf '%s\n' "$main" | sed -n "s/.*\"$1\":{[^}]*\"$2\":\([0-9.]*\).*/\1/p" | head -n 1; }
 bytes=$(get capture_bytes); msgs=$(get messages)
 mb=$(echo "scale=1; $bytes / 1000000" | bc)
 w1=$(sub decrypt_j1 wall_s); r1=$(sub decrypt_j1 max_rss_kb)

@@ -34,6 +34,15 @@ static const char q_policy[] =
 	"WHERE s.input_id = :input AND s.idx = :session AND v.verdict <> 'disclosed'\n"
 	"ORDER BY v.verdict, v.category, f.msg;\n";
 
+static const char q_timeline[] =
+	"SELECT f.category, f.party, f.context, SUM(f.messages) AS messages, SUM(f.findings) AS findings,\n"
+	"       MIN(f.first_msg) AS first_msg, MAX(f.last_msg) AS last_msg,\n"
+	"       datetime(MIN(f.first_ts), 'unixepoch') AS first_time, datetime(MAX(f.last_ts), 'unixepoch') AS last_time\n"
+	"FROM flows f JOIN sessions s ON s.id = f.session_id\n"
+	"WHERE s.input_id = :input AND s.idx = :session\n"
+	"GROUP BY f.category, f.party, f.context\n"
+	"ORDER BY MIN(f.first_msg), f.category;\n";
+
 static const char *real_log(void) { return mml_test_data("wechat-logs/startup_permissions_on_2.log.jsonl"); }
 
 static int run_report(char **argv)
@@ -110,8 +119,8 @@ TEST(report_db_docs_hold_queries)
 {
 	char *doc = t_slurp("docs/REPORT_DB.md", NULL);
 	REQUIRE(doc);
-	const char *qs[] = {q_learned, q_location, q_policy};
-	for (size_t i = 0; i < 3; i++) {
+	const char *qs[] = {q_learned, q_location, q_policy, q_timeline};
+	for (size_t i = 0; i < 4; i++) {
 		if (!strstr(doc, qs[i]))
 			mml_test_fail(__FILE__, __LINE__, "docs/REPORT_DB.md lacks query %zu verbatim", i + 1);
 	}
@@ -151,6 +160,12 @@ TEST(report_db_two_inputs_queries)
 	CHECK(strstr(rows, "297|2023-05-18 12:58:49|location.coordinates|"));
 	CHECK(strstr(rows, "304|2023-05-18 12:58:49|location.coordinates|"));
 	CHECK_EQ(nlines_with(rows, "|location.coordinates|"), 3);
+	free(rows);
+
+	/* The timeline of session 5: when the coordinates were sent, and how often */
+	rows = query(db, q_timeline, n1, v1);
+	REQUIRE(rows);
+	CHECK(strstr(rows, "location.coordinates|wechat|any|3|3|296|304|2023-05-18 12:58:49|2023-05-18 12:58:49\n"));
 	free(rows);
 
 	/* Location permission: simulated startup without (input 2) vs log session 5 (with). */
@@ -258,5 +273,43 @@ TEST(report_db_links_findings_across_time_jumps)
 	check_links(db);
 	mml_test_note("%lld findings linked over %lld sessions", count(db, "SELECT COUNT(*) FROM findings"),
 	              count(db, "SELECT COUNT(*) FROM sessions"));
+	sqlite3_close(db);
+}
+
+TEST(report_db_upgrades_version_1)
+{
+	/* A database written by the version 1 schema (before session labels and
+	 * flow timelines) is upgraded in place and keeps its rows. */
+	static const char v1[] =
+		"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
+		"CREATE TABLE inputs (id INTEGER PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL,"
+		" run_time TEXT NOT NULL, policy TEXT, redacted INTEGER NOT NULL);"
+		"INSERT INTO inputs VALUES (1, 'old.log', 'log', '2026-01-01T00:00:00Z', NULL, 0);"
+		"CREATE TABLE sessions (id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),"
+		" idx INTEGER NOT NULL, first_msg INTEGER NOT NULL, last_msg INTEGER NOT NULL,"
+		" messages INTEGER NOT NULL, start_ts INTEGER, end_ts INTEGER, opened_by TEXT NOT NULL, opener_req_type INTEGER);"
+		"INSERT INTO sessions VALUES (1, 1, 1, 1, 10, 10, NULL, NULL, 'first', NULL);"
+		"CREATE TABLE flows (id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),"
+		" session_id INTEGER NOT NULL REFERENCES sessions(id), party TEXT NOT NULL, attributed INTEGER NOT NULL,"
+		" category TEXT NOT NULL, context TEXT NOT NULL, api TEXT, findings INTEGER NOT NULL);"
+		"INSERT INTO flows VALUES (1, 1, 1, 'wechat', 1, 'device.info', 'any', NULL, 4);";
+	char dbp[600];
+	snprintf(dbp, sizeof dbp, "%s/v1.db", mml_test_tmpdir());
+	remove(dbp);
+	sqlite3 *db;
+	REQUIRE(sqlite3_open(dbp, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_exec(db, v1, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	char *a[] = {"report", "--db", dbp, "--label", "5:scenario=location on", (char *)real_log(), NULL};
+	CHECK_EQ(run_report(a), 0);
+	REQUIRE(sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK_EQ(count(db, "SELECT version FROM schema_version"), 2);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM inputs"), 2);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM flows WHERE input_id = 1 AND findings = 4 AND messages IS NULL"), 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM sessions WHERE input_id = 2 AND idx = 5 AND scenario = 'location on'"), 1);
+	CHECK_EQ(count(db, "SELECT COUNT(*) FROM flows WHERE input_id = 2 AND category = 'location.coordinates'"
+	                   " AND first_msg = 296 AND last_msg = 304 AND messages = 3"),
+	         1);
+	check_links(db);
 	sqlite3_close(db);
 }

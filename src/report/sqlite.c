@@ -39,7 +39,8 @@ static const char schema_sql[] =
 	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
 	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
 	"  party TEXT NOT NULL, attributed INTEGER NOT NULL, category TEXT NOT NULL,\n"
-	"  context TEXT NOT NULL, api TEXT, findings INTEGER NOT NULL);\n"
+	"  context TEXT NOT NULL, api TEXT, findings INTEGER NOT NULL,\n"
+	"  messages INTEGER, first_msg INTEGER, last_msg INTEGER, first_ts INTEGER, last_ts INTEGER);\n"
 	"CREATE TABLE IF NOT EXISTS verdicts (\n"
 	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
 	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
@@ -66,8 +67,8 @@ static const char *const stmt_sql[S__N] = {
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	"UPDATE findings SET session_id = ?1 WHERE input_id = ?2 AND msg BETWEEN ?3 AND ?4"
 	" AND session_id IS NULL",
-	"INSERT INTO flows (input_id, session_id, party, attributed, category, context, api, findings)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	"INSERT INTO flows (input_id, session_id, party, attributed, category, context, api, findings, messages,"
+	" first_msg, last_msg, first_ts, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	"INSERT INTO verdicts (input_id, session_id, party, attributed, category, context, verdict, statement,"
 	" section, statement_party, quote, findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	"INSERT INTO findings (input_id, msg, ts, party, attributed, context, api, category, path, detector,"
@@ -129,6 +130,11 @@ static int schema_version(mml_db *db)
 		             "ALTER TABLE sessions ADD COLUMN features TEXT;"
 		             "ALTER TABLE sessions ADD COLUMN permissions TEXT;"
 		             "ALTER TABLE sessions ADD COLUMN region TEXT;"
+		             "ALTER TABLE flows ADD COLUMN messages INTEGER;"
+		             "ALTER TABLE flows ADD COLUMN first_msg INTEGER;"
+		             "ALTER TABLE flows ADD COLUMN last_msg INTEGER;"
+		             "ALTER TABLE flows ADD COLUMN first_ts INTEGER;"
+		             "ALTER TABLE flows ADD COLUMN last_ts INTEGER;"
 		             "UPDATE schema_version SET version = 2") != MML_OK)
 			return -1;
 		v = 2;
@@ -157,7 +163,7 @@ mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len)
 	}
 	sqlite3_busy_timeout(db->h, 5000);
 	int v = -1;
-	if (exec(db, "PRAGMA foreign_keys = ON") == MML_OK && exec(db, "BEGIN IMMEDIATE") == MML_OK &&
+	if (exec(db, "PRAGMA foreign_keys = ON; PRAGMA page_size = 16384") == MML_OK && exec(db, "BEGIN IMMEDIATE") == MML_OK &&
 	    exec(db, schema_sql) == MML_OK && (v = schema_version(db)) >= 0 && exec(db, "COMMIT") == MML_OK) {
 		if (v != MML_DB_SCHEMA_VERSION) {
 			snprintf(ebuf, ebuf_len, "schema version %d, this mmlens writes %d", v, MML_DB_SCHEMA_VERSION);
@@ -384,6 +390,13 @@ mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *la
 		bind_text(q, 6, mml_feature_name(r->feature));
 		bind_text(q, 7, r->api);
 		sqlite3_bind_int64(q, 8, (sqlite3_int64)r->count);
+		sqlite3_bind_int64(q, 9, (sqlite3_int64)r->msgs);
+		sqlite3_bind_int64(q, 10, (sqlite3_int64)r->first_msg);
+		sqlite3_bind_int64(q, 11, (sqlite3_int64)r->last_msg);
+		if (r->has_ts) {
+			sqlite3_bind_int64(q, 12, r->first_ts);
+			sqlite3_bind_int64(q, 13, r->last_ts);
+		}
 		MML_RETURN_IF_ERR(step(db, S_FLOW, "flows"));
 		if (pol && first_of_key(flows, i))
 			MML_RETURN_IF_ERR(add_verdict(db, sid, flows, i, pol, label));
