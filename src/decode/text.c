@@ -386,7 +386,8 @@ static inline void dmark(mml_dtree *t, const uint8_t *s, size_t n, size_t i, dsc
 	d->raw[k]++;
 	d->top[k] += !d->depth;
 	d->spaced[k] += i + 1 < n && s[i + 1] == ' ';
-	uint32_t *pos = dx_pos(t, d->used + 1);
+	struct mml_darena *ar = t->arena;
+	uint32_t *pos = d->used + 1 <= ar->pos_cap ? ar->pos : dx_pos(t, d->used + 1);
 	if (!pos) {
 		d->fail = true;
 		return;
@@ -426,6 +427,52 @@ static void dscan_run(mml_dtree *t, const uint8_t *s, size_t n, uint32_t cls, ds
 			dmark(t, s, n, i, d);
 }
 
+#define TC_B64 (TC_LOWER | TC_UPPER | TC_DIGIT | TC_HEXL | TC_NHLET | TC_PLUS | TC_SLASH | TC_MINUS | TC_USCORE | TC_EQ)
+#define TC_HEX (TC_LOWER | TC_UPPER | TC_DIGIT | TC_HEXL)
+
+/* dt_embed(t, cell, v, n, NULL, 0) for a cell of text (see dt_csv): the
+ * same charge, the same summary without dt_summary's checks. */
+static void embed_cell(mml_dtree *t, uint32_t cell, const uint8_t *v, size_t n)
+{
+	if (n < 2)
+		return;
+	if (dl_stopped(t)) {
+		dn_cut(t, cell);
+		return;
+	}
+	if (!dl_work(t, n))
+		return;
+	uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+	if (n >= 4) { /* four at a time, the last four overlapping the ones before */
+		size_t i = 0;
+		for (; i + 4 <= n; i += 4) {
+			c0 |= dt_cls[v[i]];
+			c1 |= dt_cls[v[i + 1]];
+			c2 |= dt_cls[v[i + 2]];
+			c3 |= dt_cls[v[i + 3]];
+		}
+		const uint8_t *e = v + n - 4;
+		c0 |= dt_cls[e[0]];
+		c1 |= dt_cls[e[1]];
+		c2 |= dt_cls[e[2]];
+		c3 |= dt_cls[e[3]];
+	} else {
+		for (size_t i = 0; i < n; i++)
+			c0 |= dt_cls[v[i]];
+	}
+	const uint32_t cls = c0 | c1 | c2 | c3;
+	/* what dt_embed would surely leave alone: no '=' or delimiter, no JSON or
+	 * XML start, and either spaces or a byte that is no base64 (nor hex) with
+	 * not all of a URL's ':' '/' '?' */
+	if (!(cls & (TC_EQ | TC_COMMA | TC_PIPE | TC_SEMI)) && v[0] != '{' && v[0] != '[' && v[0] != '<' &&
+	    !(dt_cls[v[0]] & (TC_SPACE | TC_WS)) &&
+	    ((cls & (TC_SPACE | TC_WS)) || ((cls & ~(uint32_t)TC_B64) && (cls & (TC_COLON | TC_SLASH | TC_QMARK)) !=
+	                                                                   (TC_COLON | TC_SLASH | TC_QMARK))))
+		return;
+	tsum loc = {.cls = cls, .len = n, .nulpad = 0, .text = (dt_cls[v[0]] & TC_WS) ? TS_WEAK : TS_TEXT};
+	dt_embed(t, cell, v, n, &loc, 0);
+}
+
 bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
 {
 	if (n >= ((size_t)1 << 29))
@@ -453,6 +500,10 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 		return true;
 	}
 	dn(t, row)->u = delims[k];
+	/* the cells of text the summary covered whole are text themselves: ASCII
+	 * delimiters split no UTF-8 sequence, and there is no NUL or control in
+	 * them, so a cell's summary is the OR of its byte classes */
+	const bool whole = sum->text != TS_NO && sum->len == n;
 	uint32_t col = 0;
 	size_t a = 0, j = d.base;
 	for (;;) {
@@ -481,7 +532,10 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 		cd->field = col++;
 		cd->val = v;
 		cd->val_len = vl > UINT32_MAX ? UINT32_MAX : (uint32_t)vl;
-		dt_embed(t, cell, v, vl, NULL, 0);
+		if (whole && v == s + a)
+			embed_cell(t, cell, v, vl);
+		else
+			dt_embed(t, cell, v, vl, NULL, 0);
 		if (e >= n)
 			break;
 		a = e + 1;
@@ -492,8 +546,6 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 
 /* ---- the dispatch ---- */
 
-#define TC_B64 (TC_LOWER | TC_UPPER | TC_DIGIT | TC_HEXL | TC_NHLET | TC_PLUS | TC_SLASH | TC_MINUS | TC_USCORE | TC_EQ)
-#define TC_HEX (TC_LOWER | TC_UPPER | TC_DIGIT | TC_HEXL)
 
 static bool forced(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, int fmt)
 {

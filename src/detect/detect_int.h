@@ -123,7 +123,9 @@ void keys_init(void);
 void words_init(void);
 enum { W_PLACEHOLDER = 1, W_SYS = 2, W_NET = 4, W_NET_PH = 8, W_MPAPI = 16, W_LIFE = 32 };
 int words_tag(vstr v); /* W_* bits of an exact (listed) word */
-bool words_carrier_first(int c); /* may an operator brand start with byte c? */
+extern uint8_t words_wmax[256];   /* per case-folded first byte: the longest listed word (words_init) */
+extern uint8_t words_cfirst[256]; /* per byte: may an operator brand start with it? (words_init) */
+static inline bool words_carrier_first(int c) { return words_cfirst[(unsigned char)c] != 0; }
 /* The rule of a key name (case- and separator-insensitive), or NULL. */
 const keyrule *keys_lookup(const char *name, size_t n);
 

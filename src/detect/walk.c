@@ -18,6 +18,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "detect_int.h"
 
@@ -155,9 +158,80 @@ static const uint8_t kcls[256] = {
 	['\\'] = K_OTHER, [0x80 ... 0xff] = K_OTHER, [0 ... 0x1f] = K_OTHER,
 };
 
+/* v_trim (values.c), inline for the per-node pass */
+static inline vstr trim_inline(vstr v)
+{
+	while (v.n && (v.p[v.n - 1] == 0 || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t' || v.p[v.n - 1] == '\n' ||
+	               v.p[v.n - 1] == '\r'))
+		v.n--;
+	while (v.n && (v.p[0] == ' ' || v.p[0] == '\t' || v.p[0] == '\n' || v.p[0] == '\r'))
+		v.p++, v.n--;
+	return v;
+}
+
+#ifdef __SSE2__
+/* OR of kcls over 16 bytes */
+static inline unsigned kcls16(__m128i x)
+{
+	const __m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
+	const __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0')), a = _mm_sub_epi8(lo, _mm_set1_epi8('a'));
+	const __m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	const __m128i alp = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(25)), a);
+	const __m128i sl = _mm_cmpeq_epi8(x, _mm_set1_epi8('/')), at = _mm_cmpeq_epi8(x, _mm_set1_epi8('@'));
+	const __m128i pi = _mm_cmpeq_epi8(x, _mm_set1_epi8('|')), co = _mm_cmpeq_epi8(x, _mm_set1_epi8(','));
+	const __m128i dt = _mm_cmpeq_epi8(x, _mm_set1_epi8('.')), del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+	const __m128i named = _mm_or_si128(_mm_or_si128(_mm_or_si128(dig, alp), _mm_or_si128(sl, at)),
+	                                   _mm_or_si128(_mm_or_si128(pi, co), _mm_or_si128(dt, del)));
+	unsigned k = 0;
+	k |= _mm_movemask_epi8(dig) ? K_DIGIT : 0;
+	k |= _mm_movemask_epi8(alp) ? K_ALPHA : 0;
+	k |= _mm_movemask_epi8(sl) ? K_SLASH : 0;
+	k |= _mm_movemask_epi8(at) ? K_AT : 0;
+	k |= _mm_movemask_epi8(pi) ? K_PIPE : 0;
+	k |= _mm_movemask_epi8(co) ? K_COMMA : 0;
+	k |= _mm_movemask_epi8(dt) ? K_DOT : 0;
+	k |= _mm_movemask_epi8(named) != 0xffff ? K_OTHER : 0; /* DEL is in no class */
+	return k;
+}
+#endif
+
+/* OR of kcls over b[0..n) */
+static inline unsigned kclasses(const unsigned char *b, size_t n)
+{
+#ifdef __SSE2__
+	if (n >= 16) { /* 16 at a time, the last 16 overlapping the ones before */
+		unsigned k = 0;
+		size_t i = 0;
+		for (; i + 16 <= n; i += 16)
+			k |= kcls16(_mm_loadu_si128((const __m128i *)(const void *)(b + i)));
+		if (i < n)
+			k |= kcls16(_mm_loadu_si128((const __m128i *)(const void *)(b + n - 16)));
+		return k;
+	}
+#endif
+	unsigned k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+	if (n >= 4) { /* four at a time, the last four overlapping the ones before */
+		for (size_t i = 0; i + 4 <= n; i += 4) {
+			k0 |= kcls[b[i]];
+			k1 |= kcls[b[i + 1]];
+			k2 |= kcls[b[i + 2]];
+			k3 |= kcls[b[i + 3]];
+		}
+		const unsigned char *e = b + n - 4;
+		k0 |= kcls[e[0]];
+		k1 |= kcls[e[1]];
+		k2 |= kcls[e[2]];
+		k3 |= kcls[e[3]];
+	} else {
+		for (size_t i = 0; i < n; i++)
+			k0 |= kcls[b[i]];
+	}
+	return k0 | k1 | k2 | k3;
+}
+
 uint32_t classify(vstr v)
 {
-	v = v_trim(v);
+	v = trim_inline(v);
 	if (v.n < 2)
 		return 0;
 	uint32_t s = 0;
@@ -165,8 +239,7 @@ uint32_t classify(vstr v)
 	size_t n = v.n;
 	unsigned k = 0;
 	if (n <= 128) {
-		for (size_t i = 0; i < n; i++)
-			k |= kcls[(unsigned char)v.p[i]];
+		k = kclasses((const unsigned char *)v.p, n);
 	} else {
 		k = K_ALPHA | K_OTHER | K_DIGIT;
 		k |= memchr(v.p, '/', n) ? K_SLASH : 0;
@@ -178,6 +251,7 @@ uint32_t classify(vstr v)
 	if (k == K_DIGIT) /* a number: only an MCC-MNC has the shape of one */
 		return (n == 5 || n == 6) && v_mccmnc(v) ? SH_MCCMNC : 0;
 	bool slash = k & K_SLASH;
+	const bool alnum = !(k & ~(unsigned)(K_DIGIT | K_ALPHA)); /* exact: n <= 128 below */
 	if (n == 18 && c == 'w' && v_appid(v))
 		s |= SH_APPID;
 	if (c == 'g' && n >= 15 && v.p[1] == 'h' && v.p[2] == '_') {
@@ -194,15 +268,15 @@ uint32_t classify(vstr v)
 		int r = v_mac(v);
 		s |= r == VAL_OK ? SH_MAC : r == VAL_PLACEHOLDER ? SH_MACPH : 0;
 	}
-	if (n == 16 && v_androidid(v) == VAL_OK)
+	if (n == 16 && alnum && v_androidid(v) == VAL_OK) /* 16 lowercase hex */
 		s |= SH_ANDROIDID;
 	if ((n == 15 || n == 16) && c == 'A') {
 		int r = v_devid(v);
 		s |= r == VAL_OK ? SH_DEVID : r == VAL_PLACEHOLDER ? SH_DEVID_PH : 0;
 	}
-	if (n >= 14 && n <= 16 && v_imei(v) == VAL_PLACEHOLDER && !is_digit(v.p[n - 1]))
+	if (n >= 14 && n <= 16 && alnum && !is_digit(v.p[n - 1]) && v_imei(v) == VAL_PLACEHOLDER)
 		s |= SH_IMEI_PH; /* 1234567890ABCDEF, not bare zeros */
-	int tag = n <= 40 ? words_tag(v) : 0;
+	int tag = n <= 40 && n <= words_wmax[c >= 'A' && c <= 'Z' ? c + 32 : c] ? words_tag(v) : 0;
 	if (tag & W_NET)
 		s |= SH_NETTYPE;
 	if (tag & W_LIFE)
@@ -221,7 +295,7 @@ uint32_t classify(vstr v)
 	}
 	if ((tag & W_MPAPI) || (n > 7 && (c == 's' || c == 'w') && v_mpapi(v)))
 		s |= SH_MPAPI;
-	if ((n == 5 || n == 6) && v_mccmnc(v))
+	if ((n == 5 || n == 6) && k == K_DIGIT && v_mccmnc(v)) /* all digits: returned above */
 		s |= SH_MCCMNC;
 	if (n <= 40 && words_carrier_first(c) && v_carrier_name(v))
 		s |= SH_CARRIER;
@@ -268,6 +342,30 @@ static bool terminal_text(const mml_dnode *d)
 		return d->val_len > 0;
 	default:
 		return false;
+	}
+}
+
+/* memcpy, without the call for the short texts most leaves hold: two
+ * overlapping moves, each within [0, n) of both */
+static inline void copy_small(uint8_t *dst, const char *src, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a, b;
+		memcpy(&a, src, 8);
+		memcpy(&b, src + n - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+		memcpy(&a, src, 4);
+		memcpy(&b, src + n - 4, 4);
+		memcpy(dst, &a, 4);
+		memcpy(dst + n - 4, &b, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = (uint8_t)src[i];
+	} else {
+		memcpy(dst, src, n);
 	}
 }
 
@@ -320,13 +418,14 @@ bool walk_prepare(drun *r)
 			if (d->kind != MML_DK_JSON_NUM)
 				sh = classify(v);
 			if (terminal_text(d) && v.n < ((size_t)1 << 31)) {
-				if (!det_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
-				    !det_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256)) {
+				if ((s->nleaf + 1 > s->leafcap || s->ntext + v.n + 1 > s->textcap) &&
+				    (!det_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
+				     !det_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256))) {
 					s->nomem = true;
 				} else {
 					s->leaf[s->nleaf].node = i;
 					s->leaf[s->nleaf].off = (uint32_t)s->ntext;
-					memcpy(s->text + s->ntext, v.p, v.n);
+					copy_small(s->text + s->ntext, v.p, v.n);
 					s->ntext += v.n;
 					s->text[s->ntext++] = 0;
 					s->nleaf++;
@@ -337,7 +436,8 @@ bool walk_prepare(drun *r)
 		s->nfl[i] = fl;
 		s->shape[i] = sh;
 		if (d->parent != MML_DNONE && d->parent < i) {
-			s->kor[d->parent] |= sh;
+			if (sh) /* most have none: no store into the parent's entry */
+				s->kor[d->parent] |= sh;
 			if (d->kind == MML_DK_FIXED32 || d->kind == MML_DK_FIXED64)
 				s->nfl[d->parent] |= NF_HASFIXED;
 		}

@@ -83,7 +83,8 @@ static uint32_t wh[WT];
 static uint8_t wl[sizeof words / sizeof words[0]];
 static uint8_t opl[NOPS];
 static uint8_t opfirst[256][8]; /* per case-folded first byte: up to 7 operator indexes + 1 */
-static uint8_t wmax[256];       /* per case-folded first byte: the longest listed word */
+uint8_t words_wmax[256];        /* per case-folded first byte: the longest listed word */
+uint8_t words_cfirst[256];      /* per byte (not folded): may an operator brand start with it? */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static inline int fold(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
@@ -109,7 +110,7 @@ static void build(void)
 			s = (s + 1) & (WT - 1);
 		wt[s] = (int16_t)i;
 		wh[s] = h;
-		uint8_t *m = &wmax[fold((unsigned char)words[i].w[0])];
+		uint8_t *m = &words_wmax[fold((unsigned char)words[i].w[0])];
 		if (n > *m)
 			*m = (uint8_t)n;
 	}
@@ -122,13 +123,15 @@ static void build(void)
 				break;
 			}
 	}
+	for (int c = 0; c < 256; c++)
+		words_cfirst[c] = opfirst[fold(c)][0] != 0;
 }
 
 void words_init(void) { pthread_once(&once, build); }
 
 static int lookup(vstr v)
 {
-	if (!v.n || v.n > wmax[fold((unsigned char)v.p[0])])
+	if (!v.n || v.n > words_wmax[fold((unsigned char)v.p[0])])
 		return 0;
 	uint32_t h = hash(v.p, v.n);
 	for (size_t s = h & (WT - 1);; s = (s + 1) & (WT - 1)) {
@@ -148,7 +151,6 @@ static int lookup(vstr v)
 
 int words_tag(vstr v) { return lookup(v); }
 
-bool words_carrier_first(int c) { return opfirst[fold(c)][0] != 0; }
 
 bool v_is_placeholder_word(vstr v) { return lookup(v) & W_PLACEHOLDER; }
 
