@@ -6,13 +6,22 @@
  * own tail (and tag), the diagnostic callback gets a well-formed
  * message for each skipped line (bad_lines of them), and the strict
  * fast reader agrees with jansson on every line: the same entries and
- * the same skipped lines with the same reasons.
+ * the same skipped lines with the same reasons. Every input for the first
+ * 64 runs, then every 8th, also goes through mml_keylog_load twice: from
+ * a memfd (a regular file: the mapped key log) and from a pipe (the
+ * resident one); both must give the same counts, diagnostics, entries and
+ * lookups.
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mmlens/keylog.h"
 
@@ -23,6 +32,7 @@ static volatile uint64_t sink;
 typedef struct diag_ctx {
 	size_t calls;
 	uint64_t hash; /* of every message, in order */
+	size_t skip;   /* leading bytes (the key log's name) left out of hash */
 } diag_ctx;
 
 static void diag(void *ctx, const char *fmt, ...)
@@ -36,7 +46,7 @@ static void diag(void *ctx, const char *fmt, ...)
 	if (n <= 0)
 		abort();
 	d->calls++;
-	for (int i = 0; i < n && i < (int)sizeof msg - 1; i++)
+	for (int i = (int)d->skip; i < n && i < (int)sizeof msg - 1; i++)
 		d->hash = (d->hash ^ (unsigned char)msg[i]) * 1099511628211ull;
 }
 
@@ -85,6 +95,96 @@ static void check_found(const mml_keylog *kl)
 	}
 }
 
+static int by_line(const void *a, const void *b)
+{
+	uint32_t x = ((const mml_keyent *)a)->line, y = ((const mml_keyent *)b)->line;
+	return x < y ? -1 : x > y;
+}
+
+static mml_keyent *entries(const mml_keylog *kl)
+{
+	mml_keyent *v = calloc(kl->n + 1, sizeof *v);
+	if (!v)
+		abort();
+	for (size_t i = 0; i < kl->n; i++) {
+		if (!mml_keylog_get(kl, i, &v[i]))
+			abort();
+		v[i].id = 0;
+	}
+	qsort(v, kl->n, sizeof *v, by_line);
+	return v;
+}
+
+static size_t lookup_lines(const mml_keylog *kl, int by_tag, int layer, const uint8_t *key, uint32_t *lines, size_t cap)
+{
+	size_t it = 0, k = 0;
+	const mml_keyent *e;
+	while ((e = by_tag ? mml_keylog_find_tag(kl, key, &it) : mml_keylog_find_tail(kl, (mml_layer)layer, key, &it)))
+		if (k < cap)
+			lines[k++] = e->line;
+	return k;
+}
+
+/* The mapped key log (memfd) and the resident one (pipe) read the input alike. */
+static void check_mapped(const uint8_t *data, size_t size)
+{
+	if (size > 65536)
+		return; /* the pipe is filled before it is read */
+	int mfd = memfd_create("fuzz.keylog", 0), pfd[2];
+	if (mfd < 0 || pipe(pfd)) {
+		if (mfd >= 0)
+			close(mfd);
+		return;
+	}
+	if (fcntl(pfd[1], F_SETPIPE_SZ, 65536) < 65536 || (size && write(pfd[1], data, size) != (ssize_t)size) ||
+	    (size && write(mfd, data, size) != (ssize_t)size)) {
+		close(mfd);
+		close(pfd[0]);
+		close(pfd[1]);
+		return;
+	}
+	close(pfd[1]);
+	char mpath[64], ppath[64];
+	snprintf(mpath, sizeof mpath, "/proc/self/fd/%d", mfd);
+	snprintf(ppath, sizeof ppath, "/proc/self/fd/%d", pfd[0]);
+	mml_keylog m, r;
+	mml_stats sm, sr;
+	memset(&sm, 0, sizeof sm);
+	memset(&sr, 0, sizeof sr);
+	diag_ctx dm = {.skip = strlen(mpath)}, dr = {.skip = strlen(ppath)};
+	mml_keylog_init(&m);
+	mml_keylog_init(&r);
+	mml_err em = mml_keylog_load(&m, mpath, diag, &dm, &sm), er = mml_keylog_load(&r, ppath, diag, &dr, &sr);
+	close(mfd);
+	close(pfd[0]);
+	if (em != MML_OK || er != MML_OK)
+		abort();
+	if (!m.mapped || r.mapped || m.n != r.n || m.bad_lines != r.bad_lines || dm.calls != dr.calls ||
+	    dm.hash != dr.hash || memcmp(&sm, &sr, sizeof sm))
+		abort();
+	mml_keyent *a = entries(&m), *b = entries(&r);
+	if (m.n && memcmp(a, b, m.n * sizeof *a))
+		abort();
+	uint32_t la[64], lb[64];
+	for (size_t i = 0; i < m.n; i++) {
+		for (int layer = 0; layer < 2; layer++) {
+			const uint8_t *k8 = a[i].tail + a[i].tail_len - 8;
+			size_t na = lookup_lines(&m, 0, layer, k8, la, 64), nb = lookup_lines(&r, 0, layer, k8, lb, 64);
+			if (na != nb || memcmp(la, lb, na * sizeof *la))
+				abort();
+		}
+		if (a[i].has_tag) {
+			size_t na = lookup_lines(&m, 1, 0, a[i].tag, la, 64), nb = lookup_lines(&r, 1, 0, a[i].tag, lb, 64);
+			if (na != nb || memcmp(la, lb, na * sizeof *la))
+				abort();
+		}
+	}
+	free(a);
+	free(b);
+	mml_keylog_free(&m);
+	mml_keylog_free(&r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mml_stats st;
@@ -122,5 +222,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)mml_keylog_parse(&kl, (const char *)data, size, NULL, NULL, NULL, &st);
 	sink += kl.n + kl.bad_lines;
 	mml_keylog_free(&kl);
+
+	static unsigned long runs;
+	if (runs++ < 64 || runs % 8 == 0)
+		check_mapped(data, size);
 	return 0;
 }

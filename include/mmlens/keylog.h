@@ -12,14 +12,39 @@
  * Contract: lines that are not valid JSON, lack a field, or carry bad hex
  * or wrong sizes are reported through the diagnostic callback with their
  * 1-based line number and skipped; the rest is used. Lookups are by the
- * last 8 bytes of `tail` and, for INNER GCM, by `tag`. Reading is a line
- * at a time (each capped at 64 KiB), so memory is the entries (about 130
- * bytes a line) and their index, not the file. A line in the log's
- * canonical form (known keys, alphanumeric string or true/false values,
- * no whitespace or escapes) is read by a strict scanner; every other line
- * is read by jansson, so each line means exactly what jansson reads in
- * it (jansson_only reads them all with jansson, for the tests that check
- * the two agree).
+ * last 8 bytes of `tail` and, for INNER GCM, by `tag`. Lines are capped
+ * at 64 KiB. A line in the log's canonical form (known keys, alphanumeric
+ * string or true/false values, no whitespace or escapes) is read by a
+ * strict scanner; every other line is read by jansson, so each line means
+ * exactly what jansson reads in it (jansson_only reads them all with
+ * jansson, for the tests that check the two agree).
+ *
+ * Memory. Two representations, giving identical results:
+ *  - resident (mml_keylog_parse of a buffer, or mml_keylog_load of a pipe
+ *    or other non-regular file): every entry decoded in `ent` (about 120
+ *    bytes a line) plus two open-addressing indexes.
+ *  - mapped (mml_keylog_load of a regular file): the file is read once to
+ *    validate every line (same diagnostics and counts), but memory keeps
+ *    only a compact index: per valid line 16 bytes (32 bits of the lookup
+ *    key's hash, the line number, its file offset and length, layer,
+ *    direction and a "used" bit) sorted by hash, with a bucket directory
+ *    of 1/64 byte a line, and the same for the lines with a tag. The
+ *    entries sit in address space reserved for the most lines the file
+ *    could hold, committed as written and given huge pages when the
+ *    kernel allows (lookups land anywhere in it). The file is mapped
+ *    read-only (MAP_PRIVATE); a lookup hit re-reads its line from the
+ *    mapping into a per-thread scratch entry. Touched pages of the
+ *    mapping are dropped with madvise(MADV_DONTNEED) every 4 MiB while
+ *    loading and every 128 newly touched 64 KiB windows afterwards (the
+ *    page cache keeps them), so the key log costs about 16 bytes of
+ *    memory a valid line plus a few MiB of mapped file, not the file's
+ *    size. The file must not be truncated while in use (a mapped page
+ *    past its end would fault).
+ *
+ * Lookups (mml_keylog_find_tail/_tag) may run from several threads at
+ * once. The entry they return is valid until the same thread's next
+ * lookup on any mapped key log (forever for a resident one); count a use
+ * with mml_keylog_use.
  */
 #ifndef MMLENS_KEYLOG_H
 #define MMLENS_KEYLOG_H
@@ -47,38 +72,82 @@ typedef struct mml_keyent {
 	uint8_t tail[16];
 	bool has_tag;
 	uint8_t tag[16];
-	uint32_t uses;       /* records/messages this line decrypted (updated atomically) */
+	uint32_t id;         /* the entry's number in the key log (0 .. n-1): its "used" bit */
 } mml_keyent;
 
-/* Open-addressing index slot: the 8 key bytes and entry index + 1, so a
- * lookup that misses never touches the entries. */
+/* Open-addressing index slot (resident key log): the 8 key bytes and
+ * entry index + 1, so a lookup that misses never touches the entries. */
 typedef struct __attribute__((packed)) mml_keyslot {
 	uint64_t k;
 	uint32_t v;
 } mml_keyslot;
 
-typedef struct mml_keylog {
-	mml_keyent *ent;
+/* Compact index entry (mapped key log): h is 32 bits of the lookup key's
+ * hash, line the line number, w = file offset << 24 | used << 23 |
+ * length << 2 | layer << 1 | client (the line's bytes without the blanks
+ * around it; the used bit is set atomically). */
+typedef struct mml_keyidx {
+	uint32_t h, line;
+	uint64_t w;
+} mml_keyidx;
+
+/* The entries sorted by h, then line; dir[b] is the first entry whose h
+ * has top `bits` bits b (about 256 entries a bucket, so the directory
+ * stays in cache; a lookup interpolates inside the bucket). */
+typedef struct mml_keyidx_tab {
+	mml_keyidx *e;
 	size_t n, alloc;
+	uint32_t *dir;
+	unsigned bits;
+	void *mem;           /* e's reserved mapping (huge pages when the kernel gives them), or NULL: malloc'd */
+	size_t mem_len;
+	bool dir_inline;     /* dir lies in mem, after the entries */
+} mml_keyidx_tab;
+
+typedef struct mml_keylog {
+	size_t n;            /* valid lines (entries), either representation */
+	size_t bad_lines;
+	bool jansson_only;   /* read every line with jansson (tests: the fast reader must agree) */
+	/* resident */
+	uint64_t *used;      /* one bit per entry (by id), set atomically */
+	mml_keyent *ent;
+	size_t alloc;
 	mml_keyslot *idx;    /* last 8 bytes of tail -> entry */
 	size_t idx_size;
 	mml_keyslot *tagidx; /* last 8 bytes of tag -> entry */
 	size_t tagidx_size;
-	size_t bad_lines;
-	bool jansson_only;   /* read every line with jansson (tests: the fast reader must agree) */
+	/* mapped */
+	bool mapped;
+	const char *map;     /* the file, read-only (NULL if empty) */
+	size_t map_len;
+	mml_keyidx_tab tails; /* id = position here */
+	mml_keyidx_tab tags;
+	unsigned long touched; /* 64 KiB windows touched by lookups (atomic) */
 } mml_keylog;
 
 void mml_keylog_init(mml_keylog *kl);
 void mml_keylog_free(mml_keylog *kl);
-/* Parse a whole key log text. Bad lines are reported and skipped. */
+/* Parse a whole key log text (resident). Bad lines are reported and skipped. */
 mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn diag, void *dctx,
                          const char *name, mml_stats *st);
+/* Read a key log file: mapped if it is a regular file, else resident. */
 mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st);
 /*
  * Find entries whose tail ends with the 8 bytes `tail8`. Iterate with
- * *it = 0 first; returns NULL when done.
+ * *it = 0 first; returns NULL when done. Matches come in line order.
  */
-mml_keyent *mml_keylog_find_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8], size_t *it);
-mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16], size_t *it);
+const mml_keyent *mml_keylog_find_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8], size_t *it);
+const mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16], size_t *it);
+/* Count a use of e (from a lookup); true the first time its line is used. Thread-safe. */
+bool mml_keylog_use(const mml_keylog *kl, const mml_keyent *e);
+/* Entry `id` (0 .. n-1; line order for a resident key log, index order
+ * for a mapped one) into *out; false if it cannot be read. */
+bool mml_keylog_get(const mml_keylog *kl, size_t id, mml_keyent *out);
+/*
+ * Lines no lookup used. Returns how many, not counting repeats of a used
+ * line (same layer, key and tail), which go to *repeats; first[] gets the
+ * lowest up to nfirst of their line numbers, ascending.
+ */
+size_t mml_keylog_unused(const mml_keylog *kl, uint32_t *first, size_t nfirst, size_t *repeats);
 
 #endif

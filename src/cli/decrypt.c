@@ -15,31 +15,14 @@
 /* Key-log lines that opened nothing: worth knowing, not an error. */
 static void report_unused_keys(const mml_keylog *kl, mml_cli_diag *r, const char *name)
 {
-	size_t unused = 0;
+	uint32_t first[16];
+	size_t dups = 0;
+	size_t unused = mml_keylog_unused(kl, first, 16, &dups);
 	char list[256];
 	size_t k = 0;
 	list[0] = 0;
-	size_t dups = 0;
-	for (size_t i = 0; i < kl->n; i++) {
-		const mml_keyent *e = &kl->ent[i];
-		if (e->uses)
-			continue;
-		/* a repeat of a used line (same layer, key and tail) is not unused */
-		int dup = 0;
-		if (e->tail_len >= 8) {
-			size_t it = 0;
-			const mml_keyent *x;
-			while (!dup && (x = mml_keylog_find_tail(kl, e->layer, e->tail + e->tail_len - 8, &it)))
-				dup = x->uses && x->keylen == e->keylen && !memcmp(x->key, e->key, e->keylen) &&
-				      x->tail_len == e->tail_len && !memcmp(x->tail, e->tail, e->tail_len);
-		}
-		if (dup) {
-			dups++;
-			continue;
-		}
-		if (unused++ < 16 && k < sizeof list - 16)
-			k += (size_t)snprintf(list + k, sizeof list - k, "%s%u", k ? "," : "", kl->ent[i].line);
-	}
+	for (size_t i = 0; i < unused && i < 16; i++)
+		k += (size_t)snprintf(list + k, sizeof list - k, "%s%u", k ? "," : "", first[i]);
 	if (unused)
 		fprintf(r->err, "mmlens: %s: %zu key log line(s) matched no record or message (lines %s%s)\n", name,
 		        unused, list, unused > 16 ? ",..." : "");

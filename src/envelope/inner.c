@@ -175,7 +175,7 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 	MML_RETURN_IF_ERR(mml_buf_reserve(&p->plain, n));
 	size_t outlen = 0;
 	size_t it = 0;
-	mml_keyent *e;
+	const mml_keyent *e;
 	int tail_seen = 0;
 	while ((e = mml_keylog_find_tail(p->kl, MML_LAYER_INNER, ct + n - 8, &it))) {
 		if (e->keylen != 16)
@@ -183,7 +183,7 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 		tail_seen = 1;
 		const uint8_t *iv = e->nonce_len == 16 ? e->nonce : e->key;
 		if (mml_cbc_open(&p->aead, e->key, iv, ct, n, p->plain.p, &outlen) == MML_OK) {
-			if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
+			if (mml_keylog_use(p->kl, e))
 				p->st->keylog_inner_used++;
 			cbc_remember(p, e->key, e->line, env->biz.uin);
 			p->plain.len = outlen;
@@ -239,14 +239,14 @@ static int open_blob(mml_envproc *p, mml_msg *m, const uint8_t *blob, size_t v, 
 		return 0;
 	size_t ctlen = v - 28, it = 0;
 	int tagged = 0;
-	mml_keyent *e;
+	const mml_keyent *e;
 	while ((e = mml_keylog_find_tag(p->kl, blob + v - 16, &it))) {
 		tagged = 1;
 		uint8_t *dst = p->plain.p + p->plain.len;
 		if (mml_gcm_open(&p->aead, e->key, e->keylen, blob + ctlen, 12, e->meta, e->meta_len, blob, ctlen,
 		                 blob + v - 16, dst) != MML_OK)
 			continue;
-		if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
+		if (mml_keylog_use(p->kl, e))
 			p->st->keylog_inner_used++;
 		offs[m->nparts] = p->plain.len;
 		m->parts[m->nparts].field = field;

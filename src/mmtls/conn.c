@@ -143,7 +143,7 @@ static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec 
 	uint8_t aad[13], nonce[12];
 	int tail_seen = 0;
 	size_t it = 0;
-	mml_keyent *e;
+	const mml_keyent *e;
 	while ((e = mml_keylog_find_tail(m->kl, MML_LAYER_OUTER, r->body + r->len - 8, &it))) {
 		if (e->client != (dir == 0) || e->keylen != 16 || e->nonce_len != 12)
 			continue;
@@ -163,7 +163,7 @@ static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec 
 			uint8_t base[12];
 			mml_mmtls_nonce(e->nonce, seqs[k], base); /* XOR is its own inverse */
 			key_remember(d, e->key, base, e->line);
-			if (!__atomic_fetch_add(&e->uses, 1, __ATOMIC_RELAXED))
+			if (mml_keylog_use(m->kl, e))
 				m->st->keylog_outer_used++;
 			d->seq = seqs[k];
 			o->status = MML_ST_DECRYPTED;

@@ -2,14 +2,26 @@
  * keylog.c - read the published key log. Contract in include/mmlens/keylog.h;
  * the format is described in docs/FORMATS.md.
  */
+#include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mmlens/keylog.h"
 #include "mmlens/util.h"
 
 #define KL_LINE_MAX (64 * 1024)
+#define KL_OFF_BITS 40                 /* mapped offsets: files up to 1 TiB */
+#define KL_LOAD_DROP (4u << 20)        /* drop the loaded pages every 4 MiB */
+#define KL_WIN_SHIFT 16                /* lookups: 64 KiB windows ... */
+#define KL_WIN_DROP 128                /* ... dropped every 128 new ones */
+#ifndef KL_BUCKET
+#define KL_BUCKET 256                  /* mapped index: entries a directory bucket */
+#endif
 
 void mml_keylog_init(mml_keylog *kl) { memset(kl, 0, sizeof *kl); }
 
@@ -18,6 +30,18 @@ void mml_keylog_free(mml_keylog *kl)
 	free(kl->ent);
 	free(kl->idx);
 	free(kl->tagidx);
+	free(kl->used);
+	mml_keyidx_tab *t[2] = {&kl->tails, &kl->tags};
+	for (int i = 0; i < 2; i++) {
+		if (!t[i]->dir_inline)
+			free(t[i]->dir);
+		if (t[i]->mem)
+			munmap(t[i]->mem, t[i]->mem_len);
+		else
+			free(t[i]->e);
+	}
+	if (kl->map)
+		munmap((void *)kl->map, kl->map_len);
 	memset(kl, 0, sizeof *kl);
 }
 
@@ -42,12 +66,25 @@ static uint64_t h8(uint64_t x)
  */
 enum { F_LAYER, F_ENCRYPT, F_KEY, F_NONCE, F_IV, F_META, F_TAIL, F_TAG, F__N };
 static const char *const field_name[F__N] = {"layer", "encrypt", "key", "nonce", "iv", "metadata", "tail", "tag"};
+static const size_t field_len[F__N] = {5, 7, 3, 5, 2, 8, 4, 3};
 typedef enum { V_ABSENT = 0, V_STRING, V_TRUE, V_FALSE, V_OTHER } vkind;
 typedef struct kl_val {
 	vkind kind;
 	const char *s;
 	size_t n;
 } kl_val;
+
+/* 1 for the ASCII letters and digits */
+static const uint8_t alnum_tab[256] = {
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,0,
+	0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,
+	0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+};
 
 /*
  * The fast reader: the key log's canonical form only - one object of
@@ -76,14 +113,14 @@ static bool fast_fields(const char *p, size_t n, kl_val v[F__N])
 			return false;
 		int f = -1;
 		for (int j = 0; j < F__N; j++)
-			if (strlen(field_name[j]) == i - k && !memcmp(field_name[j], p + k, i - k))
+			if (field_len[j] == i - k && !memcmp(field_name[j], p + k, i - k))
 				f = j;
 		if (f < 0 || v[f].kind != V_ABSENT)
 			return false; /* unknown or repeated key: jansson decides */
 		i += 2;
 		if (i < end && p[i] == '"') {
 			size_t s = ++i;
-			while (i < end && ((p[i] >= '0' && p[i] <= '9') || ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z')))
+			while (i < end && alnum_tab[(unsigned char)p[i]])
 				i++;
 			if (i >= end || p[i] != '"')
 				return false;
@@ -193,8 +230,8 @@ static mml_err build_index(mml_keyslot **idx, size_t *size, const mml_keylog *kl
 	return MML_OK;
 }
 
-static void parse_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag,
-                       void *dctx, const char *name, mml_stats *st)
+/* Read one line into *out (zeroed first); NULL, or why it is skipped. */
+static const char *decode_line(bool jansson_only, const char *line, size_t len, uint32_t lineno, mml_keyent *out)
 {
 	const char *why = NULL;
 	mml_keyent e;
@@ -204,7 +241,7 @@ static void parse_line(mml_keylog *kl, const char *line, size_t len, uint32_t li
 	memset(v, 0, sizeof v);
 	json_t *o = NULL;
 	size_t l;
-	if (kl->jansson_only || !fast_fields(line, len, v)) {
+	if (jansson_only || !fast_fields(line, len, v)) {
 		json_error_t jerr;
 		memset(v, 0, sizeof v);
 		o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -271,22 +308,46 @@ static void parse_line(mml_keylog *kl, const char *line, size_t len, uint32_t li
 		why = "is INNER AES-192-GCM without a 12-byte iv and a tag";
 		goto bad;
 	}
-	if (add_entry(kl, &e) != MML_OK) {
-		why = "could not be stored (out of memory)";
-		goto bad;
-	}
-	if (e.layer == MML_LAYER_OUTER)
-		st->keylog_outer++;
-	else
-		st->keylog_inner++;
 	json_decref(o);
-	return;
+	*out = e;
+	return NULL;
 bad:
 	json_decref(o);
+	return why;
+}
+
+/* A bad line: counted and reported. */
+static void bad_line(mml_keylog *kl, uint32_t lineno, const char *why, mml_diag_fn diag, void *dctx,
+                     const char *name, mml_stats *st)
+{
 	kl->bad_lines++;
 	st->keylog_bad_lines++;
 	if (diag)
 		diag(dctx, "%s:%u: key log line skipped: it %s", name, lineno, why);
+}
+
+static void count_layer(const mml_keyent *e, mml_stats *st)
+{
+	if (e->layer == MML_LAYER_OUTER)
+		st->keylog_outer++;
+	else
+		st->keylog_inner++;
+}
+
+static void parse_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag,
+                       void *dctx, const char *name, mml_stats *st)
+{
+	mml_keyent e;
+	const char *why = decode_line(kl->jansson_only, line, len, lineno, &e);
+	if (!why) {
+		e.id = (uint32_t)kl->n;
+		if (add_entry(kl, &e) == MML_OK) {
+			count_layer(&e, st);
+			return;
+		}
+		why = "could not be stored (out of memory)";
+	}
+	bad_line(kl, lineno, why, diag, dctx, name, st);
 }
 
 static void feed_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag, void *dctx,
@@ -305,10 +366,18 @@ static void feed_line(mml_keylog *kl, const char *line, size_t len, uint32_t lin
 	parse_line(kl, line, len, lineno, diag, dctx, name, st);
 }
 
+static mml_err alloc_used(mml_keylog *kl)
+{
+	free(kl->used);
+	kl->used = calloc(kl->n / 64 + 1, sizeof *kl->used);
+	return kl->used ? MML_OK : MML_E_NOMEM;
+}
+
 static mml_err finish(mml_keylog *kl)
 {
 	MML_RETURN_IF_ERR(build_index(&kl->idx, &kl->idx_size, kl, 0));
-	return build_index(&kl->tagidx, &kl->tagidx_size, kl, 1);
+	MML_RETURN_IF_ERR(build_index(&kl->tagidx, &kl->tagidx_size, kl, 1));
+	return alloc_used(kl);
 }
 
 mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn diag, void *dctx,
@@ -322,11 +391,9 @@ mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn
 	return finish(kl);
 }
 
-mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
+/* Resident: a pipe or other non-regular file, read a line at a time. */
+static mml_err load_stream(mml_keylog *kl, FILE *f, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return MML_E_IO;
 	/* fixed buffer: a line longer than the cap is skipped, never allocated */
 	char *buf = malloc(KL_LINE_MAX + 2);
 	if (!buf) {
@@ -342,14 +409,11 @@ mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void
 			while ((ch = fgetc(f)) != EOF && ch != '\n')
 				;
 			st->keylog_lines++;
-			kl->bad_lines++;
-			st->keylog_bad_lines++;
-			if (diag)
-				diag(dctx, "%s:%u: key log line skipped: it is longer than %d bytes", path, lineno, KL_LINE_MAX);
+			bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, path, st);
 			continue;
 		}
-		size_t pos = 0, len;
-		const char *line;
+		size_t pos = 0, len = 0;
+		const char *line = buf;
 		uint32_t one = 0;
 		mml_line_next(buf, got, &pos, &one, &line, &len);
 		feed_line(kl, line, len, lineno, diag, dctx, path, st);
@@ -370,8 +434,340 @@ mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void
 	return finish(kl);
 }
 
-static mml_keyent *find(const mml_keylog *kl, const mml_keyslot *idx, size_t sz, const uint8_t *k8, size_t *it,
-                        int by_tag, mml_layer layer, const uint8_t *tag16)
+/* ---- mapped key log ---- */
+
+static uint32_t hash32(const uint8_t *k8) { return (uint32_t)(h8(load8(k8)) >> 32); }
+
+static size_t bucket_of(const mml_keyidx_tab *t, uint32_t h) { return (size_t)((uint64_t)h >> (32 - t->bits)); }
+
+/*
+ * Reserve room for up to maxn entries as address space only (pages are
+ * committed as they are written), aligned for huge pages: lookups land
+ * anywhere in the index, and 4 KiB pages would miss the TLB on most.
+ * Falls back to malloc growth if the reservation fails.
+ */
+static void tab_reserve(mml_keyidx_tab *t, size_t maxn)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (maxn > SIZE_MAX / sizeof *t->e / 2)
+		return;
+	size_t len = (maxn * sizeof *t->e + huge - 1) / huge * huge + huge;
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	uintptr_t a = ((uintptr_t)m + huge - 1) / huge * huge;
+#ifdef MADV_HUGEPAGE
+	madvise((void *)a, len - (a - (uintptr_t)m), MADV_HUGEPAGE);
+#endif
+	t->mem = m;
+	t->mem_len = len;
+	t->e = (mml_keyidx *)a;
+	t->alloc = (len - (a - (uintptr_t)m)) / sizeof *t->e;
+}
+
+static mml_err tab_push(mml_keyidx_tab *t, uint32_t h, uint32_t line, uint64_t w)
+{
+	if (t->n == t->alloc) {
+		if (t->mem)
+			return MML_E_NOMEM; /* not reached: the reservation holds every line the file can have */
+		size_t na = t->alloc ? t->alloc * 2 : 1024;
+		mml_keyidx *p = realloc(t->e, na * sizeof *p);
+		if (!p)
+			return MML_E_NOMEM;
+		t->e = p;
+		t->alloc = na;
+	}
+	t->e[t->n++] = (mml_keyidx){h, line, w};
+	return MML_OK;
+}
+
+static int by_h_line(const void *a, const void *b)
+{
+	const mml_keyidx *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * Sort by (h, line) in place: American flag passes on 8 bits of h at a
+ * time (each pass writes to 256 places, so it stays in cache), then
+ * insertion sort for the small groups left.
+ */
+static void sort_idx(mml_keyidx *e, size_t n, int shift)
+{
+	if (n <= 32) {
+		for (size_t i = 1; i < n; i++) {
+			mml_keyidx x = e[i];
+			size_t j = i;
+			while (j && by_h_line(&e[j - 1], &x) > 0) {
+				e[j] = e[j - 1];
+				j--;
+			}
+			e[j] = x;
+		}
+		return;
+	}
+	if (shift < 0) {
+		qsort(e, n, sizeof *e, by_h_line); /* one h: by line */
+		return;
+	}
+	size_t start[257] = {0}, next[256];
+	for (size_t i = 0; i < n; i++)
+		start[(e[i].h >> shift & 255) + 1]++;
+	for (int b = 0; b < 256; b++) {
+		start[b + 1] += start[b];
+		next[b] = start[b];
+	}
+	for (int b = 0; b < 256; b++) {
+		while (next[b] < start[b + 1]) {
+			mml_keyidx x = e[next[b]];
+			unsigned tb = x.h >> shift & 255;
+			while (tb != (unsigned)b) {
+				mml_keyidx y = e[next[tb]];
+				e[next[tb]++] = x;
+				x = y;
+				tb = x.h >> shift & 255;
+			}
+			e[next[b]++] = x;
+		}
+	}
+	for (int b = 0; b < 256; b++)
+		sort_idx(e + start[b], start[b + 1] - start[b], shift - 8);
+}
+
+/* The loaded entries (in line order) sorted, and their directory. */
+static mml_err tab_build(mml_keyidx_tab *t)
+{
+	size_t n = t->n;
+	if (!t->mem && t->alloc > n) {
+		mml_keyidx *p = realloc(t->e, (n ? n : 1) * sizeof *p);
+		if (p) {
+			t->e = p;
+			t->alloc = n;
+		}
+	}
+	sort_idx(t->e, n, 24);
+	unsigned bits = 0;
+	while (bits < 31 && ((size_t)KL_BUCKET << bits) < n)
+		bits++;
+	t->bits = bits;
+	size_t nb = (size_t)1 << bits;
+	/* the directory goes right after the entries when they have room
+	 * reserved (its huge pages too), else on the heap */
+	size_t room = t->mem ? (t->alloc - n) * sizeof *t->e : 0;
+	if (room >= (nb + 1) * sizeof *t->dir) {
+		t->dir = (uint32_t *)(void *)(t->e + n);
+		memset(t->dir, 0, (nb + 1) * sizeof *t->dir);
+		t->dir_inline = true;
+	} else {
+		t->dir = calloc(nb + 1, sizeof *t->dir);
+		if (!t->dir)
+			return MML_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		t->dir[bucket_of(t, t->e[i].h) + 1]++;
+	for (size_t b = 0; b < nb; b++)
+		t->dir[b + 1] += t->dir[b];
+	return MML_OK;
+}
+
+/* The first entry of t with hash h (t->n if none). */
+static size_t tab_first(const mml_keyidx_tab *t, uint32_t h)
+{
+	if (!t->n)
+		return 0;
+	size_t b = bucket_of(t, h), s = t->dir[b], e = t->dir[b + 1];
+	if (s == e)
+		return t->n;
+	/* h is uniform inside the bucket: start where it would sit */
+	unsigned sh = 32 - t->bits;
+	uint64_t off = (uint64_t)h - ((uint64_t)b << sh);
+	size_t p = s + (size_t)((off * (e - s)) >> sh);
+	/* the neighbours the scan below may need, fetched in parallel */
+	__builtin_prefetch(&t->e[p > s + 3 ? p - 3 : s]);
+	__builtin_prefetch(&t->e[p + 3 < e ? p + 3 : e - 1]);
+	if (t->e[p].h < h) {
+		do
+			p++;
+		while (p < e && t->e[p].h < h);
+	} else {
+		while (p > s && t->e[p - 1].h >= h)
+			p--;
+	}
+	return p < e && t->e[p].h == h ? p : t->n;
+}
+
+static uint64_t idx_w(size_t off, size_t len, const mml_keyent *e)
+{
+	return (uint64_t)off << 24 | (uint64_t)len << 2 | (uint64_t)(e->layer & 1) << 1 | (e->client ? 1u : 0u);
+}
+
+static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag,
+                        void *dctx, const char *name, mml_stats *st)
+{
+	if (!len)
+		return; /* blank lines are not records */
+	st->keylog_lines++;
+	mml_keyent e;
+	const char *why = decode_line(kl->jansson_only, line, len, lineno, &e);
+	if (!why) {
+		uint64_t w = idx_w((size_t)(line - kl->map), len, &e);
+		size_t tn = kl->tags.n;
+		if (tab_push(&kl->tails, hash32(e.tail + e.tail_len - 8), lineno, w) == MML_OK &&
+		    (!e.has_tag || tab_push(&kl->tags, hash32(e.tag + 8), lineno, w) == MML_OK)) {
+			kl->n++;
+			count_layer(&e, st);
+			return;
+		}
+		kl->tails.n = kl->n; /* undo a half-stored line */
+		kl->tags.n = tn;
+		why = "could not be stored (out of memory)";
+	}
+	bad_line(kl, lineno, why, diag, dctx, name, st);
+}
+
+/* Drop the mapping's pages in [from, to) (rounded inwards to pages). */
+static void drop_pages(const char *map, size_t from, size_t to)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	from = (from + pg - 1) / pg * pg;
+	to = to / pg * pg;
+	if (to > from)
+		madvise((void *)(map + from), to - from, MADV_DONTNEED);
+}
+
+/*
+ * Read the mapped text a line at a time exactly as load_stream's fgets
+ * does: a piece ends after '\n' or at KL_LINE_MAX + 1 bytes, only its bytes
+ * before a NUL count, and a piece of KL_LINE_MAX + 1 bytes with neither is
+ * an over-long line skipped through its '\n'.
+ */
+static void scan_mapped(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
+{
+	const char *m = kl->map;
+	size_t size = kl->map_len, pos = 0, dropped = 0;
+	uint32_t lineno = 0;
+	while (pos < size) {
+		size_t lim = size - pos < KL_LINE_MAX + 1 ? size - pos : KL_LINE_MAX + 1;
+		const char *nl = memchr(m + pos, '\n', lim);
+		size_t plen = nl ? (size_t)(nl - (m + pos)) + 1 : lim;
+		size_t got = strnlen(m + pos, plen);
+		lineno++;
+		size_t next = pos + plen;
+		if (got > KL_LINE_MAX && m[pos + got - 1] != '\n') {
+			const char *nl2 = memchr(m + next, '\n', size - next);
+			next = nl2 ? (size_t)(nl2 - m) + 1 : size;
+			st->keylog_lines++;
+			bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, path, st);
+		} else {
+			size_t p = 0, len = 0;
+			const char *line = m + pos;
+			uint32_t one = 0;
+			mml_line_next(m + pos, got, &p, &one, &line, &len);
+			mapped_line(kl, line, len, lineno, diag, dctx, path, st);
+		}
+		pos = next;
+		if (pos - dropped >= KL_LOAD_DROP) {
+			drop_pages(m, dropped, pos);
+			dropped = pos / KL_LOAD_DROP * KL_LOAD_DROP;
+		}
+	}
+	drop_pages(m, 0, size);
+}
+
+mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return MML_E_IO;
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < ((uint64_t)1 << KL_OFF_BITS)) {
+		void *m = sb.st_size ? mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+		if (m != MAP_FAILED) {
+			close(fd);
+			kl->mapped = true;
+			kl->map = m;
+			kl->map_len = (size_t)sb.st_size;
+			/* a valid line holds at least 48 hex digits (key and tail): at most size / 49 lines */
+			tab_reserve(&kl->tails, kl->map_len / 32 + 1); /* tags: few, malloc'd */
+			if (m)
+				madvise(m, kl->map_len, MADV_SEQUENTIAL);
+			scan_mapped(kl, path, diag, dctx, st);
+			if (m)
+				madvise(m, kl->map_len, MADV_NORMAL);
+			MML_RETURN_IF_ERR(tab_build(&kl->tails));
+			return tab_build(&kl->tags);
+		}
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return MML_E_IO;
+	}
+	return load_stream(kl, f, path, diag, dctx, st);
+}
+
+#define W_USED ((uint64_t)1 << 23)
+
+/* An entry's w: read atomically (its used bit is set from other threads). */
+static uint64_t w_of(const mml_keyidx *x) { return __atomic_load_n(&x->w, __ATOMIC_RELAXED); }
+
+/* Line `x` of a mapped key log into *out; false if it no longer reads. */
+static bool reparse(const mml_keylog *kl, const mml_keyidx *x, mml_keyent *out)
+{
+	uint64_t xw = w_of(x);
+	size_t off = (size_t)(xw >> 24), len = (size_t)(xw >> 2) & 0x1fffff;
+	if (off > kl->map_len || len > kl->map_len - off)
+		return false;
+	/* bound the pages this leaves mapped: drop them all every KL_WIN_DROP new windows */
+	static _Thread_local size_t win;
+	size_t w = (off >> KL_WIN_SHIFT) + 1;
+	if (w != win) {
+		win = w;
+		if (!(__atomic_add_fetch((unsigned long *)&kl->touched, 1, __ATOMIC_RELAXED) % KL_WIN_DROP))
+			madvise((void *)kl->map, kl->map_len, MADV_DONTNEED);
+	}
+	return !decode_line(kl->jansson_only, kl->map + off, len, x->line, out);
+}
+
+static _Thread_local mml_keyent scratch;
+
+/* Position in tails of the line e (found by its tag). */
+static size_t tail_id(const mml_keylog *kl, const mml_keyent *e)
+{
+	const mml_keyidx_tab *t = &kl->tails;
+	uint32_t h = hash32(e->tail + e->tail_len - 8);
+	for (size_t i = tab_first(t, h); i < t->n && t->e[i].h == h; i++)
+		if (t->e[i].line == e->line)
+			return i;
+	return 0; /* not reached: every line is in tails */
+}
+
+static const mml_keyent *find_mapped(const mml_keylog *kl, const mml_keyidx_tab *t, const uint8_t *k8, size_t *it,
+                                     int by_tag, mml_layer layer, const uint8_t *tag16)
+{
+	uint32_t h = hash32(k8);
+	size_t i = *it ? *it - 1 : tab_first(t, h);
+	for (; i < t->n && t->e[i].h == h; i++) {
+		const mml_keyidx *x = &t->e[i];
+		if (!by_tag && (mml_layer)((w_of(x) >> 1) & 1) != layer)
+			continue;
+		mml_keyent *e = &scratch;
+		if (!reparse(kl, x, e))
+			continue;
+		if (by_tag ? !e->has_tag || memcmp(e->tag, tag16, 16) : memcmp(e->tail + e->tail_len - 8, k8, 8))
+			continue;
+		e->id = (uint32_t)(by_tag ? tail_id(kl, e) : i);
+		*it = i + 2;
+		return e;
+	}
+	*it = i + 1;
+	return NULL;
+}
+
+static const mml_keyent *find(const mml_keylog *kl, const mml_keyslot *idx, size_t sz, const uint8_t *k8,
+                              size_t *it, int by_tag, mml_layer layer, const uint8_t *tag16)
 {
 	if (!idx)
 		return NULL;
@@ -383,7 +779,7 @@ static mml_keyent *find(const mml_keylog *kl, const mml_keyslot *idx, size_t sz,
 			return NULL;
 		if (s->k != key)
 			continue;
-		mml_keyent *e = &kl->ent[s->v - 1];
+		const mml_keyent *e = &kl->ent[s->v - 1];
 		if (by_tag ? !memcmp(e->tag, tag16, 16) : e->layer == layer) {
 			*it = step + 1;
 			return e;
@@ -392,12 +788,136 @@ static mml_keyent *find(const mml_keylog *kl, const mml_keyslot *idx, size_t sz,
 	return NULL;
 }
 
-mml_keyent *mml_keylog_find_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8], size_t *it)
+const mml_keyent *mml_keylog_find_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8], size_t *it)
 {
+	if (kl->mapped)
+		return find_mapped(kl, &kl->tails, tail8, it, 0, layer, NULL);
 	return find(kl, kl->idx, kl->idx_size, tail8, it, 0, layer, NULL);
 }
 
-mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16], size_t *it)
+const mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16], size_t *it)
 {
+	if (kl->mapped)
+		return find_mapped(kl, &kl->tags, tag + 8, it, 1, MML_LAYER_INNER, tag);
 	return find(kl, kl->tagidx, kl->tagidx_size, tag + 8, it, 1, MML_LAYER_INNER, tag);
+}
+
+static bool is_used(const mml_keylog *kl, size_t id)
+{
+	if (kl->mapped)
+		return w_of(&kl->tails.e[id]) & W_USED;
+	return kl->used[id / 64] >> (id % 64) & 1;
+}
+
+bool mml_keylog_use(const mml_keylog *kl, const mml_keyent *e)
+{
+	if (e->id >= kl->n)
+		return false;
+	uint64_t bit = (uint64_t)1 << (e->id % 64), *wd;
+	if (kl->mapped) {
+		bit = W_USED;
+		wd = &kl->tails.e[e->id].w;
+	} else {
+		wd = &kl->used[e->id / 64];
+	}
+	if (__atomic_load_n(wd, __ATOMIC_RELAXED) & bit)
+		return false; /* used before: no locked write */
+	return !(__atomic_fetch_or(wd, bit, __ATOMIC_RELAXED) & bit);
+}
+
+bool mml_keylog_get(const mml_keylog *kl, size_t id, mml_keyent *out)
+{
+	if (id >= kl->n)
+		return false;
+	if (!kl->mapped) {
+		*out = kl->ent[id];
+		return true;
+	}
+	memset(out, 0, sizeof *out);
+	if (!reparse(kl, &kl->tails.e[id], out))
+		return false;
+	out->id = (uint32_t)id;
+	return true;
+}
+
+/* A repeat of a used line: same layer, key and tail. */
+static bool same_line(const mml_keyent *x, const mml_keyent *e)
+{
+	return x->keylen == e->keylen && !memcmp(x->key, e->key, e->keylen) && x->tail_len == e->tail_len &&
+	       !memcmp(x->tail, e->tail, e->tail_len);
+}
+
+static bool used_repeat(const mml_keylog *kl, const mml_keyent *e)
+{
+	const uint8_t *k8 = e->tail + e->tail_len - 8;
+	if (!kl->mapped) {
+		size_t it = 0;
+		const mml_keyent *x;
+		while ((x = find(kl, kl->idx, kl->idx_size, k8, &it, 0, (mml_layer)e->layer, NULL)))
+			if (is_used(kl, x->id) && same_line(x, e))
+				return true;
+		return false;
+	}
+	const mml_keyidx_tab *t = &kl->tails;
+	uint32_t h = hash32(k8);
+	for (size_t i = tab_first(t, h); i < t->n && t->e[i].h == h; i++) {
+		const mml_keyidx *y = &t->e[i];
+		mml_keyent x;
+		if (is_used(kl, i) && (w_of(y) >> 1 & 1) == e->layer && reparse(kl, y, &x) &&
+		    !memcmp(x.tail + x.tail_len - 8, k8, 8) && same_line(&x, e))
+			return true;
+	}
+	return false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t mml_keylog_unused(const mml_keylog *kl, uint32_t *first, size_t nfirst, size_t *repeats)
+{
+	size_t unused = 0, nf = 0, cnt = 0;
+	*repeats = 0;
+	for (size_t i = 0; i < kl->n; i++)
+		cnt += !is_used(kl, i);
+	if (!cnt)
+		return 0;
+	/* a mapped key log's index is in hash order: visit its unused lines in
+	 * line order, so that re-reading them walks the file front to back */
+	uint64_t *order = NULL;
+	if (kl->mapped && (order = malloc(cnt * sizeof *order))) {
+		size_t k = 0;
+		for (size_t i = 0; i < kl->n; i++)
+			if (!is_used(kl, i))
+				order[k++] = (uint64_t)kl->tails.e[i].line << 32 | i;
+		qsort(order, cnt, sizeof *order, cmp_u64);
+	}
+	for (size_t j = 0; j < (order ? cnt : kl->n); j++) {
+		size_t i = order ? (size_t)(order[j] & 0xffffffffu) : j;
+		if (is_used(kl, i))
+			continue;
+		mml_keyent e;
+		if (!mml_keylog_get(kl, i, &e))
+			continue;
+		if (used_repeat(kl, &e)) {
+			(*repeats)++;
+			continue;
+		}
+		unused++;
+		/* keep the lowest nfirst line numbers, ascending */
+		size_t p = nf < nfirst ? nf++ : nfirst;
+		if (p == nfirst && (!nfirst || first[nfirst - 1] < e.line))
+			continue;
+		if (p == nfirst)
+			p--;
+		while (p && first[p - 1] > e.line) {
+			first[p] = first[p - 1];
+			p--;
+		}
+		first[p] = e.line;
+	}
+	free(order);
+	return unused;
 }
