@@ -789,6 +789,7 @@ TEST(detect_path_hashes_match_printed_paths)
 		mml_decode_meta_url(&x.t, "query", "uin=1&lan=en", 12);
 		mml_detect_msg dm = {.req_type = m.req_type, .api = m.api, .request = true};
 		drun r = {.d = x.d, .s = x.s, .t = &x.t, .m = &dm, .request = true};
+		x.s->all_hashes = true;
 		REQUIRE(walk_prepare(&r));
 		for (uint32_t i = 0; i < x.t.count; i++, nodes++) {
 			size_t pl = mml_dtree_path(&x.t, i, path, sizeof path);
@@ -815,6 +816,83 @@ TEST(detect_path_hashes_match_printed_paths)
 	CHECK_EQ(bad, 0);
 	CHECK(nodes > 20000 && local > 5000);
 	mml_test_note("%ld nodes (%ld past a format boundary): hashes equal the printed paths'", nodes, local);
+	tdet_free(&x);
+}
+
+/* ---- white box: the byte classes the decoder leaves on record cells ---- */
+
+/* MML_TC_* of p[0..n), 0 when it holds a byte trimming or the decoder's text check would take */
+static unsigned tc_of(const uint8_t *p, size_t n)
+{
+	unsigned k = MML_TC_KNOWN;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c <= ' ' || c == 0x7f)
+			return 0;
+		k |= c >= '0' && c <= '9'                           ? MML_TC_DIGIT
+		     : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? MML_TC_ALPHA
+		     : c == '/'                                        ? MML_TC_SLASH
+		     : c == '@'                                        ? MML_TC_AT
+		     : c == '|'                                        ? MML_TC_PIPE
+		     : c == ','                                        ? MML_TC_COMMA
+		     : c == '.'                                        ? MML_TC_DOT
+		                                                       : MML_TC_OTHER;
+	}
+	return k;
+}
+
+/* every cell's tcls: its bytes' classes, and the shapes found with them those found without */
+static long check_cells(const mml_dtree *t, long *bad)
+{
+	long known = 0;
+	for (uint32_t i = 0; i < t->count; i++) {
+		const mml_dnode *d = &t->n[i];
+		if (!d->tcls)
+			continue;
+		known++;
+		vstr v = {(const char *)d->val, d->val ? d->val_len : 0};
+		if ((d->kind != MML_DK_CSV_CELL || d->tcls != tc_of(d->val, v.n) ||
+		     classify_k(v, d->tcls) != classify(v)) &&
+		    (*bad)++ < 5)
+			mml_test_fail(__FILE__, __LINE__, "node %u (%.*s): tcls %#x, bytes say %#x", i, (int)v.n, v.p,
+			              d->tcls, tc_of(d->val, v.n));
+	}
+	return known;
+}
+
+TEST(detect_cell_classes_match_bytes)
+{
+	tdet x;
+	REQUIRE(tdet_init(&x, NULL));
+	static const char rec[] =
+		"wxid_abcdefgh1234,a@b.example.com,00:11:22:33:44:55,ab|cd|ef,h\xc3\xa9llo w,x.y/z,12345,46000,"
+		"gh_0123456789ab,A0123456789ABCDE,wx0123456789abcdef,+8613800138000,39.9042,116.4074/39.9,"
+		"12345678@chatroom,sp ace,com.tencent.mm.ui.LauncherUI,pages/index/index,WIFI,\"k\":1,a,,7";
+	uint8_t body[512];
+	size_t rn = sizeof rec - 1;
+	body[0] = 0x0a;
+	body[1] = (uint8_t)(0x80 | (rn & 0x7f));
+	body[2] = (uint8_t)(rn >> 7);
+	memcpy(body + 3, rec, rn);
+	long bad = 0, known = 0;
+	mml_decode_body(&x.t, body, rn + 3);
+	long k0 = check_cells(&x.t, &bad);
+	CHECK(k0 >= 15);
+	known += k0;
+	mml_catalog cat;
+	mml_catalog_init(&cat);
+	mml_catalog_load_builtin(&cat);
+	mml_plainlog *l = mml_plainlog_open(mml_test_data(LOG), &cat, 1 << 24, NULL, NULL);
+	REQUIRE(l);
+	mml_msg m;
+	while (mml_plainlog_next(l, &m) == MML_OK) {
+		mml_decode_body(&x.t, m.body, m.body_len);
+		known += check_cells(&x.t, &bad);
+	}
+	mml_plainlog_close(l);
+	mml_catalog_free(&cat);
+	CHECK_EQ(bad, 0);
+	mml_test_note("%ld cells with known byte classes", known);
 	tdet_free(&x);
 }
 

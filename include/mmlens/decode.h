@@ -96,6 +96,20 @@ typedef enum mml_dfmt {
 	MML_DF_GZIP,
 } mml_dfmt;
 
+/* Byte classes of a node's text (mml_dnode.tcls), for detection: what
+ * the decoder found in a CSV cell's bytes when it looked at them. */
+enum {
+	MML_TC_KNOWN = 1u << 0, /* the bits below are known; the text has no space, tab, CR, LF, NUL or control byte */
+	MML_TC_DIGIT = 1u << 1, /* 0-9 */
+	MML_TC_ALPHA = 1u << 2, /* A-Z a-z */
+	MML_TC_SLASH = 1u << 3, /* '/' */
+	MML_TC_AT = 1u << 4,    /* '@' */
+	MML_TC_PIPE = 1u << 5,  /* '|' */
+	MML_TC_COMMA = 1u << 6, /* ',' */
+	MML_TC_DOT = 1u << 7,   /* '.' */
+	MML_TC_OTHER = 1u << 8, /* any other byte */
+};
+
 /* Node flags: other readings that were possible, and states. */
 enum {
 	MML_DN_ALT_STRING = 1u << 0, /* a MSG/PACKED whose bytes are also plausible text */
@@ -121,6 +135,7 @@ typedef struct mml_dnode {
 	uint8_t wire;          /* protobuf wire type of a protobuf field */
 	uint8_t depth;         /* 0 at the root */
 	uint16_t flags;        /* MML_DN_* */
+	uint16_t tcls;         /* MML_TC_*: byte classes of the text, when the decoder saw them (CSV cells); 0 unknown */
 	uint32_t field;        /* protobuf field number; array/column/element index */
 	int32_t index;         /* repeat index among same-keyed siblings; -1 when the key occurs once */
 	const char *name;      /* JSON key, XML element/attribute name, URL key, meta name; else NULL */

@@ -200,6 +200,7 @@ enum {
 	TC_LT = 1u << 24,
 	TC_QUOTE = 1u << 25, /* " ' */
 	TC_OTHER = 1u << 26, /* other punctuation */
+	TC_AT = 1u << 27,    /* '@' (in no set of the decoder's: for detection, mml_dnode.tcls) */
 };
 extern const uint32_t dt_cls[256];
 

@@ -39,7 +39,7 @@ const uint32_t dt_cls[256] = {
 	0x4000000, 0x4000000, 0x4000000, 0x0000020, 0x0020000, 0x0000080, 0x0400000, 0x0000040,
 	0x0000004, 0x0000004, 0x0000004, 0x0000004, 0x0000004, 0x0000004, 0x0000004, 0x0000004,
 	0x0000004, 0x0000004, 0x0200000, 0x0080000, 0x1000000, 0x0000200, 0x4000000, 0x0100000,
-	0x4000000, 0x000000a, 0x000000a, 0x000000a, 0x000000a, 0x000000a, 0x000000a, 0x0000012,
+	0x8000000, 0x000000a, 0x000000a, 0x000000a, 0x000000a, 0x000000a, 0x000000a, 0x0000012,
 	0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012,
 	0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012, 0x0000012,
 	0x0000012, 0x0000012, 0x0000012, 0x0800000, 0x4000000, 0x0800000, 0x4000000, 0x0000100,
@@ -430,6 +430,18 @@ static void dscan_run(mml_dtree *t, const uint8_t *s, size_t n, uint32_t cls, ds
 #define TC_B64 (TC_LOWER | TC_UPPER | TC_DIGIT | TC_HEXL | TC_NHLET | TC_PLUS | TC_SLASH | TC_MINUS | TC_USCORE | TC_EQ)
 #define TC_HEX (TC_LOWER | TC_UPPER | TC_DIGIT | TC_HEXL)
 
+/* The MML_TC_* of text with byte classes cls */
+static inline uint16_t tc_pack(uint32_t cls)
+{
+	const uint32_t named = TC_DIGIT | TC_LOWER | TC_UPPER | TC_HEXL | TC_NHLET | TC_SLASH | TC_AT | TC_PIPE |
+	                       TC_COMMA | TC_DOT;
+	return (uint16_t)(MML_TC_KNOWN | (cls & TC_DIGIT ? MML_TC_DIGIT : 0) |
+	                  (cls & (TC_LOWER | TC_UPPER) ? MML_TC_ALPHA : 0) | (cls & TC_SLASH ? MML_TC_SLASH : 0) |
+	                  (cls & TC_AT ? MML_TC_AT : 0) | (cls & TC_PIPE ? MML_TC_PIPE : 0) |
+	                  (cls & TC_COMMA ? MML_TC_COMMA : 0) | (cls & TC_DOT ? MML_TC_DOT : 0) |
+	                  (cls & ~named ? MML_TC_OTHER : 0));
+}
+
 /* dt_embed(t, cell, v, n, NULL, 0) for a cell of text (see dt_csv): the
  * same charge, the same summary without dt_summary's checks. */
 static void embed_cell(mml_dtree *t, uint32_t cell, const uint8_t *v, size_t n)
@@ -442,25 +454,21 @@ static void embed_cell(mml_dtree *t, uint32_t cell, const uint8_t *v, size_t n)
 	}
 	if (!dl_work(t, n))
 		return;
-	uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+	/* one accumulator: dt_csv keeps more of them in no register (a chain
+	 * through memory) */
+	uint32_t cls = 0;
 	if (n >= 4) { /* four at a time, the last four overlapping the ones before */
 		size_t i = 0;
-		for (; i + 4 <= n; i += 4) {
-			c0 |= dt_cls[v[i]];
-			c1 |= dt_cls[v[i + 1]];
-			c2 |= dt_cls[v[i + 2]];
-			c3 |= dt_cls[v[i + 3]];
-		}
+		for (; i + 4 <= n; i += 4)
+			cls |= (dt_cls[v[i]] | dt_cls[v[i + 1]]) | (dt_cls[v[i + 2]] | dt_cls[v[i + 3]]);
 		const uint8_t *e = v + n - 4;
-		c0 |= dt_cls[e[0]];
-		c1 |= dt_cls[e[1]];
-		c2 |= dt_cls[e[2]];
-		c3 |= dt_cls[e[3]];
+		cls |= (dt_cls[e[0]] | dt_cls[e[1]]) | (dt_cls[e[2]] | dt_cls[e[3]]);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			c0 |= dt_cls[v[i]];
+			cls |= dt_cls[v[i]];
 	}
-	const uint32_t cls = c0 | c1 | c2 | c3;
+	if (!(cls & (TC_SPACE | TC_WS | TC_NUL | TC_CTRL))) /* for detection (its shapes), free here */
+		dn(t, cell)->tcls = tc_pack(cls);
 	/* what dt_embed would surely leave alone: no '=' or delimiter, no JSON or
 	 * XML start, and either spaces or a byte that is no base64 (nor hex) with
 	 * not all of a URL's ':' '/' '?' */

@@ -161,6 +161,10 @@ const lay_hit *lay_find(const lay_table *t, const lay_sel *s, uint64_t hfull, ui
 uint64_t lay_hash_init(void);
 /* The 65536-bit filter of rule path hashes (lay_find's first test). */
 const uint64_t *lay_filter(const lay_table *t);
+/* The same filter of every rule path's part before a '[': a node whose path
+ * hashes pass no test of it has no child "[n]" (a record's cells) with a
+ * rule (lay_maybe(pfilter, hash of the node) false). */
+const uint64_t *lay_pfilter(const lay_table *t);
 static inline bool lay_maybe(const uint64_t *filt, uint64_t hfull, uint64_t hlocal, bool has_local)
 {
 	return (filt[(hfull >> 6) & 1023] >> (hfull & 63) & 1) ||
@@ -366,6 +370,7 @@ struct mml_detect_scratch {
 	uint64_t *seen;     /* emitted (category, path) hashes */
 	size_t seencap;
 	bool nomem;
+	bool all_hashes;    /* walk_prepare hashes every node's path (tests); else not a cell's no rule can have */
 	char path[MML_PATH_MAX];
 };
 
@@ -387,6 +392,8 @@ bool dr_has(const drun *r, uint32_t node, int cat);
 bool walk_prepare(drun *r);
 void walk_scan(drun *r);
 uint32_t classify(vstr v);
+/* The same, with the text's MML_TC_* classes when known (mml_dnode.tcls, 0 not known). */
+uint32_t classify_k(vstr v, unsigned tcls);
 vstr node_text(const mml_dtree *t, uint32_t i);
 /* rules.c, rules_ctx.c */
 void rules_node(drun *r, uint32_t i);

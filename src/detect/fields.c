@@ -57,6 +57,7 @@ struct lay_table {
 	sdef *s;
 	size_t ns, scap;
 	uint64_t filt[1024]; /* 65536-bit filter of path hashes */
+	uint64_t pfilt[1024]; /* the same of every rule path's part before a '[' */
 	struct combo {       /* (selector, dir) keys that have rules: open addressing */
 		uint64_t key;
 		uint8_t local;   /* 1: full-path rules, 2: local rules; 0: empty slot */
@@ -270,6 +271,12 @@ static mml_err add_rule(lay_table *t, const char *sel, size_t seln, int dir, con
 	size_t hn = local ? pn - 1 : pn;
 	uint64_t ph = lay_hash_add(lay_hash_init(), hp, hn);
 	t->filt[(ph >> 6) & 1023] |= 1ull << (ph & 63);
+	uint64_t pre = lay_hash_init();
+	for (size_t j = 0; j < hn; j++) {
+		if (hp[j] == '[')
+			t->pfilt[(pre >> 6) & 1023] |= 1ull << (pre & 63);
+		pre = lay_hash_add(pre, hp + j, 1);
+	}
 	size_t i = 0;
 	while (i <= seln) {
 		size_t s = i;
@@ -479,6 +486,7 @@ int lay_active(const lay_table *t, const lay_sel *in, lay_sel *out)
 }
 
 const uint64_t *lay_filter(const lay_table *t) { return t->filt; }
+const uint64_t *lay_pfilter(const lay_table *t) { return t->pfilt; }
 
 const lay_hit *lay_find(const lay_table *t, const lay_sel *s, uint64_t hfull, uint64_t hlocal, bool has_local)
 {

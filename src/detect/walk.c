@@ -5,13 +5,16 @@
  * and fills, for every node in document order (a parent before its
  * children):
  *  - the hash of its normalised field path and of the part after the
- *    last format boundary (fields.c matches layouts by them). The path
+ *    last format boundary (fields.c matches layouts by them); a record
+ *    cell without children has them only when a layout rule may be its
+ *    (lay_pfilter on the record's path) or s->all_hashes is set. The path
  *    segments mirror mml_dtree_path (decode/tree.c) exactly, minus the
  *    repeat and JSON array indexes; tests/test_detect.c checks the hash
  *    of every node of the real log against the hash of the printed path;
  *  - the shape bits of its text (classify(): appid, wxid, MAC, page
  *    path, user agent, ...), by cheap guards on length and first byte
- *    before any validator runs;
+ *    before any validator runs; a record cell's byte classes come from
+ *    the decoder (mml_dnode.tcls) when it saw them;
  *  - the terminal text leaves, joined by NULs into one buffer.
  * walk_scan() runs the Vectorscan database once over that buffer and
  * keeps the substring matches (and the --known hits) for rules.c.
@@ -158,6 +161,13 @@ static const uint8_t kcls[256] = {
 	['\\'] = K_OTHER, [0x80 ... 0xff] = K_OTHER, [0 ... 0x1f] = K_OTHER,
 };
 
+/* first bytes some shape test of classify() starts with: w g A-Z (A D M,
+ * and places) o s + 0-9 - and the lead bytes of 2-4 byte UTF-8 */
+static const uint8_t kfirst[256] = {
+	['w'] = 1, ['g'] = 1, ['o'] = 1, ['s'] = 1, ['+'] = 1, ['-'] = 1,
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, [0xc0 ... 0xff] = 1,
+};
+
 /* v_trim (values.c), inline for the per-node pass */
 static inline vstr trim_inline(vstr v)
 {
@@ -229,9 +239,31 @@ static inline unsigned kclasses(const unsigned char *b, size_t n)
 	return k0 | k1 | k2 | k3;
 }
 
-uint32_t classify(vstr v)
+uint32_t classify(vstr v) { return classify_k(v, 0); }
+
+/* Text p[0..n) (n >= 2, trimmed) with byte classes k, not all digits:
+ * every test of classify_k() needs this (one branch for the values that
+ * have no shape, instead of a mispredicted one among the guards) */
+static inline bool shape_may(const char *p, size_t n, unsigned k)
 {
-	v = trim_inline(v);
+	const unsigned char c = (unsigned char)p[0], last = (unsigned char)p[n - 1];
+	const bool alnum = !(k & ~(unsigned)(K_DIGIT | K_ALPHA));
+	return kfirst[c] | ((c >= 'a' && c <= 'z') & ((k & K_DOT) != 0)) | ((k & (K_SLASH | K_PIPE | K_AT)) != 0) |
+	       (n >= 14 && last == 'm') | (n == 17 && (p[2] == ':' || p[2] == '-')) | (n >= 14 && n <= 16 && alnum) |
+	       (last == 'I') | (n >= 100) |
+	       (n <= 40 && (n <= words_wmax[c >= 'A' && c <= 'Z' ? c + 32 : c] || words_carrier_first(c)));
+}
+
+_Static_assert(K_DIGIT == MML_TC_DIGIT >> 1 && K_ALPHA == MML_TC_ALPHA >> 1 && K_SLASH == MML_TC_SLASH >> 1 &&
+                   K_AT == MML_TC_AT >> 1 && K_PIPE == MML_TC_PIPE >> 1 && K_COMMA == MML_TC_COMMA >> 1 &&
+                   K_DOT == MML_TC_DOT >> 1 && K_OTHER == MML_TC_OTHER >> 1,
+               "kcls bits are the MML_TC_* bits shifted");
+
+uint32_t classify_k(vstr v, unsigned tcls)
+{
+	/* known classes: no byte trim_inline() would take */
+	if (!(tcls & MML_TC_KNOWN))
+		v = trim_inline(v);
 	if (v.n < 2)
 		return 0;
 	uint32_t s = 0;
@@ -239,7 +271,7 @@ uint32_t classify(vstr v)
 	size_t n = v.n;
 	unsigned k = 0;
 	if (n <= 128) {
-		k = kclasses((const unsigned char *)v.p, n);
+		k = (tcls & MML_TC_KNOWN) ? tcls >> 1 : kclasses((const unsigned char *)v.p, n);
 	} else {
 		k = K_ALPHA | K_OTHER | K_DIGIT;
 		k |= memchr(v.p, '/', n) ? K_SLASH : 0;
@@ -250,6 +282,8 @@ uint32_t classify(vstr v)
 	}
 	if (k == K_DIGIT) /* a number: only an MCC-MNC has the shape of one */
 		return (n == 5 || n == 6) && v_mccmnc(v) ? SH_MCCMNC : 0;
+	if (!shape_may(v.p, n, k))
+		return 0;
 	bool slash = k & K_SLASH;
 	const bool alnum = !(k & ~(unsigned)(K_DIGIT | K_ALPHA)); /* exact: n <= 128 below */
 	if (n == 18 && c == 'w' && v_appid(v))
@@ -349,7 +383,13 @@ static bool terminal_text(const mml_dnode *d)
  * overlapping moves, each within [0, n) of both */
 static inline void copy_small(uint8_t *dst, const char *src, size_t n)
 {
-	if (n >= 8 && n <= 16) {
+	if (n > 16 && n <= 32) {
+		uint64_t a[2], b[2];
+		memcpy(a, src, 16);
+		memcpy(b, src + n - 16, 16);
+		memcpy(dst, a, 16);
+		memcpy(dst + n - 16, b, 16);
+	} else if (n >= 8 && n <= 16) {
 		uint64_t a, b;
 		memcpy(&a, src, 8);
 		memcpy(&b, src + n - 8, 8);
@@ -367,6 +407,24 @@ static inline void copy_small(uint8_t *dst, const char *src, size_t n)
 	} else {
 		memcpy(dst, src, n);
 	}
+}
+
+/* Node i's text v into the scan buffer: NF_LEAF, or 0 (nomem) */
+static inline uint32_t add_leaf(mml_detect_scratch *s, uint32_t i, vstr v)
+{
+	if ((s->nleaf + 1 > s->leafcap || s->ntext + v.n + 1 > s->textcap) &&
+	    (!det_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
+	     !det_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256))) {
+		s->nomem = true;
+		return 0;
+	}
+	s->leaf[s->nleaf].node = i;
+	s->leaf[s->nleaf].off = (uint32_t)s->ntext;
+	copy_small(s->text + s->ntext, v.p, v.n);
+	s->ntext += v.n;
+	s->text[s->ntext++] = 0;
+	s->nleaf++;
+	return NF_LEAF;
 }
 
 bool walk_prepare(drun *r)
@@ -391,9 +449,57 @@ bool walk_prepare(drun *r)
 	s->ntext = 0;
 	memset(s->first, 0xff, n * sizeof *s->first);
 	memset(s->kor, 0, n * sizeof *s->kor);
-	const uint64_t *filt = lay_filter(r->d->lay);
+	const uint64_t *filt = lay_filter(r->d->lay), *pfilt = lay_pfilter(r->d->lay);
+	const bool lay_on = r->sel.n != 0; /* NF_LAYCAND is read only then */
+	const bool all = s->all_hashes;
+	/* the record the cells before were in (cells of one record come in a row
+	 * but for the subtrees of embedded formats in them) */
+	uint32_t row = MML_DNONE;
+	uint64_t rf = 0, rl = 0;
+	bool rlocal = false, rowcsv = false, rowcand = false;
 	for (uint32_t i = 0; i < n; i++) {
 		const mml_dnode *d = &t->n[i];
+		if (d->kind == MML_DK_CSV_CELL && d->parent < i && !(d->flags & (MML_DN_META | MML_DN_EMBED))) {
+			/* a cell: seg() is "[column]" after the record's path */
+			const uint32_t pi = d->parent;
+			if (pi != row) {
+				row = pi;
+				rowcsv = t->n[pi].kind == MML_DK_CSV;
+				rf = s->hf[pi];
+				rl = s->hl[pi];
+				rlocal = s->nfl[pi] & NF_LOCAL;
+				/* no rule path is this record's path and "[": no cell's is a rule's */
+				rowcand = lay_on && lay_maybe(pfilt, rf, rl, rlocal);
+			}
+			if (rowcsv) {
+				uint32_t fl = NF_NONEMPTY | (rlocal ? NF_LOCAL : 0);
+				/* the hashes are read by lay_find (NF_LAYCAND) and as the parent's */
+				if (rowcand || d->first_child != MML_DNONE || all) {
+					const uint64_t f = lay_hash_idx(rf, d->field), l = rlocal ? lay_hash_idx(rl, d->field) : rl;
+					s->hf[i] = f;
+					s->hl[i] = l;
+					if (rowcand && lay_maybe(filt, f, l, rlocal))
+						fl |= NF_LAYCAND;
+				}
+				uint32_t sh = 0;
+				const size_t vn = d->val ? d->val_len : 0;
+				if (vn) {
+					const vstr v = {(const char *)d->val, vn};
+					fl |= NF_TEXT;
+					/* known classes, no shape possible: classify_k() would say 0 */
+					if (!((d->tcls & MML_TC_KNOWN) && vn <= 128 &&
+					      ((d->tcls >> 1) == K_DIGIT ? vn != 5 && vn != 6 : !shape_may(v.p, vn, d->tcls >> 1))))
+						sh = classify_k(v, d->tcls);
+					if (d->first_child == MML_DNONE && vn < ((size_t)1 << 31))
+						fl |= add_leaf(s, i, v);
+				}
+				s->nfl[i] = fl;
+				s->shape[i] = sh;
+				if (sh)
+					s->kor[pi] |= sh;
+				continue;
+			}
+		}
 		hx h;
 		uint32_t fl = 0;
 		if (d->parent == MML_DNONE || d->parent >= i) {
@@ -409,7 +515,7 @@ bool walk_prepare(drun *r)
 		s->hf[i] = h.f;
 		s->hl[i] = h.l;
 		fl |= (h.ne ? NF_NONEMPTY : 0) | (h.local ? NF_LOCAL : 0);
-		if (lay_maybe(filt, h.f, h.l, h.local))
+		if (lay_on && lay_maybe(filt, h.f, h.l, h.local))
 			fl |= NF_LAYCAND;
 		uint32_t sh = 0;
 		vstr v = node_text(t, i);
@@ -417,21 +523,8 @@ bool walk_prepare(drun *r)
 			fl |= NF_TEXT;
 			if (d->kind != MML_DK_JSON_NUM)
 				sh = classify(v);
-			if (terminal_text(d) && v.n < ((size_t)1 << 31)) {
-				if ((s->nleaf + 1 > s->leafcap || s->ntext + v.n + 1 > s->textcap) &&
-				    (!det_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
-				     !det_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256))) {
-					s->nomem = true;
-				} else {
-					s->leaf[s->nleaf].node = i;
-					s->leaf[s->nleaf].off = (uint32_t)s->ntext;
-					copy_small(s->text + s->ntext, v.p, v.n);
-					s->ntext += v.n;
-					s->text[s->ntext++] = 0;
-					s->nleaf++;
-					fl |= NF_LEAF;
-				}
-			}
+			if (terminal_text(d) && v.n < ((size_t)1 << 31))
+				fl |= add_leaf(s, i, v);
 		}
 		s->nfl[i] = fl;
 		s->shape[i] = sh;
