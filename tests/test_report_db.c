@@ -45,17 +45,7 @@ static const char q_timeline[] =
 
 static const char *real_log(void) { return mml_test_data("wechat-logs/startup_permissions_on_2.log.jsonl"); }
 
-static int run_report(char **argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	FILE *err = fopen("/dev/null", "w");
-	int rc = mml_cmd_report(argc, argv, err ? err : stderr);
-	if (err)
-		fclose(err);
-	return rc;
-}
+static int run_report(char **argv) { return t_cmd_quiet(mml_cmd_report, argv); }
 
 /* Rows of a query as "col|col|..." lines in one malloc'd string ("" when none). */
 static char *query(sqlite3 *db, const char *sql, const char *const *names, const long long *vals)

@@ -188,3 +188,15 @@ long long t_int(json_t *o, const char *k)
 	json_t *v = json_object_get(o, k);
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
+
+int t_cmd_quiet(int (*cmd)(int, char **, FILE *), char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	FILE *err = fopen("/dev/null", "w");
+	int rc = cmd(argc, argv, err ? err : stderr);
+	if (err)
+		fclose(err);
+	return rc;
+}

@@ -50,5 +50,8 @@ typedef struct t_cmd {
 	char err[4096];
 } t_cmd;
 void t_cmd_run(t_cmd *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv);
+/* A cli command run in-process on argv (NULL-terminated) with its
+ * diagnostics discarded; its exit code. */
+int t_cmd_quiet(int (*cmd)(int, char **, FILE *), char **argv);
 
 #endif
