@@ -513,3 +513,35 @@ TEST(keylog_mapped_decrypt_identical)
 	REQUIRE(t_simulate("klmapdec", "--scenario all --seed 12", pcap, skeys, truth, sizeof pcap) == 0);
 	decrypt_both(pcap, skeys, 1, 1);
 }
+
+TEST(keylog_nul_lines_reported)
+{
+	/* a NUL anywhere in a line makes it a bad line, in every reader */
+	static const char text[] =
+		"\0{\"layer\":\"OUTER\",\"encrypt\":false,\"nonce\":\"6df883161e0f1928d9bf8c4b\",\"key\":"
+		"\"59d8e521c84392617baedab64a1478ff\",\"tail\":\"3171573f3f0f240f\"}\n"
+		"{\"layer\":\"OUTER\",\"encrypt\":false,\"nonce\":\"6df883161e0f1928d9bf8c4b\",\"key\":"
+		"\"59d8e521c84392617baedab64a1478ff\",\"tail\":\"3171573f3f0f240e\"}\0junk\n";
+	char path[512];
+	snprintf(path, sizeof path, "%s/nul.keys", mml_test_tmpdir());
+	FILE *f = fopen(path, "wb");
+	REQUIRE(f);
+	fwrite(text, 1, sizeof text - 1, f);
+	fclose(f);
+	for (int how = 0; how < 2; how++) {
+		mml_keylog kl;
+		mml_stats st;
+		dg d = {0};
+		memset(&st, 0, sizeof st);
+		mml_keylog_init(&kl);
+		if (how == 0)
+			CHECK_EQ(mml_keylog_load(&kl, path, diag, &d, &st), MML_OK);
+		else
+			CHECK_EQ(mml_keylog_parse(&kl, text, sizeof text - 1, diag, &d, path, &st), MML_OK);
+		CHECK_EQ(kl.n, 0);
+		CHECK_EQ(kl.bad_lines, 2);
+		CHECK_EQ(st.keylog_lines, 2);
+		CHECK(strstr(d.last, ":2: key log line skipped: it contains a NUL byte") != NULL);
+		mml_keylog_free(&kl);
+	}
+}

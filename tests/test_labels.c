@@ -67,13 +67,15 @@ TEST(labels_manifest)
 	                "{\"session\":1,\"input\":\"other.log\",\"scenario\":\"not this input\"},"
 	                "{\"session\":1,\"input\":\"run.log\",\"scenario\":\"first\",\"permissions\":[]},"
 	                "{\"session\":2,\"features\":\"a,b\",\"colour\":\"red\",\"region\":7},"
-	                "{\"scenario\":\"no session\"}, 17, {\"session\":0}]}";
+	                "{\"scenario\":\"no session\"}, 17, {\"session\":0},"
+	                "{\"session\":9,\"scenario\":\"\",\"colour\":1}]}";
 	mml_labels l;
 	size_t diags = 0;
 	mml_labels_init(&l);
 	CHECK_EQ(mml_labels_parse(&l, m, strlen(m), "m.json", "/tmp/x/run.log", count_diag, &diags), MML_OK);
-	CHECK_EQ(l.n, 3);
-	CHECK_EQ(diags, 5); /* colour, region type, no session, 17, session 0 */
+	CHECK_EQ(l.n, 3);   /* session 9's entry gave nothing valid: no label */
+	CHECK(mml_labels_find(&l, 9) == NULL);
+	CHECK_EQ(diags, 7); /* colour, region type, no session, 17, session 0, session 9's scenario and colour */
 	const mml_label *a = mml_labels_find(&l, 1);
 	REQUIRE(a);
 	CHECK_STR(a->scenario, "first");
@@ -254,4 +256,16 @@ TEST(flows_timeline_merges_apis)
 	free(rows);
 	mml_flows_free(&g);
 	mml_flows_free(&f);
+}
+
+TEST(labels_scenario_name_must_be_unique)
+{
+	char a[1024];
+	snprintf(a, sizeof a, "%s@twice", real_log());
+	t_cmd r;
+	const char *argv[] = {"diff", "--label", "5:scenario=twice", "--label", "4:scenario=twice", a, real_log(), NULL};
+	t_cmd_run(&r, mml_cmd_diff, "twice", argv);
+	CHECK_EQ(r.rc, MML_EXIT_USAGE);
+	CHECK(strstr(r.err, "more than one session") != NULL);
+	json_decref(r.lines);
 }

@@ -491,3 +491,31 @@ TEST(report_html_chromium)
 	CHECK(!strstr(l, "CONSOLE"));
 	free(l);
 }
+
+TEST(report_html_failed_run_keeps_old_page)
+{
+	/* the page is written beside its path and renamed only when whole */
+	char out[600];
+	snprintf(out, sizeof out, "%s/keep.html", mml_test_tmpdir());
+	FILE *f = fopen(out, "w");
+	REQUIRE(f);
+	fputs("<p>an older report</p>\n", f);
+	fclose(f);
+	char missing[600];
+	snprintf(missing, sizeof missing, "%s/no-such.log", mml_test_tmpdir());
+	char *a[] = {"report", "--html", out, missing, NULL};
+	CHECK_EQ(run_report(a), MML_EXIT_INPUT);
+	char *page = t_slurp(out, NULL);
+	REQUIRE(page);
+	CHECK_STR(page, "<p>an older report</p>\n");
+	free(page);
+	char *b[] = {"report", "--html", out, (char *)mml_test_data("wechat-logs/startup_permissions_on_2.log.jsonl"), NULL};
+	CHECK_EQ(run_report(b), 0);
+	page = t_slurp(out, NULL);
+	REQUIRE(page);
+	CHECK(strstr(page, "<svg class=\"timeline\"") != NULL);
+	free(page);
+	struct stat sb;
+	REQUIRE(stat(out, &sb) == 0);
+	CHECK_EQ(sb.st_mode & 0777, 0600);
+}

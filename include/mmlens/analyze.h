@@ -301,7 +301,8 @@ mml_err mml_labels_parse(mml_labels *l, const char *text, size_t n, const char *
 mml_err mml_labels_load(mml_labels *l, const char *path, const char *input, mml_diag_fn diag, void *dctx);
 /* The label of session `session`, or NULL. */
 const mml_label *mml_labels_find(const mml_labels *l, uint64_t session);
-/* The session whose scenario is `name` (exact); 0 when none. */
+/* The session whose scenario is `name` (exact); 0 when none, UINT64_MAX
+ * when more than one session carries it. */
 uint64_t mml_labels_by_scenario(const mml_labels *l, const char *name);
 /* Whether the label grants permission p: 1 yes, 0 no, -1 unknown. */
 int mml_label_permission(const mml_label *lb, const char *p);

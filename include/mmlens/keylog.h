@@ -23,23 +23,24 @@
  *  - resident (mml_keylog_parse of a buffer, or mml_keylog_load of a pipe
  *    or other non-regular file): every entry decoded in `ent` (about 120
  *    bytes a line) plus two open-addressing indexes.
- *  - mapped (mml_keylog_load of a regular file): the file is read once to
- *    validate every line (same diagnostics and counts), but memory keeps
- *    only a compact index: per valid line 16 bytes (32 bits of the lookup
- *    key's hash, the line number, its file offset and length, layer,
- *    direction and a "used" bit) sorted by hash, with a bucket directory
- *    of 1/64 byte a line, and the same for the lines with a tag. The
- *    entries sit in address space reserved for the most lines the file
- *    could hold, committed as written and given huge pages when the
- *    kernel allows (lookups land anywhere in it). The file is mapped
- *    read-only (MAP_PRIVATE); a lookup hit re-reads its line from the
- *    mapping into a per-thread scratch entry. Touched pages of the
- *    mapping are dropped with madvise(MADV_DONTNEED) every 4 MiB while
- *    loading and every 128 newly touched 64 KiB windows afterwards (the
- *    page cache keeps them), so the key log costs about 16 bytes of
- *    memory a valid line plus a few MiB of mapped file, not the file's
- *    size. The file must not be truncated while in use (a mapped page
- *    past its end would fault).
+ *  - indexed ("mapped"; mml_keylog_load of a regular file): the file is
+ *    read once, a line at a time through a fixed buffer, to validate
+ *    every line (same diagnostics and counts). Memory keeps only a
+ *    compact index: per valid line 16 bytes (32 bits of the lookup key's
+ *    hash, the line number, the entry's number, layer, direction and a
+ *    "used" bit) sorted by hash, with a bucket directory of 1/64 byte a
+ *    line, and the same for the lines with a tag. The index sits in
+ *    address space reserved for the most lines the file could hold,
+ *    committed as written and given huge pages when the kernel allows.
+ *    The decoded entries go to a spool: an unlinked temp file of our own
+ *    (tmpfile(), mode 0600, $TMPDIR), mapped read-only once the log is
+ *    read; no one else can change or cut it, so the key log itself may
+ *    change after loading. A lookup hit copies its entry from the spool
+ *    into a per-thread scratch entry; the spool pages lookups touched
+ *    are dropped from the process (madvise MADV_DONTNEED; the page cache
+ *    keeps them) every 64 newly touched 64 KiB windows. So the key log
+ *    costs about 16 bytes of memory a valid line plus a few MiB of
+ *    spool, and about 130 bytes of temp file a valid line.
  *
  * Lookups (mml_keylog_find_tail/_tag) may run from several threads at
  * once. The entry they return is valid until the same thread's next
@@ -50,6 +51,7 @@
 #define MMLENS_KEYLOG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,12 +119,13 @@ typedef struct mml_keylog {
 	mml_keyslot *tagidx; /* last 8 bytes of tag -> entry */
 	size_t tagidx_size;
 	/* mapped */
-	bool mapped;
-	const char *map;     /* the file, read-only (NULL if empty) */
-	size_t map_len;
+	bool mapped;         /* indexed: entries spooled to a private temp file, mapped */
+	FILE *spool;         /* the spool (unlinked, 0600) */
+	const mml_keyent *recs; /* its entries, mapped read-only after loading */
+	size_t nrec;
+	unsigned long touched; /* 64 KiB windows of recs touched by lookups (atomic) */
 	mml_keyidx_tab tails; /* id = position here */
 	mml_keyidx_tab tags;
-	unsigned long touched; /* 64 KiB windows touched by lookups (atomic) */
 } mml_keylog;
 
 void mml_keylog_init(mml_keylog *kl);

@@ -85,8 +85,8 @@ void mml_summary_write_table(const mml_summary *s, FILE *f);
  * mml_db_begin (one transaction; inserts the `inputs` row), findings and
  * sessions as the collection reports them (a finding before its session),
  * mml_db_commit, mml_db_close (rolls back what was not committed).
- * Statements are prepared once per open. Every call returns MML_OK or
- * MML_E_IO (the reason: mml_db_errmsg).
+ * Statements are prepared once per open. Every call returns MML_OK,
+ * MML_E_IO or MML_E_NOMEM (the reason: mml_db_errmsg).
  */
 #define MML_DB_SCHEMA_VERSION 2 /* 2: session labels */
 typedef struct mml_db mml_db;

@@ -59,10 +59,14 @@ const mml_label *mml_labels_find(const mml_labels *l, uint64_t session)
 
 uint64_t mml_labels_by_scenario(const mml_labels *l, const char *name)
 {
+	uint64_t found = 0;
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].scenario && !strcmp(l->v[i].scenario, name))
-			return l->v[i].session;
-	return 0;
+		if (l->v[i].scenario && !strcmp(l->v[i].scenario, name)) {
+			if (found)
+				return UINT64_MAX; /* two sessions carry the name */
+			found = l->v[i].session;
+		}
+	return found;
 }
 
 int mml_label_permission(const mml_label *lb, const char *p)
@@ -310,6 +314,7 @@ mml_err mml_labels_parse(mml_labels *l, const char *text, size_t n, const char *
 		if (jin && !input_matches(json_string_value(jin), input))
 			continue;
 		mml_err e;
+		bool fresh = !mml_labels_find(l, (uint64_t)json_integer_value(js));
 		mml_label *lb = label_get(l, (uint64_t)json_integer_value(js), &e);
 		if (!lb) {
 			if (e == MML_E_NOMEM) {
@@ -329,8 +334,14 @@ mml_err mml_labels_parse(mml_labels *l, const char *text, size_t n, const char *
 			int key = key_of(k, strlen(k));
 			const char *why = "";
 			if (key == K_NONE) {
-				if (diag)
-					diag(dctx, "%s: sessions[%zu]: unknown key \"%s\" skipped", name, i, k);
+				if (diag) {
+					char safe[64];
+					size_t j = 0;
+					for (const char *c = k; *c && j + 1 < sizeof safe; c++)
+						safe[j++] = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+					safe[j] = 0;
+					diag(dctx, "%s: sessions[%zu]: unknown key \"%s\" skipped", name, i, safe);
+				}
 				continue;
 			}
 			e = entry_field(lb, key, v, &why);
@@ -343,6 +354,11 @@ mml_err mml_labels_parse(mml_labels *l, const char *text, size_t n, const char *
 		}
 		if (ret != MML_OK)
 			break;
+		/* an entry that gave nothing valid leaves no label behind */
+		if (fresh && !lb->scenario && !lb->region && !lb->nfeatures && !lb->permissions_given) {
+			label_release(lb);
+			l->n--;
+		}
 	}
 	json_decref(root);
 	return ret;

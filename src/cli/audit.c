@@ -195,6 +195,9 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 		free(path);
 		free(name);
 	}
+	if ((rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && !sess && (in.nlabel_args || in.manifest))
+		fprintf(err, "mmlens audit: labels are used for one session only (INPUT@N or INPUT@NAME); "
+		             "auditing all sessions, conditions are not judged\n");
 	const mml_label *lb = sess ? mml_labels_find(&labels, sess) : NULL;
 	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
 		FILE *out = mml_out_open(outpath);

@@ -363,6 +363,13 @@ int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spe
 		}
 		want = mml_labels_by_scenario(&lb, name);
 		mml_labels_free(&lb);
+		if (want == UINT64_MAX) {
+			fprintf(err, "%s: %s: more than one session is labelled with scenario \"%s\"; use @N\n", cmd, path,
+			        name);
+			free(path);
+			free(name);
+			return MML_EXIT_USAGE;
+		}
 		if (!want) {
 			fprintf(err, "%s: %s: no session is labelled with scenario \"%s\" (--label N:scenario=%s or --manifest)\n",
 			        cmd, path, name, name);

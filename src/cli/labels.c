@@ -16,11 +16,10 @@
 int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, mml_labels *out, FILE *err)
 {
 	mml_labels_init(out);
-	char pre[96];
-	snprintf(pre, sizeof pre, "%s: ", cmd);
-	mml_cli_diag d = {.err = err, .prefix = pre};
+	mml_cli_diag d = {.err = err};
 	if (in->manifest) {
 		mml_err e = mml_labels_load(out, in->manifest, input, mml_cli_diag_fn, &d);
+		mml_cli_diag_done(&d);
 		if (e != MML_OK) {
 			if (e == MML_E_IO)
 				fprintf(err, "%s: %s: cannot read the manifest: %m\n", cmd, in->manifest);

@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "input.h"
 #include "mmlens/html.h"
@@ -110,20 +111,50 @@ typedef struct rep_args {
 	const mml_labels *labels;
 } rep_args;
 
-/* Write the HTML page to path; an MML_EXIT_* code. */
+/* Write the HTML page to path, through a temp file beside it renamed over
+ * path only once the page is whole (a failed run leaves an older report
+ * as it was); an MML_EXIT_* code. */
 static int html_out(mml_html *h, const char *path, const mml_flows *all, const char *cmp_name,
                     const mml_flows *cmp, FILE *err)
 {
-	FILE *out = mml_out_open(path);
+	if (!strcmp(path, "-")) {
+		mml_err e = mml_html_write(h, stdout, all, cmp_name, cmp);
+		if (mml_out_close(stdout) != MML_OK || e != MML_OK) {
+			fprintf(err, "mmlens report: standard output: %s\n", e == MML_E_NOMEM ? "out of memory" : "write error");
+			return MML_EXIT_INPUT;
+		}
+		return MML_EXIT_OK;
+	}
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	if (!tmp) {
+		fprintf(err, "mmlens report: out of memory\n");
+		return MML_EXIT_INPUT;
+	}
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmpXXXXXX", 11);
+	int fd = mkstemp(tmp); /* mode 0600 */
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!out) {
 		fprintf(err, "mmlens report: %s: cannot create output: %m\n", path);
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
 		return MML_EXIT_INPUT;
 	}
 	mml_err e = mml_html_write(h, out, all, cmp_name, cmp);
-	if (mml_out_close(out) != MML_OK || e != MML_OK) {
-		fprintf(err, "mmlens report: %s: %s\n", path, e == MML_E_NOMEM ? "out of memory" : "write error");
+	int bad = fflush(out) != 0 || ferror(out);
+	bad |= fclose(out) != 0;
+	if (bad || e != MML_OK || rename(tmp, path) != 0) {
+		fprintf(err, "mmlens report: %s: %s\n", path,
+		        e == MML_E_NOMEM ? "out of memory" : bad || e != MML_OK ? "write error" : "cannot replace the file");
+		unlink(tmp);
+		free(tmp);
 		return MML_EXIT_INPUT;
 	}
+	free(tmp);
 	return MML_EXIT_OK;
 }
 

@@ -563,6 +563,24 @@ static void pw_put(pw *w, const char *s, size_t n)
 	w->len += n;
 }
 
+/* A key or element name: control bytes (NUL included) as %XX, so that a
+ * path is one C string and two names differing only there print apart. */
+static void pw_name(pw *w, const char *s, size_t n)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	size_t a = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		pw_put(w, s + a, i - a);
+		char e[3] = {'%', hx[c >> 4], hx[c & 15]};
+		pw_put(w, e, 3);
+		a = i + 1;
+	}
+	pw_put(w, s + a, n - a);
+}
+
 static void pw_num(pw *w, uint64_t v)
 {
 	char t[24];
@@ -612,7 +630,7 @@ static void seg_embed(pw *w, const mml_dnode *d)
 	pw_put(w, f, strlen(f));
 	if (d->kind == MML_DK_XML_ELEM) {
 		pw_put(w, ".", 1);
-		pw_put(w, d->name, d->name_len);
+		pw_name(w, d->name, d->name_len);
 		pw_index(w, d->index);
 	}
 }
@@ -623,7 +641,7 @@ static void seg(pw *w, const mml_dtree *t, const mml_dnode *d)
 		return;
 	if (d->flags & MML_DN_META) {
 		pw_sep(w, '.');
-		pw_put(w, d->name, d->name_len);
+		pw_name(w, d->name, d->name_len);
 		return;
 	}
 	if (d->flags & MML_DN_EMBED) {
@@ -646,7 +664,7 @@ static void seg(pw *w, const mml_dtree *t, const mml_dnode *d)
 		break;
 	case MML_DK_JSON_OBJ:
 		pw_put(w, ".", 1);
-		pw_put(w, d->name, d->name_len);
+		pw_name(w, d->name, d->name_len);
 		pw_index(w, d->index);
 		break;
 	case MML_DK_JSON_ARR:
@@ -655,12 +673,12 @@ static void seg(pw *w, const mml_dtree *t, const mml_dnode *d)
 		break;
 	case MML_DK_XML_ELEM:
 		pw_put(w, d->kind == MML_DK_XML_ATTR ? "@" : ".", 1);
-		pw_put(w, d->name, d->name_len);
+		pw_name(w, d->name, d->name_len);
 		pw_index(w, d->index);
 		break;
 	case MML_DK_URL:
 		pw_sep(w, '.');
-		pw_put(w, d->name, d->name_len);
+		pw_name(w, d->name, d->name_len);
 		pw_index(w, d->index);
 		break;
 	case MML_DK_WRAP:

@@ -2,6 +2,7 @@
  * keylog.c - read the published key log. Contract in include/mmlens/keylog.h;
  * the format is described in docs/FORMATS.md.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,6 @@
 
 #define KL_LINE_MAX (64 * 1024)
 #define KL_OFF_BITS 40                 /* mapped offsets: files up to 1 TiB */
-#define KL_LOAD_DROP (4u << 20)        /* drop the loaded pages every 4 MiB */
-#define KL_WIN_SHIFT 16                /* lookups: 64 KiB windows ... */
-#define KL_WIN_DROP 128                /* ... dropped every 128 new ones */
 #ifndef KL_BUCKET
 #define KL_BUCKET 256                  /* mapped index: entries a directory bucket */
 #endif
@@ -40,8 +38,10 @@ void mml_keylog_free(mml_keylog *kl)
 		else
 			free(t[i]->e);
 	}
-	if (kl->map)
-		munmap((void *)kl->map, kl->map_len);
+	if (kl->spool)
+		fclose(kl->spool);
+	if (kl->recs)
+		munmap((void *)kl->recs, kl->nrec * sizeof *kl->recs);
 	memset(kl, 0, sizeof *kl);
 }
 
@@ -149,6 +149,10 @@ static void feed_line(mml_keylog *kl, const char *line, size_t len, uint32_t lin
 	if (!len)
 		return; /* blank lines are not records */
 	st->keylog_lines++;
+	if (memchr(line, 0, len)) {
+		bad_line(kl, lineno, "contains a NUL byte", diag, dctx, name, st);
+		return;
+	}
 	if (len > KL_LINE_MAX) {
 		kl->bad_lines++;
 		st->keylog_bad_lines++;
@@ -184,38 +188,82 @@ mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn
 	return finish(kl);
 }
 
-/* Resident: a pipe or other non-regular file, read a line at a time. */
-static mml_err load_stream(mml_keylog *kl, FILE *f, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
+static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t off, uint32_t lineno,
+                        mml_diag_fn diag, void *dctx, const char *name, mml_stats *st);
+
+/*
+ * Read fd to its end a line at a time, through one fixed buffer: a line
+ * is the bytes before '\n' (or the end of the file), blanks trimmed as
+ * mml_line_next does; one longer than KL_LINE_MAX is reported and skipped
+ * through its '\n', never held whole. Each line goes to feed_line
+ * (resident) or, with its file offset, to mapped_line (indexed).
+ * MML_E_IO on a read error, MML_E_NOMEM when the buffer cannot be had.
+ */
+static mml_err read_lines(mml_keylog *kl, int fd, bool indexed, const char *path, mml_diag_fn diag, void *dctx,
+                          mml_stats *st)
 {
-	/* fixed buffer: a line longer than the cap is skipped, never allocated */
-	char *buf = malloc(KL_LINE_MAX + 2);
-	if (!buf) {
-		fclose(f);
+	const size_t chunk = (size_t)1 << 20, cap = chunk + KL_LINE_MAX + 1;
+	char *buf = malloc(cap);
+	if (!buf)
 		return MML_E_NOMEM;
-	}
+	size_t have = 0;
+	uint64_t base = 0; /* file offset of buf[0] */
 	uint32_t lineno = 0;
-	while (fgets(buf, KL_LINE_MAX + 2, f)) {
-		size_t got = strlen(buf);
-		lineno++;
-		if (got > KL_LINE_MAX && buf[got - 1] != '\n') {
-			int ch;
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
+	bool skipping = false, eof = false;
+	mml_err e = MML_OK;
+	while (!eof) {
+		ssize_t n = read(fd, buf + have, cap - have);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = MML_E_IO;
+			break;
+		}
+		eof = n == 0;
+		have += (size_t)n;
+		size_t start = 0;
+		for (;;) {
+			char *nl = memchr(buf + start, '\n', have - start);
+			size_t end = nl ? (size_t)(nl - buf) : have;
+			if (!nl && !(eof && end > start))
+				break;
+			if (skipping) {
+				skipping = false;
+			} else {
+				size_t p = 0, len = 0;
+				const char *line = buf + start;
+				uint32_t one = 0;
+				mml_line_next(buf + start, end - start, &p, &one, &line, &len);
+				lineno++;
+				if (indexed)
+					mapped_line(kl, line, len, base + (uint64_t)(line - buf), lineno, diag, dctx, path, st);
+				else
+					feed_line(kl, line, len, lineno, diag, dctx, path, st);
+			}
+			start = end + 1 > have ? have : end + 1;
+		}
+		if (!skipping && have - start > KL_LINE_MAX) { /* no '\n' within the cap */
+			lineno++;
 			st->keylog_lines++;
 			bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, path, st);
-			continue;
+			skipping = true;
 		}
-		size_t pos = 0, len = 0;
-		const char *line = buf;
-		uint32_t one = 0;
-		mml_line_next(buf, got, &pos, &one, &line, &len);
-		feed_line(kl, line, len, lineno, diag, dctx, path, st);
+		if (skipping)
+			start = have; /* the over-long line's bytes are not kept */
+		memmove(buf, buf + start, have - start);
+		base += start;
+		have -= start;
 	}
-	int err = ferror(f);
 	free(buf);
-	fclose(f);
-	if (err)
-		return MML_E_IO;
+	return e;
+}
+
+/* Resident: a pipe or other non-regular file. */
+static mml_err load_stream(mml_keylog *kl, int fd, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
+{
+	mml_err e = read_lines(kl, fd, false, path, diag, dctx, st);
+	close(fd);
+	MML_RETURN_IF_ERR(e);
 	/* entries grew geometrically: give back the slack */
 	if (kl->alloc > kl->n && kl->n) {
 		mml_keyent *p = realloc(kl->ent, kl->n * sizeof *p);
@@ -396,16 +444,29 @@ static uint64_t idx_w(size_t off, size_t len, const mml_keyent *e)
 	return (uint64_t)off << 24 | (uint64_t)len << 2 | (uint64_t)(e->layer & 1) << 1 | (e->client ? 1u : 0u);
 }
 
-static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag,
-                        void *dctx, const char *name, mml_stats *st)
+static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t off, uint32_t lineno,
+                        mml_diag_fn diag, void *dctx, const char *name, mml_stats *st)
 {
 	if (!len)
 		return; /* blank lines are not records */
 	st->keylog_lines++;
+	if (memchr(line, 0, len)) {
+		bad_line(kl, lineno, "contains a NUL byte", diag, dctx, name, st);
+		return;
+	}
+	if (len > KL_LINE_MAX) {
+		bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, name, st);
+		return;
+	}
 	mml_keyent e;
 	const char *why = mml_keyline_decode(kl->jansson_only, line, len, lineno, &e);
 	if (!why) {
-		uint64_t w = idx_w((size_t)(line - kl->map), len, &e);
+		(void)off;
+		if (fwrite(&e, sizeof e, 1, kl->spool) != 1) {
+			bad_line(kl, lineno, "could not be stored (cannot write the key spool)", diag, dctx, name, st);
+			return;
+		}
+		uint64_t w = idx_w((size_t)kl->nrec++, 1, &e);
 		size_t tn = kl->tags.n;
 		if (tab_push(&kl->tails, hash32(e.tail + e.tail_len - 8), lineno, w) == MML_OK &&
 		    (!e.has_tag || tab_push(&kl->tags, hash32(e.tag + 8), lineno, w) == MML_OK)) {
@@ -420,85 +481,39 @@ static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint32_t l
 	bad_line(kl, lineno, why, diag, dctx, name, st);
 }
 
-/* Drop the mapping's pages in [from, to) (rounded inwards to pages). */
-static void drop_pages(const char *map, size_t from, size_t to)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	from = (from + pg - 1) / pg * pg;
-	to = to / pg * pg;
-	if (to > from)
-		madvise((void *)(map + from), to - from, MADV_DONTNEED);
-}
-
-/*
- * Read the mapped text a line at a time exactly as load_stream's fgets
- * does: a piece ends after '\n' or at KL_LINE_MAX + 1 bytes, only its bytes
- * before a NUL count, and a piece of KL_LINE_MAX + 1 bytes with neither is
- * an over-long line skipped through its '\n'.
- */
-static void scan_mapped(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
-{
-	const char *m = kl->map;
-	size_t size = kl->map_len, pos = 0, dropped = 0;
-	uint32_t lineno = 0;
-	while (pos < size) {
-		size_t lim = size - pos < KL_LINE_MAX + 1 ? size - pos : KL_LINE_MAX + 1;
-		const char *nl = memchr(m + pos, '\n', lim);
-		size_t plen = nl ? (size_t)(nl - (m + pos)) + 1 : lim;
-		size_t got = strnlen(m + pos, plen);
-		lineno++;
-		size_t next = pos + plen;
-		if (got > KL_LINE_MAX && m[pos + got - 1] != '\n') {
-			const char *nl2 = memchr(m + next, '\n', size - next);
-			next = nl2 ? (size_t)(nl2 - m) + 1 : size;
-			st->keylog_lines++;
-			bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, path, st);
-		} else {
-			size_t p = 0, len = 0;
-			const char *line = m + pos;
-			uint32_t one = 0;
-			mml_line_next(m + pos, got, &p, &one, &line, &len);
-			mapped_line(kl, line, len, lineno, diag, dctx, path, st);
-		}
-		pos = next;
-		if (pos - dropped >= KL_LOAD_DROP) {
-			drop_pages(m, dropped, pos);
-			dropped = pos / KL_LOAD_DROP * KL_LOAD_DROP;
-		}
-	}
-	drop_pages(m, 0, size);
-}
-
 mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void *dctx, mml_stats *st)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return MML_E_IO;
 	struct stat sb;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < ((uint64_t)1 << KL_OFF_BITS)) {
-		void *m = sb.st_size ? mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-		if (m != MAP_FAILED) {
-			close(fd);
-			kl->mapped = true;
-			kl->map = m;
-			kl->map_len = (size_t)sb.st_size;
-			/* a valid line holds at least 48 hex digits (key and tail): at most size / 49 lines */
-			tab_reserve(&kl->tails, kl->map_len / 32 + 1); /* tags: few, malloc'd */
-			if (m)
-				madvise(m, kl->map_len, MADV_SEQUENTIAL);
-			scan_mapped(kl, path, diag, dctx, st);
-			if (m)
-				madvise(m, kl->map_len, MADV_NORMAL);
-			MML_RETURN_IF_ERR(tab_build(&kl->tails));
-			return tab_build(&kl->tags);
-		}
-	}
-	FILE *f = fdopen(fd, "r");
-	if (!f) {
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size >= ((uint64_t)1 << KL_OFF_BITS))
+		return load_stream(kl, fd, path, diag, dctx, st);
+	/*
+	 * Indexed: each valid line's entry goes to a spool, an unlinked temp
+	 * file of our own (mode 0600; no one else can cut it short), mapped
+	 * read-only once the log is read; lookups read entries from it.
+	 */
+	if (!(kl->spool = tmpfile())) {
 		close(fd);
 		return MML_E_IO;
 	}
-	return load_stream(kl, f, path, diag, dctx, st);
+	kl->mapped = true;
+	/* a valid line holds at least 48 hex digits (key and tail) and its JSON: fewer than size / 32 lines */
+	tab_reserve(&kl->tails, (size_t)sb.st_size / 32 + 1); /* tags: few, malloc'd */
+	mml_err e = read_lines(kl, fd, true, path, diag, dctx, st);
+	close(fd);
+	MML_RETURN_IF_ERR(e);
+	if (fflush(kl->spool) != 0)
+		return MML_E_IO;
+	if (kl->nrec) {
+		void *m = mmap(NULL, kl->nrec * sizeof *kl->recs, PROT_READ, MAP_SHARED, fileno(kl->spool), 0);
+		if (m == MAP_FAILED)
+			return MML_E_IO;
+		kl->recs = m;
+	}
+	MML_RETURN_IF_ERR(tab_build(&kl->tails));
+	return tab_build(&kl->tags);
 }
 
 #define W_USED ((uint64_t)1 << 23)
@@ -506,22 +521,27 @@ mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void
 /* An entry's w: read atomically (its used bit is set from other threads). */
 static uint64_t w_of(const mml_keyidx *x) { return __atomic_load_n(&x->w, __ATOMIC_RELAXED); }
 
-/* Line `x` of a mapped key log into *out; false if it no longer reads. */
+/*
+ * Entry `x` of an indexed key log into *out, from the spool. The pages a
+ * thread touched are dropped from the process (MADV_DONTNEED; the page
+ * cache keeps them) every KL_DROP_EVERY new 64 KiB windows, so lookups
+ * leave at most a few MiB mapped whatever the log's size.
+ */
+#define KL_DROP_EVERY 64
 static bool reparse(const mml_keylog *kl, const mml_keyidx *x, mml_keyent *out)
 {
-	uint64_t xw = w_of(x);
-	size_t off = (size_t)(xw >> 24), len = (size_t)(xw >> 2) & 0x1fffff;
-	if (off > kl->map_len || len > kl->map_len - off)
+	static _Thread_local uint64_t win;
+	uint64_t k = w_of(x) >> 24;
+	if (k >= kl->nrec)
 		return false;
-	/* bound the pages this leaves mapped: drop them all every KL_WIN_DROP new windows */
-	static _Thread_local size_t win;
-	size_t w = (off >> KL_WIN_SHIFT) + 1;
-	if (w != win) {
-		win = w;
-		if (!(__atomic_add_fetch((unsigned long *)&kl->touched, 1, __ATOMIC_RELAXED) % KL_WIN_DROP))
-			madvise((void *)kl->map, kl->map_len, MADV_DONTNEED);
+	uint64_t wn = (k * sizeof *kl->recs >> 16) + 1;
+	if (wn != win) {
+		win = wn;
+		if (!(__atomic_add_fetch((unsigned long *)&kl->touched, 1, __ATOMIC_RELAXED) % KL_DROP_EVERY))
+			madvise((void *)kl->recs, kl->nrec * sizeof *kl->recs, MADV_DONTNEED);
 	}
-	return !mml_keyline_decode(kl->jansson_only, kl->map + off, len, x->line, out);
+	*out = kl->recs[k];
+	return true;
 }
 
 static _Thread_local mml_keyent scratch;

@@ -372,7 +372,10 @@ mml_err mml_html_sec_gaps(const mml_html *h, FILE *f, const mml_flows *all)
 		fprintf(f, " %s %llu%s", mml_verdict_name((mml_verdict)v), (unsigned long long)counts[v],
 		        v + 1 < MML_VERDICT__COUNT ? "," : ".");
 	fputs(" Below: every flow the policy does not plainly disclose, with the statement that decided it and "
-	      "the findings that are the evidence.</p>\n",
+	      "the findings that are the evidence. A statement's condition (a permission, the account region) is "
+	      "not judged here, where the flows of every session are pooled: it is shown with the statement; "
+	      "<code>mmlens audit INPUT@N</code> with session labels, and the database, judge it per "
+	      "session.</p>\n",
 	      f);
 	if (!ng) {
 		fputs("<p>None.</p>\n</section>\n", f);

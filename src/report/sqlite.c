@@ -319,25 +319,24 @@ static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i
 	return step(db, S_VERDICT, "verdicts");
 }
 
-/* A label list as one comma-separated text (NULL when not given). */
-static void bind_list(sqlite3_stmt *q, int i, char *const *v, size_t n, bool given)
+/* A label list as one comma-separated text (NULL when not given); false when out of memory. */
+static bool bind_list(sqlite3_stmt *q, int i, char *const *v, size_t n, bool given)
 {
 	if (!given) {
 		sqlite3_bind_null(q, i);
-		return;
+		return true;
 	}
 	size_t len = 1;
 	for (size_t k = 0; k < n; k++)
 		len += strlen(v[k]) + 1;
 	char *t = malloc(len), *p = t;
-	if (!t) {
-		sqlite3_bind_null(q, i);
-		return;
-	}
+	if (!t)
+		return false;
 	*p = 0;
 	for (size_t k = 0; k < n; k++)
 		p += sprintf(p, "%s%s", k ? "," : "", v[k]);
 	sqlite3_bind_text(q, i, t, -1, free);
+	return true;
 }
 
 mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *label, const mml_flows *flows,
@@ -361,8 +360,13 @@ mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *la
 		sqlite3_bind_int64(q, 9, s->opener);
 	if (label) {
 		bind_text(q, 10, label->scenario);
-		bind_list(q, 11, label->features, label->nfeatures, label->nfeatures > 0);
-		bind_list(q, 12, label->permissions, label->npermissions, label->permissions_given);
+		if (!bind_list(q, 11, label->features, label->nfeatures, label->nfeatures > 0) ||
+		    !bind_list(q, 12, label->permissions, label->npermissions, label->permissions_given)) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			snprintf(db->msg, sizeof db->msg, "sessions: out of memory");
+			return MML_E_NOMEM;
+		}
 		bind_text(q, 13, label->region);
 	}
 	MML_RETURN_IF_ERR(step(db, ahead ? S_SESS_UPD : S_SESSION, "sessions"));
