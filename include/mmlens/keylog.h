@@ -33,7 +33,7 @@
  *    address space reserved for the most lines the file could hold,
  *    committed as written and given huge pages when the kernel allows.
  *    The decoded entries go to a spool: an unlinked temp file of our own
- *    (tmpfile(), mode 0600, $TMPDIR), mapped read-only once the log is
+ *    (tmpfile(): mode 0600, in /tmp), mapped read-only once the log is
  *    read; no one else can change or cut it, so the key log itself may
  *    change after loading. A lookup hit copies its entry from the spool
  *    into a per-thread scratch entry; the spool pages lookups touched
