@@ -494,10 +494,8 @@ mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void
 	 * file of our own (mode 0600; no one else can cut it short), mapped
 	 * read-only once the log is read; lookups read entries from it.
 	 */
-	if (!(kl->spool = tmpfile())) {
-		close(fd);
-		return MML_E_IO;
-	}
+	if (!(kl->spool = tmpfile())) /* no room for a temp file: hold the entries in memory */
+		return load_stream(kl, fd, path, diag, dctx, st);
 	kl->mapped = true;
 	/* a valid line holds at least 48 hex digits (key and tail) and its JSON: fewer than size / 32 lines */
 	tab_reserve(&kl->tails, (size_t)sb.st_size / 32 + 1); /* tags: few, malloc'd */
