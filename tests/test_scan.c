@@ -29,26 +29,12 @@ typedef struct scan_out {
 static void run_cmd(scan_out *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv)
 {
 	memset(r, 0, sizeof *r);
-	snprintf(r->out, sizeof r->out, "%s/%s.out", mml_test_tmpdir(), tag);
-	char *av[40];
-	int ac = 0;
-	for (; argv[ac] && ac < 36; ac++)
-		av[ac] = (char *)argv[ac];
-	av[ac++] = "-o";
-	av[ac++] = r->out;
-	av[ac] = NULL;
-	/* the input goes last */
-	char *in = av[ac - 3];
-	av[ac - 3] = av[ac - 2];
-	av[ac - 2] = av[ac - 1];
-	av[ac - 1] = in;
-	FILE *err = tmpfile();
-	r->rc = cmd(ac, av, err);
-	rewind(err);
-	size_t n = fread(r->err, 1, sizeof r->err - 1, err);
-	r->err[n] = 0;
-	fclose(err);
-	r->lines = t_load_jsonl(r->out);
+	t_cmd c;
+	t_cmd_run(&c, cmd, tag, argv);
+	r->rc = c.rc;
+	r->lines = c.lines;
+	memcpy(r->err, c.err, sizeof r->err);
+	memcpy(r->out, c.out, sizeof r->out);
 	size_t i;
 	json_t *o;
 	json_array_foreach(r->lines, i, o)

@@ -163,8 +163,8 @@ json_t *t_load_jsonl(const char *path)
 
 void t_cmd_run(t_cmd *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv)
 {
-	char out[512];
-	snprintf(out, sizeof out, "%s/%s.out", mml_test_tmpdir(), tag);
+	char *out = r->out;
+	snprintf(r->out, sizeof r->out, "%s/%s.out", mml_test_tmpdir(), tag);
 	remove(out);
 	char *av[40];
 	int ac = 0;

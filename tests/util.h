@@ -47,7 +47,8 @@ json_t *t_load_jsonl(const char *path);
 typedef struct t_cmd {
 	int rc;
 	json_t *lines;
-	char err[4096];
+	char err[8192];
+	char out[512];   /* the output file */
 } t_cmd;
 void t_cmd_run(t_cmd *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv);
 /* A cli command run in-process on argv (NULL-terminated) with its

@@ -205,6 +205,21 @@ static inline int64_t mml_dnode_zigzag(const mml_dnode *d)
 {
 	return (int64_t)(d->u >> 1) ^ -(int64_t)(d->u & 1);
 }
+/* Whether the node's value is text (val/val_len): strings, JSON strings
+ * and numbers, XML text and attributes, URL parameters, delimited cells. */
+static inline bool mml_dnode_is_text(const mml_dnode *d)
+{
+	switch ((mml_dkind)d->kind) {
+	case MML_DK_STRING:
+	case MML_DK_JSON_STR:
+	case MML_DK_JSON_NUM:
+	case MML_DK_XML_ELEM:
+	case MML_DK_XML_ATTR:
+	case MML_DK_URL_PARAM:
+	case MML_DK_CSV_CELL: return true;
+	default: return false;
+	}
+}
 const char *mml_dkind_name(mml_dkind k);
 /* The format name a node found inside its parent's value (flag EMBED) shows in paths: "json", "xml", "pb", "base64"... */
 const char *mml_dnode_embed_name(const mml_dnode *d);

@@ -39,14 +39,7 @@ static bool node_number(const mml_dnode *d, uint64_t *v)
 	case MML_DK_VARINT:
 	case MML_DK_FIXED32:
 	case MML_DK_FIXED64: *v = d->u; return true;
-	case MML_DK_STRING:
-	case MML_DK_JSON_STR:
-	case MML_DK_JSON_NUM:
-	case MML_DK_XML_ELEM:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL_PARAM:
-	case MML_DK_CSV_CELL: return d->val && digits(d->val, d->val_len, v);
-	default: return false;
+	default: return mml_dnode_is_text(d) && d->val && digits(d->val, d->val_len, v);
 	}
 }
 

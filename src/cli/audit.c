@@ -184,17 +184,7 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 	mml_flows_init(&f);
 	uint64_t sess = 0;
 	mml_labels labels;
-	mml_labels_init(&labels);
-	rc = mml_cli_flows_of("mmlens audit", &in, argv[optind], det, &attrib, &f, &sess, err);
-	if ((rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && sess) {
-		char *path = NULL, *name = NULL;
-		uint64_t n;
-		if (mml_cli_input_spec("mmlens audit", argv[optind], &path, &n, &name, err) ||
-		    mml_cli_labels("mmlens audit", &in, path, &labels, err))
-			rc = MML_EXIT_USAGE;
-		free(path);
-		free(name);
-	}
+	rc = mml_cli_flows_of("mmlens audit", &in, argv[optind], det, &attrib, &f, &sess, &labels, err);
 	if ((rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && !sess && (in.nlabel_args || in.manifest))
 		fprintf(err, "mmlens audit: labels are used for one session only (INPUT@N or INPUT@NAME); "
 		             "auditing all sessions, conditions are not judged\n");

@@ -346,44 +346,42 @@ int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **d
 }
 
 int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
-                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, FILE *err)
+                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, mml_labels *labels, FILE *err)
 {
+	mml_labels own;
+	mml_labels *lb = labels ? labels : &own;
+	mml_labels_init(lb);
 	if (session)
 		*session = 0;
 	char *path, *name;
 	uint64_t want, nsess = 0;
 	if (mml_cli_input_spec(cmd, spec, &path, &want, &name, err))
 		return MML_EXIT_USAGE;
-	if (name) { /* a labelled scenario */
-		mml_labels lb;
-		if (mml_cli_labels(cmd, base, path, &lb, err)) {
-			free(path);
-			free(name);
-			return MML_EXIT_USAGE;
-		}
-		want = mml_labels_by_scenario(&lb, name);
-		mml_labels_free(&lb);
+	int rc = labels || name ? mml_cli_labels(cmd, base, path, lb, err) : MML_EXIT_OK;
+	if (!rc && name) { /* a labelled scenario */
+		want = mml_labels_by_scenario(lb, name);
 		if (want == UINT64_MAX) {
 			fprintf(err, "%s: %s: more than one session is labelled with scenario \"%s\"; use @N\n", cmd, path,
 			        name);
-			free(path);
-			free(name);
-			return MML_EXIT_USAGE;
-		}
-		if (!want) {
+			rc = MML_EXIT_USAGE;
+		} else if (!want) {
 			fprintf(err, "%s: %s: no session is labelled with scenario \"%s\" (--label N:scenario=%s or --manifest)\n",
 			        cmd, path, name, name);
-			free(path);
-			free(name);
-			return MML_EXIT_USAGE;
+			rc = MML_EXIT_USAGE;
 		}
-		free(name);
+	}
+	free(name);
+	if (!labels)
+		mml_labels_free(&own);
+	if (rc) {
+		free(path);
+		return rc;
 	}
 	if (session)
 		*session = want;
 	mml_cli_input in = *base;
 	in.input = path;
-	int rc = mml_cli_collect_flows(&in, det, attrib, want, out, &nsess, err);
+	rc = mml_cli_collect_flows(&in, det, attrib, want, out, &nsess, err);
 	if (rc != MML_EXIT_INPUT && want > nsess) {
 		fprintf(err, "%s: %s has %llu session(s), no session %llu\n", cmd, path, (unsigned long long)nsess,
 		        (unsigned long long)want);
@@ -437,9 +435,9 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 	mml_flows fa, fb;
 	mml_flows_init(&fa);
 	mml_flows_init(&fb);
-	int ra = mml_cli_flows_of("mmlens diff", &in, argv[optind], det, &attrib, &fa, NULL, err);
+	int ra = mml_cli_flows_of("mmlens diff", &in, argv[optind], det, &attrib, &fa, NULL, NULL, err);
 	int rb = ra == MML_EXIT_OK || ra == MML_EXIT_ERRORS
-	                 ? mml_cli_flows_of("mmlens diff", &in, argv[optind + 1], det, &attrib, &fb, NULL, err)
+	                 ? mml_cli_flows_of("mmlens diff", &in, argv[optind + 1], det, &attrib, &fb, NULL, NULL, err)
 	                 : ra;
 	rc = mml_cli_exit_worst(ra, rb);
 	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {

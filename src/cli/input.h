@@ -85,8 +85,9 @@ enum { MML_OPT_LABEL = 0x101, MML_OPT_MANIFEST = 0x102 };
 	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
 /*
  * The labels of input `input` (src/cli/labels.c): the manifest's entries
- * for it, then the --label arguments (which apply to every input). 0, or
- * -1 after telling err (naming cmd) why; *out is then freed.
+ * for it, then the --label arguments (which apply to every input). An
+ * MML_EXIT_* code: MML_EXIT_INPUT for a manifest that cannot be read,
+ * after telling err (naming cmd) why; *out is then freed.
  */
 int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, mml_labels *out, FILE *err);
 /* A label as the JSON value of a "label" member (null when lb is NULL). */
@@ -169,9 +170,11 @@ int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **d
 /* The flows of the input argument `spec` (PATH, PATH@N or PATH@NAME;
  * options of base) merged into *out, and into *session (when not NULL)
  * the session picked (0: all); a session past the input's last is a
- * usage error. Returns an MML_EXIT_* code. */
+ * usage error. With labels not NULL the input's labels (mml_cli_labels,
+ * loaded once, also for @NAME) are left there for the caller to free;
+ * it is initialised whatever the outcome. Returns an MML_EXIT_* code. */
 int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
-                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, FILE *err);
+                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, mml_labels *labels, FILE *err);
 /* The exit code that matters more: usage, unreadable input, errors, ok. */
 int mml_cli_exit_worst(int a, int b);
 

@@ -5,7 +5,8 @@
  * Contract: --label arguments are checked at option time (a bad one is a
  * usage error) and stored as given; mml_cli_labels builds the set for
  * one input (manifest entries for that input, then the --label ones).
- * Diagnostics about manifest entries go to err, as warnings.
+ * Diagnostics about manifest entries go to err, as warnings; a manifest
+ * that cannot be read is an unreadable input (MML_EXIT_INPUT).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, 
 			else
 				fprintf(err, "%s: %s: not a session manifest\n", cmd, in->manifest);
 			mml_labels_free(out);
-			return -1;
+			return MML_EXIT_INPUT;
 		}
 	}
 	for (size_t i = 0; i < in->nlabel_args; i++) {
@@ -36,10 +37,10 @@ int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, 
 		if (mml_labels_arg(out, in->label_args[i], ebuf, sizeof ebuf) != MML_OK) {
 			fprintf(err, "%s: --label %s\n", cmd, ebuf);
 			mml_labels_free(out);
-			return -1;
+			return MML_EXIT_USAGE;
 		}
 	}
-	return 0;
+	return MML_EXIT_OK;
 }
 
 static void str_list(FILE *f, char *const *v, size_t n)

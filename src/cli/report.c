@@ -93,9 +93,7 @@ static const char report_usage[] =
 	"                         `mmlens diff`); default: each session against the last\n"
 	"  -p, --policy MODEL     a policy model file, or the built-in \"wechat\"\n"
 	"  -k, --keylog FILE      instrumentation key log (captures)\n"
-	"      --label N:KEY=VAL  label session N (KEY scenario, features, permissions,\n"
-	"                         region; lists comma-separated); repeatable\n"
-	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
+	MML_CLI_LABEL_USAGE
 	"      --redact           finding values as \"redacted\"; no decoded messages\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
@@ -177,7 +175,7 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 	char ebuf[300] = "";
 	rep_ctx r = {.pol = a->pol, .labels = a->labels};
 	if (a->compare)
-		rc = mml_cli_flows_of("mmlens report", in, a->compare, det, &attrib, &cmp, NULL, err);
+		rc = mml_cli_flows_of("mmlens report", in, a->compare, det, &attrib, &cmp, NULL, NULL, err);
 	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
 		goto done;
 	int rc_cmp = rc;
@@ -238,11 +236,10 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		{"keylog", required_argument, 0, 'k'},      {"redact", no_argument, 0, 'R'},
 		{"html", required_argument, 0, 'H'},        {"catalog", required_argument, 0, 'C'},
 		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
-		{"compare", required_argument, 0, 'B'},     {"label", required_argument, 0, 'L'},
-		{"manifest", required_argument, 0, 'F'},    {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+		{"compare", required_argument, 0, 'B'},     {"help", no_argument, 0, 'h'},
+		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
 	};
-	const char *cats[33], *model = NULL, *manifest = NULL;
+	const char *cats[33], *model = NULL;
 	rep_args a = {0};
 	size_t ncat = 0;
 	mml_cli_input in;
@@ -250,7 +247,6 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 	mml_labels labels;
 	mml_labels_init(&labels);
 	int c, rc = MML_EXIT_OK;
-	char ebuf[300];
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:k:h", lo, NULL)) != -1) {
@@ -268,15 +264,6 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		case 'H': a.htmlpath = optarg; break;
 		case 'B': a.compare = optarg; break;
 		case 'A': a.attrib_file = optarg; break;
-		case 'F': manifest = optarg; break;
-		case 'L':
-			ebuf[0] = 0;
-			if (mml_labels_arg(&labels, optarg, ebuf, sizeof ebuf) != MML_OK) {
-				fprintf(err, "mmlens report: --label %s: %s\n", optarg, ebuf[0] ? ebuf : "bad label");
-				rc = MML_EXIT_USAGE;
-				goto out;
-			}
-			break;
 		case 'h': fputs(report_usage, stdout); goto out;
 		default:
 			fprintf(err, "mmlens report: unknown or incomplete option '%s'\n%s", argv[optind - 1], report_usage);
@@ -297,16 +284,8 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		goto out;
 	}
 	in.input = argv[optind];
-	if (manifest) {
-		mml_cli_diag d = {.err = err, .prefix = "manifest: "};
-		if (mml_labels_load(&labels, manifest, in.input, mml_cli_diag_fn, &d) != MML_OK) {
-			mml_cli_diag_done(&d);
-			fprintf(err, "mmlens report: %s: cannot load the manifest\n", manifest);
-			rc = MML_EXIT_INPUT;
-			goto out;
-		}
-		mml_cli_diag_done(&d);
-	}
+	if ((rc = mml_cli_labels("mmlens report", &in, in.input, &labels, err)) != MML_EXIT_OK)
+		goto out;
 	a.labels = &labels;
 	mml_policy pol;
 	mml_policy_init(&pol);

@@ -232,8 +232,9 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 	}
 	in.input = argv[optind];
 	mml_labels labels;
-	if (mml_cli_labels("mmlens sessions", &in, in.input, &labels, err))
-		return MML_EXIT_USAGE;
+	int lrc = mml_cli_labels("mmlens sessions", &in, in.input, &labels, err);
+	if (lrc)
+		return lrc;
 	sess_shared sh = {.labels = &labels};
 	int rc;
 	if (timeline) {

@@ -89,7 +89,16 @@ int v_cpu(vstr v);            /* arm64-v8a, fp asimd ..., qcom */
 int v_tzoffset(vstr v);
 bool v_is_placeholder_word(vstr v);
 /* Trim trailing NULs and surrounding spaces. */
-vstr v_trim(vstr v);
+/* v without trailing NULs and blanks (space, tab, CR, LF) and without leading blanks; inline: the per-node pass calls it */
+static inline vstr v_trim(vstr v)
+{
+	while (v.n && (v.p[v.n - 1] == 0 || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t' || v.p[v.n - 1] == '\n' ||
+	               v.p[v.n - 1] == '\r'))
+		v.n--;
+	while (v.n && (v.p[0] == ' ' || v.p[0] == '\t' || v.p[0] == '\n' || v.p[0] == '\r'))
+		v.p++, v.n--;
+	return v;
+}
 
 /* ---- checks by name (fields.tsv "check" column and key tables) ---- */
 typedef enum vcheck {

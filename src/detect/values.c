@@ -63,15 +63,6 @@ static bool same_char(vstr v)
 	return v.n > 0;
 }
 
-vstr v_trim(vstr v)
-{
-	while (v.n && (v.p[v.n - 1] == 0 || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t' || v.p[v.n - 1] == '\n' ||
-	               v.p[v.n - 1] == '\r'))
-		v.n--;
-	while (v.n && (v.p[0] == ' ' || v.p[0] == '\t' || v.p[0] == '\n' || v.p[0] == '\r'))
-		v.p++, v.n--;
-	return v;
-}
 
 
 bool v_luhn(const char *s, size_t n)

@@ -30,18 +30,9 @@
 vstr node_text(const mml_dtree *t, uint32_t i)
 {
 	const mml_dnode *d = &t->n[i];
-	switch ((mml_dkind)d->kind) {
-	case MML_DK_STRING:
-	case MML_DK_JSON_STR:
-	case MML_DK_JSON_NUM:
-	case MML_DK_XML_ELEM:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL_PARAM:
-	case MML_DK_CSV_CELL:
-		return (vstr){(const char *)d->val, d->val ? d->val_len : 0};
-	default:
+	if (!mml_dnode_is_text(d))
 		return (vstr){"", 0};
-	}
+	return (vstr){(const char *)d->val, d->val ? d->val_len : 0};
 }
 
 /* ---- path hashes ---- */
@@ -168,16 +159,6 @@ static const uint8_t kfirst[256] = {
 	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, [0xc0 ... 0xff] = 1,
 };
 
-/* v_trim (values.c), inline for the per-node pass */
-static inline vstr trim_inline(vstr v)
-{
-	while (v.n && (v.p[v.n - 1] == 0 || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t' || v.p[v.n - 1] == '\n' ||
-	               v.p[v.n - 1] == '\r'))
-		v.n--;
-	while (v.n && (v.p[0] == ' ' || v.p[0] == '\t' || v.p[0] == '\n' || v.p[0] == '\r'))
-		v.p++, v.n--;
-	return v;
-}
 
 #ifdef __SSE2__
 /* OR of kcls over 16 bytes */
@@ -261,9 +242,9 @@ _Static_assert(K_DIGIT == MML_TC_DIGIT >> 1 && K_ALPHA == MML_TC_ALPHA >> 1 && K
 
 uint32_t classify_k(vstr v, unsigned tcls)
 {
-	/* known classes: no byte trim_inline() would take */
+	/* known classes: no byte v_trim() would take */
 	if (!(tcls & MML_TC_KNOWN))
-		v = trim_inline(v);
+		v = v_trim(v);
 	if (v.n < 2)
 		return 0;
 	uint32_t s = 0;
