@@ -172,36 +172,42 @@ enum { DZ_FAIL = 0, DZ_OK = 1, DZ_CAPPED = 2, DZ_NOMEM = 3 };
 
 /* ---- text.c: byte classes, text summary, the embedded-format dispatch ---- */
 
+/* Bits 1-7 are MML_TC_DIGIT ... MML_TC_DOT (decode.h), for tc_pack (text.c). */
 enum {
 	TC_LOWER = 1u << 0,
-	TC_UPPER = 1u << 1,
-	TC_DIGIT = 1u << 2,
-	TC_HEXL = 1u << 3,   /* a-f A-F */
-	TC_NHLET = 1u << 4,  /* g-z G-Z */
-	TC_PLUS = 1u << 5,
-	TC_SLASH = 1u << 6,
-	TC_MINUS = 1u << 7,
-	TC_USCORE = 1u << 8,
-	TC_EQ = 1u << 9,
-	TC_AMP = 1u << 10,
-	TC_PCT = 1u << 11,
-	TC_SPACE = 1u << 12,
-	TC_WS = 1u << 13,    /* \t \n \r */
-	TC_CTRL = 1u << 14,  /* other C0, DEL */
-	TC_NUL = 1u << 15,
-	TC_HIGH = 1u << 16,  /* >= 0x80 */
-	TC_COMMA = 1u << 17,
-	TC_PIPE = 1u << 18,
-	TC_SEMI = 1u << 19,
-	TC_QMARK = 1u << 20,
-	TC_COLON = 1u << 21,
-	TC_DOT = 1u << 22,
-	TC_BRACE = 1u << 23, /* { } [ ] */
-	TC_LT = 1u << 24,
-	TC_QUOTE = 1u << 25, /* " ' */
-	TC_OTHER = 1u << 26, /* other punctuation */
-	TC_AT = 1u << 27,    /* '@' (in no set of the decoder's: for detection, mml_dnode.tcls) */
+	TC_DIGIT = 1u << 1,
+	TC_ALPHA = 1u << 2,  /* A-Z a-z (with TC_LOWER or TC_UPPER) */
+	TC_SLASH = 1u << 3,
+	TC_AT = 1u << 4,     /* '@' (in no set of the decoder's: for detection, mml_dnode.tcls) */
+	TC_PIPE = 1u << 5,
+	TC_COMMA = 1u << 6,
+	TC_DOT = 1u << 7,
+	TC_UPPER = 1u << 8,
+	TC_HEXL = 1u << 9,   /* a-f A-F */
+	TC_NHLET = 1u << 10, /* g-z G-Z */
+	TC_PLUS = 1u << 11,
+	TC_MINUS = 1u << 12,
+	TC_USCORE = 1u << 13,
+	TC_EQ = 1u << 14,
+	TC_AMP = 1u << 15,
+	TC_PCT = 1u << 16,
+	TC_SPACE = 1u << 17,
+	TC_WS = 1u << 18,    /* \t \n \r */
+	TC_CTRL = 1u << 19,  /* other C0, DEL */
+	TC_NUL = 1u << 20,
+	TC_HIGH = 1u << 21,  /* >= 0x80 */
+	TC_SEMI = 1u << 22,
+	TC_QMARK = 1u << 23,
+	TC_COLON = 1u << 24,
+	TC_BRACE = 1u << 25, /* { } [ ] */
+	TC_LT = 1u << 26,
+	TC_QUOTE = 1u << 27, /* " ' */
+	TC_OTHER = 1u << 28, /* other punctuation */
 };
+_Static_assert((unsigned)TC_DIGIT == MML_TC_DIGIT && (unsigned)TC_ALPHA == MML_TC_ALPHA &&
+                   (unsigned)TC_SLASH == MML_TC_SLASH && (unsigned)TC_AT == MML_TC_AT && (unsigned)TC_PIPE == MML_TC_PIPE &&
+                   (unsigned)TC_COMMA == MML_TC_COMMA && (unsigned)TC_DOT == MML_TC_DOT,
+               "TC_* bits 1-7 are the MML_TC_* bits");
 extern const uint32_t dt_cls[256];
 
 /* What a byte string is as text. */

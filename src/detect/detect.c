@@ -167,6 +167,7 @@ mml_detect *mml_detect_new(const mml_detect_cfg *c, char *errbuf, size_t errcap)
 		return NULL;
 	keys_init();
 	words_init();
+	walk_init();
 	mml_detect *d = calloc(1, sizeof *d);
 	if (!d) {
 		snprintf(errbuf, errcap, "out of memory");
@@ -410,30 +411,6 @@ static void emit(drun *r, mml_finding_fn fn, void *ctx)
 	}
 }
 
-/* Could rules_node(i) do anything? false only when it surely would not:
- * no layout rule can match the node's paths, no --known number or digest
- * applies, it is not metadata, has no key name, and its text has no shape. */
-static inline bool node_busy(const drun *r, const mml_dnode *n, uint32_t i, bool knum, bool kbin)
-{
-	const mml_detect_scratch *s = r->s;
-	if (r->sel.n && (s->nfl[i] & NF_LAYCAND))
-		return true;
-	if (n->flags & MML_DN_META)
-		return true;
-	if ((s->nfl[i] & NF_TEXT) && s->shape[i])
-		return true;
-	switch ((mml_dkind)n->kind) {
-	case MML_DK_VARINT: return knum;
-	case MML_DK_BYTES: return kbin;
-	case MML_DK_JSON_STR:
-	case MML_DK_JSON_NUM:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL_PARAM:
-	case MML_DK_XML_ELEM: return n->name && n->name_len;
-	default: return false;
-	}
-}
-
 void mml_detect_run(const mml_detect *d, mml_detect_scratch *s, const mml_dtree *t, const mml_detect_msg *m,
                     mml_finding_fn fn, void *ctx)
 {
@@ -450,23 +427,16 @@ void mml_detect_run(const mml_detect *d, mml_detect_scratch *s, const mml_dtree 
 	if (!walk_prepare(&r))
 		return;
 	walk_scan(&r);
-	/* children before parents: a container sees what its children are */
-	bool knum = known_nums(d->known) != 0, kbin = known_nforms(d->known) != 0;
+	/* children before parents: a container sees what its children are; the
+	 * nodes neither rule has anything for were marked by walk_prepare */
 	for (uint32_t i = t->count; i-- > 0;) {
-		const mml_dnode *n = &t->n[i];
-		if (node_busy(&r, n, i, knum, kbin))
+		const uint32_t fl = s->nfl[i];
+		if (!(fl & (NF_BUSY | NF_STRUCT)))
+			continue;
+		if (fl & NF_BUSY)
 			rules_node(&r, i);
-		switch ((mml_dkind)n->kind) {
-		case MML_DK_MSG:
-		case MML_DK_JSON_OBJ:
-		case MML_DK_URL:
-		case MML_DK_XML_ELEM:
-		case MML_DK_CSV:
+		if (fl & NF_STRUCT)
 			rules_struct(&r, i);
-			break;
-		default: /* rules_struct has nothing for the other kinds */
-			break;
-		}
 	}
 	rules_matches(&r);
 	emit(&r, fn, ctx);

@@ -130,6 +130,8 @@ enum {
 };
 void keys_init(void);
 void words_init(void);
+/* walk.c: its tables (after words_init, which it calls) */
+void walk_init(void);
 enum { W_PLACEHOLDER = 1, W_SYS = 2, W_NET = 4, W_NET_PH = 8, W_MPAPI = 16, W_LIFE = 32 };
 int words_tag(vstr v); /* W_* bits of an exact (listed) word */
 extern uint8_t words_wmax[256];   /* per case-folded first byte: the longest listed word (words_init) */
@@ -329,6 +331,8 @@ enum {
 	NF_FIX = 1u << 10,     /* holds a coordinate finding */
 	NF_CHILDFIX = 1u << 11,/* a child holds a coordinate finding */
 	NF_LAYCAND = 1u << 12, /* a path hash passes the layout filter (lay_find may hit) */
+	NF_BUSY = 1u << 13,    /* rules_node may do something here (walk_prepare, for mml_detect_run) */
+	NF_STRUCT = 1u << 14,  /* a container rules_struct looks at */
 };
 
 typedef struct dfind {

@@ -15,10 +15,13 @@
  *    path, user agent, ...), by cheap guards on length and first byte
  *    before any validator runs; a record cell's byte classes come from
  *    the decoder (mml_dnode.tcls) when it saw them;
- *  - the terminal text leaves, joined by NULs into one buffer.
+ *  - the terminal text leaves, joined by NULs into one buffer;
+ *  - whether rules_node (NF_BUSY) or rules_struct (NF_STRUCT) has anything
+ *    for the node, so mml_detect_run visits only those.
  * walk_scan() runs the Vectorscan database once over that buffer and
  * keeps the substring matches (and the --known hits) for rules.c.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -160,6 +163,28 @@ static const uint8_t kfirst[256] = {
 };
 
 
+/* per first byte, for shape_may: the longest text some test may apply to
+ * by that byte alone (255: any), and whether it is a-z */
+static uint8_t shape_lim[256], shape_lower[256];
+static pthread_once_t shape_once = PTHREAD_ONCE_INIT;
+
+static void shape_build(void)
+{
+	for (int c = 0; c < 256; c++) {
+		unsigned lim = words_wmax[c >= 'A' && c <= 'Z' ? c + 32 : c];
+		if (words_carrier_first(c) || lim > 40)
+			lim = 40;
+		shape_lim[c] = kfirst[c] ? 255 : (uint8_t)lim;
+		shape_lower[c] = c >= 'a' && c <= 'z';
+	}
+}
+
+void walk_init(void)
+{
+	words_init();
+	pthread_once(&shape_once, shape_build);
+}
+
 #ifdef __SSE2__
 /* OR of kcls over 16 bytes */
 static inline unsigned kcls16(__m128i x)
@@ -229,10 +254,11 @@ static inline bool shape_may(const char *p, size_t n, unsigned k)
 {
 	const unsigned char c = (unsigned char)p[0], last = (unsigned char)p[n - 1];
 	const bool alnum = !(k & ~(unsigned)(K_DIGIT | K_ALPHA));
-	return kfirst[c] | ((c >= 'a' && c <= 'z') & ((k & K_DOT) != 0)) | ((k & (K_SLASH | K_PIPE | K_AT)) != 0) |
+	/* kfirst[c] | (n <= 40 && (n <= words_wmax[fold(c)] || words_carrier_first(c))) is n <= shape_lim[c]
+	 * below 100 (walk_init); from 100 on the answer is yes anyway */
+	return (n <= shape_lim[c]) | (shape_lower[c] & ((k & K_DOT) != 0)) | ((k & (K_SLASH | K_PIPE | K_AT)) != 0) |
 	       (n >= 14 && last == 'm') | (n == 17 && (p[2] == ':' || p[2] == '-')) | (n >= 14 && n <= 16 && alnum) |
-	       (last == 'I') | (n >= 100) |
-	       (n <= 40 && (n <= words_wmax[c >= 'A' && c <= 'Z' ? c + 32 : c] || words_carrier_first(c)));
+	       (last == 'I') | (n >= 100);
 }
 
 _Static_assert(K_DIGIT == MML_TC_DIGIT >> 1 && K_ALPHA == MML_TC_ALPHA >> 1 && K_SLASH == MML_TC_SLASH >> 1 &&
@@ -344,6 +370,43 @@ uint32_t classify_k(vstr v, unsigned tcls)
 
 /* ---- prepare ---- */
 
+/* Could rules_node(i) do anything? false only when it surely would not:
+ * no layout rule can match the node's paths (fl: its flags so far), no
+ * --known number or digest applies, it is not metadata, has no key name,
+ * and its text has no shape (sh). */
+static inline bool node_busy(const mml_dnode *n, uint32_t fl, uint32_t sh, bool knum, bool kbin)
+{
+	if (fl & NF_LAYCAND) /* set only when some layout is active */
+		return true;
+	if (n->flags & MML_DN_META)
+		return true;
+	if ((fl & NF_TEXT) && sh)
+		return true;
+	switch ((mml_dkind)n->kind) {
+	case MML_DK_VARINT: return knum;
+	case MML_DK_BYTES: return kbin;
+	case MML_DK_JSON_STR:
+	case MML_DK_JSON_NUM:
+	case MML_DK_XML_ATTR:
+	case MML_DK_URL_PARAM:
+	case MML_DK_XML_ELEM: return n->name && n->name_len;
+	default: return false;
+	}
+}
+
+/* The containers rules_struct has something for. */
+static inline bool struct_kind(const mml_dnode *n)
+{
+	switch ((mml_dkind)n->kind) {
+	case MML_DK_MSG:
+	case MML_DK_JSON_OBJ:
+	case MML_DK_URL:
+	case MML_DK_XML_ELEM:
+	case MML_DK_CSV: return true;
+	default: return false;
+	}
+}
+
 static bool terminal_text(const mml_dnode *d)
 {
 	switch ((mml_dkind)d->kind) {
@@ -433,6 +496,7 @@ bool walk_prepare(drun *r)
 	const uint64_t *filt = lay_filter(r->d->lay), *pfilt = lay_pfilter(r->d->lay);
 	const bool lay_on = r->sel.n != 0; /* NF_LAYCAND is read only then */
 	const bool all = s->all_hashes;
+	const bool knum = known_nums(r->d->known) != 0, kbin = known_nforms(r->d->known) != 0;
 	/* the record the cells before were in (cells of one record come in a row
 	 * but for the subtrees of embedded formats in them) */
 	uint32_t row = MML_DNONE;
@@ -474,6 +538,9 @@ bool walk_prepare(drun *r)
 					if (d->first_child == MML_DNONE && vn < ((size_t)1 << 31))
 						fl |= add_leaf(s, i, v);
 				}
+				/* node_busy: no metadata, no key name; a shape or a layout */
+				if (sh || (fl & NF_LAYCAND))
+					fl |= NF_BUSY;
 				s->nfl[i] = fl;
 				s->shape[i] = sh;
 				if (sh)
@@ -507,6 +574,10 @@ bool walk_prepare(drun *r)
 			if (terminal_text(d) && v.n < ((size_t)1 << 31))
 				fl |= add_leaf(s, i, v);
 		}
+		if (node_busy(d, fl, sh, knum, kbin))
+			fl |= NF_BUSY;
+		if (struct_kind(d))
+			fl |= NF_STRUCT;
 		s->nfl[i] = fl;
 		s->shape[i] = sh;
 		if (d->parent != MML_DNONE && d->parent < i) {
