@@ -6,16 +6,28 @@
  * plaintext is released; on failure the output buffer is wiped and
  * MML_E_AUTH is returned. A context is a plain struct the caller owns;
  * it caches the expanded key so that records sharing a key skip the key
- * schedule.
+ * schedule, and for CBC decryption the expanded keys of the last few
+ * dozen keys (the business layer's session keys of many devices at once).
  */
 #ifndef MMLENS_CRYPTO_H
 #define MMLENS_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mmlens/err.h"
 #include "mmlens/util.h"
+
+/* CBC decryption keeps the ECB contexts of the last keys (see crypto.c) */
+#define MML_AEAD_ECB_SETS 32
+#define MML_AEAD_ECB_WAYS 2
+
+typedef struct mml_aead_ecb {
+	void *ctx;          /* EVP_CIPHER_CTX (AES-128-ECB, decrypt, no padding), or NULL */
+	uint8_t key[16];
+	uint32_t last;      /* the aead's use count when this key was last used */
+} mml_aead_ecb;
 
 typedef struct mml_aead {
 	void *ctx;          /* EVP_CIPHER_CTX */
@@ -24,6 +36,15 @@ typedef struct mml_aead {
 	uint8_t mode;       /* what the context holds: 0 none, 1 GCM, 2 CBC */
 	int8_t enc;         /* 1 encrypt, 0 decrypt, -1 unknown */
 	uint8_t ivlen;
+	const void *cipher; /* the EVP_CIPHER ctx was set up with (kept across key changes), or NULL */
+	/* short AES-128-GCM records: OpenSSL's GCM mode (CRYPTO_gcm128) over an
+	 * AES-ECB context (see crypto.c) */
+	void *g128;         /* GCM128_CONTEXT, or NULL */
+	void *g_ecb;        /* its block cipher state (heap), or NULL */
+	uint8_t g_key[16];
+	bool g_keyed;
+	uint32_t uses;
+	mml_aead_ecb ecb[MML_AEAD_ECB_SETS][MML_AEAD_ECB_WAYS];
 } mml_aead;
 
 mml_err mml_aead_init(mml_aead *a);
@@ -41,6 +62,7 @@ mml_err mml_gcm_seal(mml_aead *a, const uint8_t *key, size_t keylen, const uint8
                      uint8_t tag[16]);
 /*
  * AES-128-CBC decrypt with PKCS#7 padding check; *outlen = unpadded size.
+ * out must not overlap ct.
  * MML_E_AUTH when the padding is wrong, MML_E_MALFORMED when ctlen is not
  * a positive multiple of 16.
  */

@@ -104,6 +104,8 @@ typedef struct mml_keyidx_tab {
 	void *mem;           /* e's reserved mapping (huge pages when the kernel gives them), or NULL: malloc'd */
 	size_t mem_len;
 	bool dir_inline;     /* dir lies in mem, after the entries */
+	uint64_t *filt;      /* a blocked Bloom filter over the hashes (2 bits per entry in one word), or NULL */
+	unsigned filt_shift; /* word of hash h: h >> filt_shift */
 } mml_keyidx_tab;
 
 typedef struct mml_keylog {
@@ -121,8 +123,8 @@ typedef struct mml_keylog {
 	/* mapped */
 	bool mapped;         /* indexed: entries spooled to a private temp file, mapped */
 	FILE *spool;         /* the spool (unlinked, 0600) */
-	const mml_keyent *recs; /* its entries, mapped read-only after loading */
-	size_t nrec;
+	const uint8_t *recs; /* its entries (compact, see keylog.c), mapped read-only after loading */
+	size_t spool_len;    /* bytes in the spool */
 	unsigned long touched; /* 64 KiB windows of recs touched by lookups (atomic) */
 	mml_keyidx_tab tails; /* id = position here */
 	mml_keyidx_tab tags;
@@ -140,6 +142,17 @@ mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void
  * *it = 0 first; returns NULL when done. Matches come in line order.
  */
 const mml_keyent *mml_keylog_find_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8], size_t *it);
+/*
+ * Whether some line of `layer` has this tail: mml_keylog_find_tail() !=
+ * NULL, answered mostly from the filter when none has (the usual case for
+ * a record whose connection key is already known).
+ * mml_keylog_prefetch_tail() starts fetching what that answer reads (and
+ * with `entries`, what a lookup that finds a line reads too), so that a
+ * caller can do other work (a decryption, the record before) while it
+ * arrives; it is only a hint.
+ */
+bool mml_keylog_has_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8]);
+void mml_keylog_prefetch_tail(const mml_keylog *kl, const uint8_t tail8[8], bool entries);
 const mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16], size_t *it);
 /* Count a use of e (from a lookup); true the first time its line is used. Thread-safe. */
 bool mml_keylog_use(const mml_keylog *kl, const mml_keyent *e);

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,8 @@ mml_err mml_capture_open(mml_capture *cap, const char *path, mml_stats *stats)
 	}
 	if ((ps->buf = malloc(READ_BUF)))
 		setvbuf(fp, ps->buf, _IOFBF, READ_BUF); /* few large reads */
+	/* one thread reads it: libpcap's two freads a packet need no lock */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, eb);
 	if (!p) {

@@ -36,6 +36,9 @@ struct mml_envproc {
 	int ncbc;
 	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
 	mml_uinkeys *shared_uin; /* the same table shared by --jobs workers, or NULL */
+	/* CBC messages of an account whose key was known: with a line of their
+	 * own (a dense key log) or without (a sparse one) */
+	uint64_t known_lined, known_unlined;
 	struct exch { uint64_t flow; int64_t req_type; char uri[120]; } *exch;  /* EXCH_SLOTS, by flow id */
 	char exch_uri[120];
 	char uri[1024], host[256];
@@ -164,6 +167,31 @@ static int64_t expected_len(const mml_bizhdr *h)
 	return (int64_t)(h->compress == 1 ? h->varints[2] : h->varints[1]);
 }
 
+/* A known session key (IV = key) opens the message: right padding, the
+ * declared length, and a zlib header when the header says compressed. */
+static bool cbc_try_known(mml_envproc *p, const mml_envelope *env, const uint8_t key[16], size_t *outlen)
+{
+	int64_t want = expected_len(&env->biz);
+	if (mml_cbc_open(&p->aead, key, key, env->payload, env->payload_len, p->plain.p, outlen) != MML_OK)
+		return false;
+	if (want >= 0 && (int64_t)*outlen != want)
+		return false;
+	return env->biz.compress != 1 || looks_zlib(p->plain.p, *outlen);
+}
+
+static mml_err cbc_took_known(mml_envproc *p, const mml_envelope *env, mml_msg *m, const uint8_t *k,
+                              uint32_t line, size_t outlen)
+{
+	p->plain.len = outlen;
+	m->inner_key_source = MML_KEY_INFERRED;
+	m->inner_keylog_line = line;
+	p->st->inner_key_inferred++;
+	uint8_t kk[16];
+	memcpy(kk, k, 16);
+	cbc_remember(p, kk, line, env->biz.uin);
+	return MML_OK;
+}
+
 static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 {
 	const uint8_t *ct = env->payload;
@@ -177,7 +205,21 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 	size_t it = 0;
 	const mml_keyent *e;
 	int tail_seen = 0;
+	/* As for outer records (conn.c): with a sparse key log, the account's
+	 * key is tried while the key log's answer is fetched, and stands when
+	 * the log has no line for the message. */
+	struct uin_key *u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
+	const int known = u && u->uin == env->biz.uin;
+	if (known && p->known_unlined >= p->known_lined) {
+		mml_keylog_prefetch_tail(p->kl, ct + n - 8, false);
+		if (cbc_try_known(p, env, u->key, &outlen) && !mml_keylog_has_tail(p->kl, MML_LAYER_INNER, ct + n - 8)) {
+			p->known_unlined++;
+			return cbc_took_known(p, env, m, u->key, u->line, outlen);
+		}
+	}
+	int lined = 0;
 	while ((e = mml_keylog_find_tail(p->kl, MML_LAYER_INNER, ct + n - 8, &it))) {
+		lined = 1;
 		if (e->keylen != 16)
 			continue;
 		tail_seen = 1;
@@ -187,16 +229,17 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 				p->st->keylog_inner_used++;
 			cbc_remember(p, e->key, e->line, env->biz.uin);
 			p->plain.len = outlen;
+			p->known_lined += known;
 			m->inner_key_source = MML_KEY_LOGGED;
 			m->inner_keylog_line = e->line;
 			return MML_OK;
 		}
 	}
+	if (known)
+		*(lined ? &p->known_lined : &p->known_unlined) += 1;
 	/* No line of its own: the account's session key first, then the
-	 * recent ones; accepted only with the right padding, the declared
-	 * length, and a zlib header when the header says compressed. */
-	int64_t want = expected_len(&env->biz);
-	struct uin_key *u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
+	 * recent ones. */
+	u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
 	int nk = p->ncbc + 1;
 	for (int i = 0; i < nk; i++) {
 		const uint8_t *k;
@@ -210,20 +253,8 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 			if (u && u->uin == env->biz.uin && !memcmp(k, u->key, 16))
 				continue; /* tried first */
 		}
-		if (mml_cbc_open(&p->aead, k, k, ct, n, p->plain.p, &outlen) != MML_OK)
-			continue;
-		if (want >= 0 && (int64_t)outlen != want)
-			continue;
-		if (env->biz.compress == 1 && !looks_zlib(p->plain.p, outlen))
-			continue;
-		p->plain.len = outlen;
-		m->inner_key_source = MML_KEY_INFERRED;
-		m->inner_keylog_line = line;
-		p->st->inner_key_inferred++;
-		uint8_t kk[16];
-		memcpy(kk, k, 16);
-		cbc_remember(p, kk, line, env->biz.uin);
-		return MML_OK;
+		if (cbc_try_known(p, env, k, &outlen))
+			return cbc_took_known(p, env, m, k, line, outlen);
 	}
 	return tail_seen ? MML_E_AUTH : MML_E_NOKEY;
 }

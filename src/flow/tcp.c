@@ -60,11 +60,13 @@ static int addr_eq(const mml_addr *a, const mml_addr *b)
 
 static uint32_t addr_hash(const mml_addr *a)
 {
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->ip[i]) * 16777619u;
-	h = (h ^ a->port) * 16777619u;
-	return h;
+	uint64_t x, y;
+	memcpy(&x, a->ip, 8);
+	memcpy(&y, a->ip + 8, 8);
+	uint64_t h = (x ^ (uint64_t)a->port << 48) * 0x9e3779b97f4a7c15ull ^ y * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32);
 }
 
 static uint32_t tuple_hash(const mml_addr *a, const mml_addr *b)
@@ -87,9 +89,9 @@ mml_flowtab *mml_flowtab_new(const mml_flowtab_cfg *cfg, const mml_flow_cbs *cbs
 		t->cfg.idle_us = 600ull * 1000000ull;
 	t->cbs = *cbs;
 	t->st = st;
+	/* sized by the live flows (grown as they come), not by the maximum:
+	 * a small table stays in cache */
 	t->nbucket = 1024;
-	while (t->nbucket < t->cfg.max_flows && t->nbucket < (1u << 20))
-		t->nbucket <<= 1;
 	t->bucket = calloc(t->nbucket, sizeof *t->bucket);
 	if (!t->bucket) {
 		free(t);
@@ -191,6 +193,24 @@ static void flow_close(mml_flowtab *t, flow_ent *e, uint64_t pkt)
 	free(e);
 }
 
+/* Twice the buckets (as many as live flows at most); kept as is without memory. */
+static void grow(mml_flowtab *t)
+{
+	size_t n = t->nbucket * 2;
+	flow_ent **b = calloc(n, sizeof *b);
+	if (!b)
+		return;
+	for (size_t i = 0; i < t->nbucket; i++)
+		for (flow_ent *e = t->bucket[i], *next; e; e = next) {
+			next = e->hnext;
+			e->hnext = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	free(t->bucket);
+	t->bucket = b;
+	t->nbucket = n;
+}
+
 static int is_server_port(uint16_t p)
 {
 	return p == 80 || p == 8080 || p == 443 || p == 5222 || p == 5228 || p == 8000 || p == 8443 || p == 14000;
@@ -221,6 +241,8 @@ static flow_ent *flow_new(mml_flowtab *t, const mml_pkt *pkt, uint32_t h)
 	e->f.id = t->shared_ids ? __atomic_add_fetch(t->shared_ids, 1, __ATOMIC_RELAXED) : ++t->next_id;
 	e->f.first_us = e->f.last_us = pkt->ts_us;
 	e->hash = h;
+	if (t->live >= t->nbucket && t->nbucket < (1u << 20))
+		grow(t);
 	flow_ent **b = &t->bucket[h & (t->nbucket - 1)];
 	e->hnext = *b;
 	*b = e;
@@ -333,8 +355,10 @@ void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
 		if (!e)
 			return;
 	}
-	lru_unlink(t, e);
-	lru_push(t, e);
+	if (t->lru_tail != e) {
+		lru_unlink(t, e);
+		lru_push(t, e);
+	}
 	e->f.last_us = pkt->ts_us;
 	int dir = addr_eq(&e->f.client, &pkt->src) ? 0 : 1;
 	tcp_dir *d = &e->d[dir];

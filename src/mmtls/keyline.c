@@ -9,6 +9,9 @@
  * allocation except jansson's for non-canonical lines.
  */
 #include <jansson.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <string.h>
 
 #include "keylog_int.h"
@@ -39,6 +42,29 @@ static const uint8_t alnum_tab[256] = {
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
 	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
 };
+
+/* The end of the run of ASCII letters and digits from p[i] (before end):
+ * 16 bytes at a time where SSE2 is there (key log values are long hex). */
+static size_t plain_run(const char *p, size_t i, size_t end)
+{
+#ifdef __SSE2__
+	const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1), a0 = _mm_set1_epi8('a' - 1),
+	              z = _mm_set1_epi8('z' + 1), up = _mm_set1_epi8(0x20);
+	while (i + 16 <= end) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i lo = _mm_or_si128(x, up); /* letters to lower case (and other bytes moved, checked below) */
+		__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(x, d0), _mm_cmplt_epi8(x, d9));
+		__m128i let = _mm_and_si128(_mm_cmpgt_epi8(lo, a0), _mm_cmplt_epi8(lo, z));
+		unsigned bad = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(dig, let)) & 0xffffu;
+		if (bad)
+			return i + (size_t)__builtin_ctz(bad);
+		i += 16;
+	}
+#endif
+	while (i < end && alnum_tab[(unsigned char)p[i]])
+		i++;
+	return i;
+}
 
 /*
  * The fast reader: the key log's canonical form only - one object of
@@ -74,8 +100,7 @@ static bool fast_fields(const char *p, size_t n, kl_val v[F__N])
 		i += 2;
 		if (i < end && p[i] == '"') {
 			size_t s = ++i;
-			while (i < end && alnum_tab[(unsigned char)p[i]])
-				i++;
+			i = plain_run(p, i, end);
 			if (i >= end || p[i] != '"')
 				return false;
 			v[f] = (kl_val){V_STRING, p + s, i - s};

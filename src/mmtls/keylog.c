@@ -33,6 +33,7 @@ void mml_keylog_free(mml_keylog *kl)
 	for (int i = 0; i < 2; i++) {
 		if (!t[i]->dir_inline)
 			free(t[i]->dir);
+		free(t[i]->filt);
 		if (t[i]->mem)
 			munmap(t[i]->mem, t[i]->mem_len);
 		else
@@ -41,7 +42,7 @@ void mml_keylog_free(mml_keylog *kl)
 	if (kl->spool)
 		fclose(kl->spool);
 	if (kl->recs)
-		munmap((void *)kl->recs, kl->nrec * sizeof *kl->recs);
+		munmap((void *)kl->recs, kl->spool_len);
 	memset(kl, 0, sizeof *kl);
 }
 
@@ -230,10 +231,13 @@ static mml_err read_lines(mml_keylog *kl, int fd, bool indexed, const char *path
 			if (skipping) {
 				skipping = false;
 			} else {
-				size_t p = 0, len = 0;
-				const char *line = buf + start;
-				uint32_t one = 0;
-				mml_line_next(buf + start, end - start, &p, &one, &line, &len);
+				/* the line without the blanks around it (as mml_line_next) */
+				const char *line = buf + start, *le = buf + end;
+				while (line < le && (*line == ' ' || *line == '\t' || *line == '\r'))
+					line++;
+				while (le > line && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
+					le--;
+				size_t len = (size_t)(le - line);
 				lineno++;
 				if (indexed)
 					mapped_line(kl, line, len, base + (uint64_t)(line - buf), lineno, diag, dctx, path, st);
@@ -377,6 +381,52 @@ static void sort_idx(mml_keyidx *e, size_t n, int shift)
 		sort_idx(e + start[b], start[b + 1] - start[b], shift - 8);
 }
 
+/*
+ * Most lookups miss (a sparse key log has no line for a record whose key
+ * the connection already knows), and a miss in an index of millions of
+ * entries is a cache miss. The filter answers most of them from a table
+ * of about 8 bits per entry (a word per 8 entries, 2 bits each: about 2%
+ * false positives), which stays in cache. Without memory for it, every
+ * lookup goes to the index, as before.
+ */
+static uint64_t filt_mask(uint32_t h) { return (uint64_t)1 << (h & 63) | (uint64_t)1 << (h >> 6 & 63); }
+
+static void filt_build(mml_keyidx_tab *t)
+{
+	free(t->filt);
+	t->filt = NULL;
+	unsigned wb = 0; /* 2^wb words, at least n/8 */
+	while (wb < 20 && ((size_t)8 << wb) < t->n)
+		wb++;
+	if (t->n < 64)
+		return;
+	size_t bytes = ((size_t)1 << wb) * sizeof *t->filt, huge = (size_t)2 << 20;
+	if (bytes >= huge / 2) { /* a huge page: lookups land anywhere in it */
+		bytes = (bytes + huge - 1) / huge * huge;
+		if ((t->filt = aligned_alloc(huge, bytes))) {
+#ifdef MADV_HUGEPAGE
+			madvise(t->filt, bytes, MADV_HUGEPAGE);
+#endif
+			memset(t->filt, 0, bytes);
+		}
+	} else {
+		t->filt = calloc(1, bytes);
+	}
+	if (!t->filt)
+		return;
+	t->filt_shift = 32 - wb; /* the word from the top bits, the 2 bits from the low 12 */
+	for (size_t i = 0; i < t->n; i++)
+		t->filt[t->e[i].h >> t->filt_shift] |= filt_mask(t->e[i].h);
+}
+
+static bool filt_may_hold(const mml_keyidx_tab *t, uint32_t h)
+{
+	if (!t->filt)
+		return true;
+	uint64_t m = filt_mask(h);
+	return (t->filt[(uint64_t)h >> t->filt_shift] & m) == m;
+}
+
 /* The loaded entries (in line order) sorted, and their directory. */
 static mml_err tab_build(mml_keyidx_tab *t)
 {
@@ -410,6 +460,7 @@ static mml_err tab_build(mml_keyidx_tab *t)
 		t->dir[bucket_of(t, t->e[i].h) + 1]++;
 	for (size_t b = 0; b < nb; b++)
 		t->dir[b + 1] += t->dir[b];
+	filt_build(t);
 	return MML_OK;
 }
 
@@ -425,9 +476,13 @@ static size_t tab_first(const mml_keyidx_tab *t, uint32_t h)
 	unsigned sh = 32 - t->bits;
 	uint64_t off = (uint64_t)h - ((uint64_t)b << sh);
 	size_t p = s + (size_t)((off * (e - s)) >> sh);
-	/* the neighbours the scan below may need, fetched in parallel */
+	/* the entries the scan below may need, fetched while the filter is
+	 * read (both miss the cache: in parallel, not one after the other) */
+	__builtin_prefetch(&t->e[p]);
 	__builtin_prefetch(&t->e[p > s + 3 ? p - 3 : s]);
 	__builtin_prefetch(&t->e[p + 3 < e ? p + 3 : e - 1]);
+	if (!filt_may_hold(t, h))
+		return t->n;
 	if (t->e[p].h < h) {
 		do
 			p++;
@@ -437,6 +492,76 @@ static size_t tab_first(const mml_keyidx_tab *t, uint32_t h)
 			p--;
 	}
 	return p < e && t->e[p].h == h ? p : t->n;
+}
+
+/*
+ * A spooled entry, compact (an OUTER line: 54 bytes; the struct: 120):
+ * flags (1 layer INNER, 2 client, 4 tag), keylen, nonce_len, meta_len,
+ * tail_len, then key, nonce, meta, tail and the tag if any. Its line
+ * number is in the index entry, whose w holds its offset and length.
+ */
+#define SPOOL_HDR 5
+#define SPOOL_REC_MAX (SPOOL_HDR + 24 + 16 + 32 + 16 + 16)
+
+/* r has room for SPOOL_REC_MAX + 64: each field is copied whole (fixed
+ * sizes, no branches) and the next one overwrites what is past its length */
+static size_t spool_encode(const mml_keyent *e, uint8_t *r)
+{
+	r[0] = (uint8_t)((e->layer == MML_LAYER_INNER ? 1 : 0) | (e->client ? 2 : 0) | (e->has_tag ? 4 : 0));
+	r[1] = e->keylen;
+	r[2] = e->nonce_len;
+	r[3] = e->meta_len;
+	r[4] = e->tail_len;
+	size_t n = SPOOL_HDR;
+	memcpy(r + n, e->key, sizeof e->key), n += e->keylen;
+	memcpy(r + n, e->nonce, sizeof e->nonce), n += e->nonce_len;
+	memcpy(r + n, e->meta, sizeof e->meta), n += e->meta_len;
+	memcpy(r + n, e->tail, sizeof e->tail), n += e->tail_len;
+	memcpy(r + n, e->tag, sizeof e->tag), n += e->has_tag ? 16 : 0;
+	return n;
+}
+
+/* n <= 32 bytes, exactly (overlapping fixed-size moves: a variable memcpy
+ * of a few bytes compiles to a slow-starting rep movs here) */
+static inline void copy_small(uint8_t *d, const uint8_t *s, size_t n)
+{
+	if (n >= 16) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
+/* The spool is our own file, but its lengths are checked all the same. */
+static bool spool_decode(const uint8_t *r, size_t len, uint32_t line, mml_keyent *e)
+{
+	memset(e, 0, sizeof *e);
+	if (len < SPOOL_HDR || r[1] > sizeof e->key || r[2] > sizeof e->nonce || r[3] > sizeof e->meta ||
+	    r[4] > sizeof e->tail)
+		return false;
+	e->line = line;
+	e->layer = r[0] & 1 ? MML_LAYER_INNER : MML_LAYER_OUTER;
+	e->client = r[0] & 2;
+	e->has_tag = r[0] & 4;
+	e->keylen = r[1];
+	e->nonce_len = r[2];
+	e->meta_len = r[3];
+	e->tail_len = r[4];
+	if (len != SPOOL_HDR + (size_t)e->keylen + e->nonce_len + e->meta_len + e->tail_len + (e->has_tag ? 16u : 0u))
+		return false;
+	size_t n = SPOOL_HDR;
+	copy_small(e->key, r + n, e->keylen), n += e->keylen;
+	copy_small(e->nonce, r + n, e->nonce_len), n += e->nonce_len;
+	copy_small(e->meta, r + n, e->meta_len), n += e->meta_len;
+	copy_small(e->tail, r + n, e->tail_len), n += e->tail_len;
+	if (e->has_tag)
+		memcpy(e->tag, r + n, 16);
+	return true;
 }
 
 static uint64_t idx_w(size_t off, size_t len, const mml_keyent *e)
@@ -462,11 +587,14 @@ static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t o
 	const char *why = mml_keyline_decode(kl->jansson_only, line, len, lineno, &e);
 	if (!why) {
 		(void)off;
-		if (fwrite(&e, sizeof e, 1, kl->spool) != 1) {
+		uint8_t rec[SPOOL_REC_MAX + 64];
+		size_t rn = spool_encode(&e, rec);
+		if (fwrite(rec, 1, rn, kl->spool) != rn) {
 			bad_line(kl, lineno, "could not be stored (cannot write the key spool)", diag, dctx, name, st);
 			return;
 		}
-		uint64_t w = idx_w((size_t)kl->nrec++, 1, &e);
+		uint64_t w = idx_w(kl->spool_len, rn, &e);
+		kl->spool_len += rn;
 		size_t tn = kl->tags.n;
 		if (tab_push(&kl->tails, hash32(e.tail + e.tail_len - 8), lineno, w) == MML_OK &&
 		    (!e.has_tag || tab_push(&kl->tags, hash32(e.tag + 8), lineno, w) == MML_OK)) {
@@ -504,8 +632,8 @@ mml_err mml_keylog_load(mml_keylog *kl, const char *path, mml_diag_fn diag, void
 	MML_RETURN_IF_ERR(e);
 	if (fflush(kl->spool) != 0)
 		return MML_E_IO;
-	if (kl->nrec) {
-		void *m = mmap(NULL, kl->nrec * sizeof *kl->recs, PROT_READ, MAP_SHARED, fileno(kl->spool), 0);
+	if (kl->spool_len) {
+		void *m = mmap(NULL, kl->spool_len, PROT_READ, MAP_SHARED, fileno(kl->spool), 0);
 		if (m == MAP_FAILED)
 			return MML_E_IO;
 		kl->recs = m;
@@ -529,17 +657,16 @@ static uint64_t w_of(const mml_keyidx *x) { return __atomic_load_n(&x->w, __ATOM
 static bool reparse(const mml_keylog *kl, const mml_keyidx *x, mml_keyent *out)
 {
 	static _Thread_local uint64_t win;
-	uint64_t k = w_of(x) >> 24;
-	if (k >= kl->nrec)
+	uint64_t w = w_of(x), k = w >> 24, len = w >> 2 & ((W_USED >> 2) - 1);
+	if (k > kl->spool_len || len > kl->spool_len - k)
 		return false;
-	uint64_t wn = (k * sizeof *kl->recs >> 16) + 1;
+	uint64_t wn = (k >> 16) + 1;
 	if (wn != win) {
 		win = wn;
 		if (!(__atomic_add_fetch((unsigned long *)&kl->touched, 1, __ATOMIC_RELAXED) % KL_DROP_EVERY))
-			madvise((void *)kl->recs, kl->nrec * sizeof *kl->recs, MADV_DONTNEED);
+			madvise((void *)kl->recs, kl->spool_len, MADV_DONTNEED);
 	}
-	*out = kl->recs[k];
-	return true;
+	return spool_decode(kl->recs + k, (size_t)len, x->line, out);
 }
 
 static _Thread_local mml_keyent scratch;
@@ -604,6 +731,35 @@ const mml_keyent *mml_keylog_find_tail(const mml_keylog *kl, mml_layer layer, co
 	if (kl->mapped)
 		return find_mapped(kl, &kl->tails, tail8, it, 0, layer, NULL);
 	return find(kl, kl->idx, kl->idx_size, tail8, it, 0, layer, NULL);
+}
+
+bool mml_keylog_has_tail(const mml_keylog *kl, mml_layer layer, const uint8_t tail8[8])
+{
+	size_t it = 0;
+	if (kl->mapped && !filt_may_hold(&kl->tails, hash32(tail8)))
+		return false;
+	return mml_keylog_find_tail(kl, layer, tail8, &it) != NULL;
+}
+
+void mml_keylog_prefetch_tail(const mml_keylog *kl, const uint8_t tail8[8], bool entries)
+{
+	const mml_keyidx_tab *t = &kl->tails;
+	if (!kl->mapped) {
+		if (kl->idx)
+			__builtin_prefetch(&kl->idx[h8(load8(tail8)) & (kl->idx_size - 1)]);
+		return;
+	}
+	if (!t->n)
+		return;
+	uint32_t h = hash32(tail8);
+	if (t->filt)
+		__builtin_prefetch(&t->filt[(uint64_t)h >> t->filt_shift]);
+	if (entries) { /* where tab_first will start (the directory is small: cached) */
+		size_t b = bucket_of(t, h), s = t->dir[b], e = t->dir[b + 1];
+		if (s < e)
+			__builtin_prefetch(&t->e[s + (size_t)((((uint64_t)h - ((uint64_t)b << (32 - t->bits))) * (e - s)) >>
+			                                      (32 - t->bits))]);
+	}
 }
 
 const mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16], size_t *it)

@@ -262,19 +262,21 @@ void mml_hello_write_json(const mml_hello *h, FILE *f)
 
 /* ---- HTTP/1.x head (RFC 9112), enough for shortlink and newgetdns ---- */
 
-static bool ieq(const char *a, size_t n, const char *b)
+/* a[0..n) equals the lower-case b (of length bn), ignoring ASCII case */
+static bool ieq(const char *a, size_t n, const char *b, size_t bn)
 {
-	if (strlen(b) != n)
+	if (bn != n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		char x = a[i], y = b[i];
+		char x = a[i];
 		if (x >= 'A' && x <= 'Z')
 			x = (char)(x - 'A' + 'a');
-		if (x != y)
+		if (x != b[i])
 			return false;
 	}
 	return true;
 }
+#define IEQ(a, n, lit) ieq(a, n, lit, sizeof lit - 1)
 
 #define HTTP_HEAD_MAX (64 * 1024)
 
@@ -282,22 +284,17 @@ mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h)
 {
 	memset(h, 0, sizeof *h);
 	const char *s = (const char *)p;
-	size_t end = 0;
-	for (size_t i = 0; i + 3 < n; i++) {
-		if (s[i] == '\r' && s[i + 1] == '\n' && s[i + 2] == '\r' && s[i + 3] == '\n') {
-			end = i + 4;
+	size_t end = 0, lim = n < HTTP_HEAD_MAX + 5 ? n : HTTP_HEAD_MAX + 5;
+	for (const char *q = s; lim >= 4 && (q = memchr(q, '\r', lim - 3 - (size_t)(q - s))); q++)
+		if (q[1] == '\n' && q[2] == '\r' && q[3] == '\n') {
+			end = (size_t)(q - s) + 4;
 			break;
 		}
-		if (i > HTTP_HEAD_MAX)
-			return MML_E_MALFORMED;
-	}
 	if (!end)
 		return n > HTTP_HEAD_MAX ? MML_E_MALFORMED : MML_E_INCOMPLETE;
 	h->head_len = end;
 	/* first line */
-	size_t le = 0;
-	while (le < end && s[le] != '\r')
-		le++;
+	size_t le = (size_t)((const char *)memchr(s, '\r', end) - s); /* end's CR at the latest */
 	if (le >= 5 && !memcmp(s, "HTTP/", 5)) {
 		const char *sp = memchr(s, ' ', le);
 		if (!sp || (size_t)(sp - s) + 4 > le)
@@ -329,9 +326,7 @@ mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h)
 	/* headers */
 	size_t i = le + 2;
 	while (i + 2 <= end - 2) {
-		size_t e = i;
-		while (e < end && s[e] != '\r')
-			e++;
+		size_t e = (size_t)((const char *)memchr(s + i, '\r', end - i) - s);
 		const char *colon = memchr(s + i, ':', e - i);
 		if (colon) {
 			size_t kn = (size_t)(colon - (s + i));
@@ -341,10 +336,10 @@ mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h)
 			size_t vn = (size_t)(s + e - v);
 			while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
 				vn--;
-			if (ieq(s + i, kn, "host")) {
+			if (IEQ(s + i, kn, "host")) {
 				h->host = v;
 				h->host_len = vn;
-			} else if (ieq(s + i, kn, "content-length")) {
+			} else if (IEQ(s + i, kn, "content-length")) {
 				uint64_t cl = 0;
 				if (!vn)
 					return MML_E_MALFORMED;
@@ -355,10 +350,10 @@ mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h)
 				}
 				h->has_length = true;
 				h->content_length = cl;
-			} else if (ieq(s + i, kn, "transfer-encoding")) {
-				h->chunked = vn >= 7 && ieq(v + vn - 7, 7, "chunked");
-			} else if (ieq(s + i, kn, "upgrade")) {
-				h->upgrade_mmtls = ieq(v, vn, "mmtls");
+			} else if (IEQ(s + i, kn, "transfer-encoding")) {
+				h->chunked = vn >= 7 && IEQ(v + vn - 7, 7, "chunked");
+			} else if (IEQ(s + i, kn, "upgrade")) {
+				h->upgrade_mmtls = IEQ(v, vn, "mmtls");
 			}
 		}
 		i = e + 2;

@@ -17,26 +17,37 @@ char *mml_put_u64(char *o, uint64_t v)
 		*o = (char)('0' + v);
 		return o + 1;
 	}
-	static const uint64_t p10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
-	                                 1000000000u, 10000000000u, 100000000000u, 1000000000000u,
-	                                 10000000000000u, 100000000000000u, 1000000000000000u,
-	                                 10000000000000000u, 100000000000000000u, 1000000000000000000u,
-	                                 10000000000000000000u};
-	int n = 2; /* digits */
-	while (n < 20 && v >= p10[n])
-		n++;
-	char *end = o + n, *q = end;
+	/* digits from the right into a scratch, two at a time, then copied:
+	 * no digit count first */
+	char tmp[20], *q = tmp + sizeof tmp;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		q -= 2;
 		memcpy(q, digit_pairs + 2 * r, 2);
 	}
-	if (v >= 10)
-		memcpy(q - 2, digit_pairs + 2 * v, 2);
-	else
-		q[-1] = (char)('0' + v);
-	return end;
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * v, 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	size_t n = (size_t)(tmp + sizeof tmp - q);
+	/* 2..20 bytes, as overlapping fixed-size moves (not a memmove call) */
+	if (n >= 16) {
+		memcpy(o, q, 16);
+		memcpy(o + n - 16, q + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(o, q, 8);
+		memcpy(o + n - 8, q + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, q, 4);
+		memcpy(o + n - 4, q + n - 4, 4);
+	} else {
+		memcpy(o, q, 2);
+		o[n - 1] = q[n - 1];
+	}
+	return o + n;
 }
 
 char *mml_put_ts(char *o, uint64_t us)

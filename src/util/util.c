@@ -128,9 +128,8 @@ bool mml_line_next(const char *text, size_t n, size_t *pos, uint32_t *lineno, co
 	size_t i = *pos;
 	if (i >= n)
 		return false;
-	size_t e = i;
-	while (e < n && text[e] != '\n')
-		e++;
+	const char *nl = memchr(text + i, '\n', n - i);
+	size_t e = nl ? (size_t)(nl - text) : n;
 	size_t a = i, b = e;
 	while (a < b && is_blank(text[a]))
 		a++;
