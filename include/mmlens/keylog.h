@@ -85,9 +85,9 @@ typedef struct __attribute__((packed)) mml_keyslot {
 } mml_keyslot;
 
 /* Compact index entry (mapped key log): h is 32 bits of the lookup key's
- * hash, line the line number, w = file offset << 24 | used << 23 |
- * length << 2 | layer << 1 | client (the line's bytes without the blanks
- * around it; the used bit is set atomically). */
+ * hash, line the line number, w = spool offset << 24 | used << 23 |
+ * length << 2 | layer << 1 | client (the entry's place and size in the
+ * spool; the used bit is set atomically). */
 typedef struct mml_keyidx {
 	uint32_t h, line;
 	uint64_t w;

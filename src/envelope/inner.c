@@ -36,8 +36,9 @@ struct mml_envproc {
 	int ncbc;
 	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
 	mml_uinkeys *shared_uin; /* the same table shared by --jobs workers, or NULL */
-	/* CBC messages of an account whose key was known: with a line of their
-	 * own (a dense key log) or without (a sparse one) */
+	/* CBC messages (of any account) whose account key was known: with a
+	 * line of their own (a dense key log) or without (a sparse one); they
+	 * only choose the order of tries */
 	uint64_t known_lined, known_unlined;
 	struct exch { uint64_t flow; int64_t req_type; char uri[120]; } *exch;  /* EXCH_SLOTS, by flow id */
 	char exch_uri[120];
@@ -126,6 +127,22 @@ static struct uin_key *uin_slot(mml_envproc *p, uint32_t uin)
 	return u;
 }
 
+/* The account's key as uin_slot() would give it, without refreshing the
+ * worker's slot from the shared table (that happens where it always did).
+ * Returns whether there is one. */
+static bool uin_peek(mml_envproc *p, uint32_t uin, struct uin_key *out)
+{
+	*out = p->by_uin[uin_index(uin)];
+	if (p->shared_uin) {
+		pthread_mutex_lock(&p->shared_uin->mu);
+		const struct uin_key *g = &p->shared_uin->slot[uin_index(uin)];
+		if (g->uin == uin)
+			*out = *g;
+		pthread_mutex_unlock(&p->shared_uin->mu);
+	}
+	return out->uin == uin;
+}
+
 static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, uint32_t uin)
 {
 	if (uin) {
@@ -208,13 +225,14 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 	/* As for outer records (conn.c): with a sparse key log, the account's
 	 * key is tried while the key log's answer is fetched, and stands when
 	 * the log has no line for the message. */
-	struct uin_key *u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
-	const int known = u && u->uin == env->biz.uin;
+	struct uin_key cur; /* a copy: the worker's slot is refreshed only where it was before (below) */
+	const int known = env->biz.uin && uin_peek(p, env->biz.uin, &cur);
 	if (known && p->known_unlined >= p->known_lined) {
 		mml_keylog_prefetch_tail(p->kl, ct + n - 8, false);
-		if (cbc_try_known(p, env, u->key, &outlen) && !mml_keylog_has_tail(p->kl, MML_LAYER_INNER, ct + n - 8)) {
+		if (cbc_try_known(p, env, cur.key, &outlen) && !mml_keylog_has_tail(p->kl, MML_LAYER_INNER, ct + n - 8)) {
 			p->known_unlined++;
-			return cbc_took_known(p, env, m, u->key, u->line, outlen);
+			uin_slot(p, env->biz.uin); /* as the path below would, before taking the key */
+			return cbc_took_known(p, env, m, cur.key, cur.line, outlen);
 		}
 	}
 	int lined = 0;
@@ -239,7 +257,7 @@ static mml_err inner_cbc(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 		*(lined ? &p->known_lined : &p->known_unlined) += 1;
 	/* No line of its own: the account's session key first, then the
 	 * recent ones. */
-	u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
+	struct uin_key *u = env->biz.uin ? uin_slot(p, env->biz.uin) : NULL;
 	int nk = p->ncbc + 1;
 	for (int i = 0; i < nk; i++) {
 		const uint8_t *k;

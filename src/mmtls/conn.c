@@ -66,8 +66,9 @@ struct mml_mmtls_ctx {
 	/* one per direction: a connection's requests and responses have their
 	 * own keys, and a context keeps its key schedule while the key holds */
 	mml_aead aead[2];
-	/* records of a direction whose key was known: with a line of their own
-	 * (a dense key log) or without (a sparse one, as the bench's) */
+	/* records (of any connection) whose direction's key was known: with a
+	 * line of their own (a dense key log) or without (a sparse one, as the
+	 * bench's); they only choose the order of tries */
 	uint64_t known_lined, known_unlined;
 	uint8_t scratch[65536 + 64];
 };

@@ -189,7 +189,7 @@ mml_err mml_keylog_parse(mml_keylog *kl, const char *text, size_t n, mml_diag_fn
 	return finish(kl);
 }
 
-static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t off, uint32_t lineno,
+static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno,
                         mml_diag_fn diag, void *dctx, const char *name, mml_stats *st);
 
 /*
@@ -197,7 +197,7 @@ static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t o
  * is the bytes before '\n' (or the end of the file), blanks trimmed as
  * mml_line_next does; one longer than KL_LINE_MAX is reported and skipped
  * through its '\n', never held whole. Each line goes to feed_line
- * (resident) or, with its file offset, to mapped_line (indexed).
+ * (resident) or to mapped_line (indexed).
  * MML_E_IO on a read error, MML_E_NOMEM when the buffer cannot be had.
  */
 static mml_err read_lines(mml_keylog *kl, int fd, bool indexed, const char *path, mml_diag_fn diag, void *dctx,
@@ -208,7 +208,6 @@ static mml_err read_lines(mml_keylog *kl, int fd, bool indexed, const char *path
 	if (!buf)
 		return MML_E_NOMEM;
 	size_t have = 0;
-	uint64_t base = 0; /* file offset of buf[0] */
 	uint32_t lineno = 0;
 	bool skipping = false, eof = false;
 	mml_err e = MML_OK;
@@ -240,7 +239,7 @@ static mml_err read_lines(mml_keylog *kl, int fd, bool indexed, const char *path
 				size_t len = (size_t)(le - line);
 				lineno++;
 				if (indexed)
-					mapped_line(kl, line, len, base + (uint64_t)(line - buf), lineno, diag, dctx, path, st);
+					mapped_line(kl, line, len, lineno, diag, dctx, path, st);
 				else
 					feed_line(kl, line, len, lineno, diag, dctx, path, st);
 			}
@@ -255,7 +254,6 @@ static mml_err read_lines(mml_keylog *kl, int fd, bool indexed, const char *path
 		if (skipping)
 			start = have; /* the over-long line's bytes are not kept */
 		memmove(buf, buf + start, have - start);
-		base += start;
 		have -= start;
 	}
 	free(buf);
@@ -569,7 +567,7 @@ static uint64_t idx_w(size_t off, size_t len, const mml_keyent *e)
 	return (uint64_t)off << 24 | (uint64_t)len << 2 | (uint64_t)(e->layer & 1) << 1 | (e->client ? 1u : 0u);
 }
 
-static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t off, uint32_t lineno,
+static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno,
                         mml_diag_fn diag, void *dctx, const char *name, mml_stats *st)
 {
 	if (!len)
@@ -586,7 +584,6 @@ static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint64_t o
 	mml_keyent e;
 	const char *why = mml_keyline_decode(kl->jansson_only, line, len, lineno, &e);
 	if (!why) {
-		(void)off;
 		uint8_t rec[SPOOL_REC_MAX + 64];
 		size_t rn = spool_encode(&e, rec);
 		if (fwrite(rec, 1, rn, kl->spool) != rn) {

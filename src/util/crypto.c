@@ -340,7 +340,8 @@ mml_err mml_cbc_open(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], c
 		return MML_E_MALFORMED;
 	if (!int_len(ctlen))
 		return MML_E_LIMIT;
-	if (out < ct + ctlen && ct < out + ctlen)
+	uintptr_t o = (uintptr_t)out, c = (uintptr_t)ct;
+	if (o < c + ctlen && c < o + ctlen) /* the XOR pass reads ciphertext blocks after writing output */
 		return MML_E_ARG;
 	EVP_CIPHER_CTX *x = ecb_for(a, key);
 	int l = 0;
