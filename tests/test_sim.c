@@ -113,6 +113,11 @@ RT(everything, "--scenario all --devices 3 --mss 536 --ooo 0.1 --retrans 0.1 --i
 RT(bench, "--scenario bench --size 1M --devices 4 --keylog-sparse --seed 24")
 RT(bench_ipv6_vlan_ooo, "--scenario bench --size 512K --devices 2 --ipv6 --vlan --ooo 0.1 --seed 25")
 RT(bench_heavy, "--scenario bench-heavy --size 1M --devices 4 --keylog-sparse --seed 26")
+/* a longlink idle past the flow table's 10-minute timeout, then going on
+ * on the same connection: with a sparse key log only the connection's
+ * keys, carried to the new flow (conn.c, "parked"), open its records */
+RT(sparse_longlink_idle, "--scenario all --devices 2 --idle 700 --keylog-sparse --seed 29")
+
 /* a sparse key log with every pathology: records tried with the
  * connection's key while the log is asked (conn.c) across gaps and resyncs */
 RT(sparse_pathologies, "--scenario all --keylog-sparse --devices 3 --mss 300 --ooo 0.2 --retrans 0.2 --ipv6 --seed 27")
@@ -143,6 +148,22 @@ static uint64_t bodies_hash(json_t *msgs)
 		h = (h ^ '\n') * 1099511628211ull;
 	}
 	return h;
+}
+
+TEST(sim_longlink_keys_survive_idle_timeout)
+{
+	t_run r;
+	key_sources("idle", "--scenario all --devices 3 --idle 900 --keylog-sparse --seed 30", &r);
+	CHECK_EQ(r.rc, 0);
+	CHECK_EQ(r.st.streams_resumed, 3); /* each device's longlink, after the gap */
+	CHECK_EQ(r.st.records_no_key, 0);
+	CHECK_EQ(r.st.msg_no_key, 0);
+	/* the flows the table ended at the timeout and the ones that went on */
+	CHECK(r.st.tcp_flows > 3);
+	mml_test_note("%llu longlinks went on after 900 s idle with their keys; %llu records, %llu without a key",
+	              (unsigned long long)r.st.streams_resumed, (unsigned long long)r.st.records,
+	              (unsigned long long)r.st.records_no_key);
+	t_run_free(&r);
 }
 
 TEST(sim_dense_keylog_credits_every_record_to_its_line)
@@ -190,7 +211,8 @@ TEST(sim_deterministic_and_bad_args)
 	REQUIRE(t_simulate("det3", "--scenario all --seed 6", p2, k2, t2, sizeof p2) == 0);
 	snprintf(cmd, sizeof cmd, "cmp -s %s %s", p1, p2);
 	CHECK(system(cmd) != 0);
-	const char *badargs[] = {"--scenario nope", "--loss 2", "--devices 0", "--mss 10", "--size -1", "--bogus", ""};
+	const char *badargs[] = {"--scenario nope", "--loss 2", "--devices 0", "--mss 10", "--size -1", "--idle 0",
+	                         "--idle 1x", "--bogus", ""};
 	for (size_t i = 0; i < sizeof badargs / sizeof *badargs; i++) {
 		snprintf(cmd, sizeof cmd, "%s %s %s 2>/dev/null >/dev/null", t_sim_bin(), badargs[i],
 		         i + 1 < sizeof badargs / sizeof *badargs ? "--pcap /dev/null" : "");

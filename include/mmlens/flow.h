@@ -25,11 +25,22 @@
 
 #include "mmlens/capture.h"
 
+/* How a flow ended (mml_flow.end, set before on_close). */
+typedef enum mml_flow_end {
+	MML_FLOW_OPEN = 0,     /* not ended */
+	MML_FLOW_CLOSED,       /* FIN both ways, RST, or a new SYN on the 4-tuple */
+	MML_FLOW_IDLE,         /* no packet for idle_us: the connection may go on */
+	MML_FLOW_EVICTED,      /* the table was full: the connection may go on */
+	MML_FLOW_CAPTURE_END   /* the capture ended (flush) */
+} mml_flow_end;
+
 typedef struct mml_flow {
 	uint64_t id;           /* 1-based, in order of first packet */
 	mml_addr client, server;
 	uint64_t first_us, last_us;
 	void *user;            /* for the layer above */
+	int end;               /* mml_flow_end */
+	int syn;               /* it began with the client's SYN (not picked up mid-stream) */
 } mml_flow;
 
 typedef struct mml_flow_cbs {

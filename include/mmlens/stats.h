@@ -29,7 +29,7 @@
 	X(records_auth_failed) X(records_truncated) \
 	X(records_key_logged) X(records_key_inferred) \
 	X(handshakes) X(alerts_plaintext) X(resyncs) X(resync_skipped_bytes) \
-	X(streams_longlink) X(streams_shortlink) X(streams_http) X(streams_other) X(other_bytes) \
+	X(streams_longlink) X(streams_shortlink) X(streams_http) X(streams_other) X(streams_resumed) X(other_bytes) \
 	X(http_malformed) \
 	/* messages */ \
 	X(messages) X(msg_requests) X(msg_responses) \

@@ -176,8 +176,9 @@ static void flush_dir(mml_flowtab *t, flow_ent *e, int dir, uint64_t pkt)
 		gap_to(t, e, dir, d->ooo->seq, pkt);
 }
 
-static void flow_close(mml_flowtab *t, flow_ent *e, uint64_t pkt)
+static void flow_close(mml_flowtab *t, flow_ent *e, uint64_t pkt, mml_flow_end how)
 {
+	e->f.end = how;
 	flush_dir(t, e, 0, pkt);
 	flush_dir(t, e, 1, pkt);
 	if (t->cbs.on_close)
@@ -220,7 +221,7 @@ static flow_ent *flow_new(mml_flowtab *t, const mml_pkt *pkt, uint32_t h)
 {
 	while (t->live >= t->cfg.max_flows && t->lru_head) {
 		t->st->tcp_flows_evicted++;
-		flow_close(t, t->lru_head, pkt->index);
+		flow_close(t, t->lru_head, pkt->index, MML_FLOW_EVICTED);
 	}
 	flow_ent *e = calloc(1, sizeof *e);
 	if (!e)
@@ -236,6 +237,7 @@ static flow_ent *flow_new(mml_flowtab *t, const mml_pkt *pkt, uint32_t h)
 		src_is_client = pkt->dst.port < 1024;
 	else
 		src_is_client = 1;
+	e->f.syn = (pkt->tcp_flags & (MML_TCP_SYN | MML_TCP_ACK)) == MML_TCP_SYN;
 	e->f.client = src_is_client ? pkt->src : pkt->dst;
 	e->f.server = src_is_client ? pkt->dst : pkt->src;
 	e->f.id = t->shared_ids ? __atomic_add_fetch(t->shared_ids, 1, __ATOMIC_RELAXED) : ++t->next_id;
@@ -329,7 +331,7 @@ static void queue_seg(mml_flowtab *t, flow_ent *e, int dir, uint32_t seq, const 
 static void expire(mml_flowtab *t, uint64_t now)
 {
 	while (t->lru_head && now > t->lru_head->f.last_us && now - t->lru_head->f.last_us > t->cfg.idle_us)
-		flow_close(t, t->lru_head, 0);
+		flow_close(t, t->lru_head, 0, MML_FLOW_IDLE);
 }
 
 void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
@@ -345,7 +347,7 @@ void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
 	if (e && syn && addr_eq(&e->f.client, &pkt->src) && e->d[0].started && pkt->seq != e->d[0].isn) {
 		/* a new connection on the same 4-tuple */
 		t->st->tcp_port_reuse++;
-		flow_close(t, e, pkt->index);
+		flow_close(t, e, pkt->index, MML_FLOW_CLOSED);
 		e = NULL;
 	}
 	if (!e) {
@@ -415,13 +417,13 @@ void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
 	if (pkt->tcp_flags & MML_TCP_RST)
 		e->rst = 1;
 	if (e->rst || (e->d[0].done && e->d[1].done))
-		flow_close(t, e, pkt->index);
+		flow_close(t, e, pkt->index, MML_FLOW_CLOSED);
 }
 
 void mml_flowtab_flush(mml_flowtab *t)
 {
 	while (t->lru_head)
-		flow_close(t, t->lru_head, 0);
+		flow_close(t, t->lru_head, 0, MML_FLOW_CAPTURE_END);
 }
 
 void mml_flowtab_free(mml_flowtab *t)

@@ -59,6 +59,26 @@ typedef struct conn {
 	dir_state d[2];
 } conn;
 
+/*
+ * A longlink can be idle for longer than the flow table's idle timeout (a
+ * phone in the background), or be pushed out of a full table, and then go
+ * on: the flow table sees a new flow, picked up mid-stream, with no
+ * handshake. Its keys and sequence numbers are parked when the flow ends
+ * that way and given back to the next flow on the same 4-tuple that does
+ * not start with a SYN. A direct-mapped table: a collision loses the
+ * older state (the records are then counted as without a key, as before).
+ */
+#define PARK_SLOTS 1024
+typedef struct parked {
+	mml_addr client, server;
+	int used;
+	struct {
+		dir_key keys[MAX_DIR_KEYS];
+		int nkeys;
+		uint64_t seq;
+	} d[2];
+} parked;
+
 struct mml_mmtls_ctx {
 	const mml_keylog *kl;
 	mml_conn_cbs cbs;
@@ -70,6 +90,7 @@ struct mml_mmtls_ctx {
 	 * line of their own (a dense key log) or without (a sparse one, as the
 	 * bench's); they only choose the order of tries */
 	uint64_t known_lined, known_unlined;
+	parked *park;          /* PARK_SLOTS, allocated on the first use, or NULL */
 	uint8_t scratch[65536 + 64];
 };
 
@@ -108,6 +129,9 @@ void mml_mmtls_free(mml_mmtls_ctx *m)
 		return;
 	mml_aead_free(&m->aead[0]);
 	mml_aead_free(&m->aead[1]);
+	if (m->park)
+		explicit_bzero(m->park, PARK_SLOTS * sizeof *m->park);
+	free(m->park);
 	free(m);
 }
 
@@ -659,9 +683,71 @@ static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const u
 	return off;
 }
 
+static bool addr_same(const mml_addr *a, const mml_addr *b)
+{
+	return a->ver == b->ver && a->port == b->port && !memcmp(a->ip, b->ip, 16);
+}
+
+/* The slot of a connection (either orientation). */
+static parked *park_slot(mml_mmtls_ctx *m, const mml_addr *a, const mml_addr *b)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ (uint32_t)(a->ip[i] ^ b->ip[i])) * 16777619u;
+	h = (h ^ (uint32_t)(a->port ^ b->port)) * 16777619u;
+	return &m->park[h % PARK_SLOTS];
+}
+
+/* A longlink whose flow ended while it may go on: keep its keys. */
+static void park(mml_mmtls_ctx *m, const mml_flow *f, const conn *c)
+{
+	if ((f->end != MML_FLOW_IDLE && f->end != MML_FLOW_EVICTED) || c->transport != MML_TR_LONGLINK ||
+	    !(c->d[0].nkeys || c->d[1].nkeys))
+		return;
+	if (!m->park && !(m->park = calloc(PARK_SLOTS, sizeof *m->park)))
+		return;
+	parked *p = park_slot(m, &f->client, &f->server);
+	p->used = 1;
+	p->client = f->client;
+	p->server = f->server;
+	for (int dir = 0; dir < 2; dir++) {
+		memcpy(p->d[dir].keys, c->d[dir].keys, sizeof p->d[dir].keys);
+		p->d[dir].nkeys = c->d[dir].nkeys;
+		p->d[dir].seq = c->d[dir].seq;
+	}
+}
+
+/* A flow picked up mid-stream on the 4-tuple of a parked longlink: its keys back. */
+static void unpark(mml_mmtls_ctx *m, const mml_flow *f, conn *c)
+{
+	if (!m->park || f->syn)
+		return;
+	parked *p = park_slot(m, &f->client, &f->server);
+	if (!p->used)
+		return;
+	int swap;
+	if (addr_same(&p->client, &f->client) && addr_same(&p->server, &f->server))
+		swap = 0;
+	else if (addr_same(&p->client, &f->server) && addr_same(&p->server, &f->client))
+		swap = 1;
+	else
+		return;
+	for (int dir = 0; dir < 2; dir++) {
+		dir_state *d = &c->d[dir];
+		int from = dir ^ swap;
+		memcpy(d->keys, p->d[from].keys, sizeof d->keys);
+		d->nkeys = p->d[from].nkeys;
+		d->seq = p->d[from].seq;
+	}
+	c->transport = MML_TR_LONGLINK;
+	c->transport_known = 1;
+	explicit_bzero(p, sizeof *p);
+	m->st->streams_resumed++;
+}
+
 static void on_open(void *ctx, mml_flow *f)
 {
-	(void)ctx;
+	mml_mmtls_ctx *m = ctx;
 	conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return;
@@ -670,6 +756,7 @@ static void on_open(void *ctx, mml_flow *f)
 		mml_buf_init(&c->d[i].rbuf, DIR_BUF_CAP);
 		mml_buf_init(&c->d[i].body, HTTP_BODY_CAP);
 	}
+	unpark(m, f, c);
 	f->user = c;
 }
 
@@ -780,6 +867,7 @@ static void on_close(void *ctx, mml_flow *f)
 		mml_buf_free(&d->rbuf);
 		mml_buf_free(&d->body);
 	}
+	park(m, f, c);
 	free(c);
 	f->user = NULL;
 }

@@ -46,6 +46,9 @@ void mml_stats_write_summary(const mml_stats *s, FILE *f)
 	if (s->tcp_gaps)
 		fprintf(f, "mmlens: %" PRIu64 " TCP gaps, %" PRIu64 " bytes lost in the capture\n", s->tcp_gaps,
 		        s->tcp_gap_bytes);
+	if (s->streams_resumed)
+		fprintf(f, "mmlens: %" PRIu64 " longlink(s) went on after an idle gap or eviction, with their keys\n",
+		        s->streams_resumed);
 	if (s->keylog_bad_lines)
 		fprintf(f, "mmlens: %" PRIu64 " key log lines skipped\n", s->keylog_bad_lines);
 }

@@ -33,6 +33,7 @@ typedef struct sim_opts {
 	int devices;
 	uint64_t size;
 	bool sparse;
+	uint64_t idle_us;    /* --idle: one jump of the clock with every longlink open */
 	sim_netcfg net;
 } sim_opts;
 
@@ -68,6 +69,7 @@ typedef struct sim {
 	uint8_t *poolcls;    /* bench: each pooled body's size class (NULL otherwise) */
 	int npool;
 	int want_cls;        /* bench: the size class content() picks from the pool */
+	bool idle_done;      /* --idle: the jump was made */
 	const mml_buf *lastz; /* zlib form of the body content() returned last */
 } sim;
 
@@ -686,6 +688,12 @@ static bool device_step(sim *s, dev_state *ds)
 	}
 	int i = st - 6;
 	if (i < ds->nplan) {
+		if (i == 1 && s->o.idle_us && !s->idle_done) {
+			/* the phone goes to the background: nothing is sent for a while,
+			 * then the longlinks go on (the same connections) */
+			sim_net_wait(&s->net, s->o.idle_us);
+			s->idle_done = true;
+		}
 		shortlink(s, ds, ds->plan[i], SIM_INNER_CBC);
 		if (i % 3 == 2)
 			longlink_msg(s, ds, i % 2);
@@ -841,6 +849,8 @@ static const char usage[] =
 	"  --ooo P              probability a segment arrives out of order (0-1)\n"
 	"  --retrans P          probability a segment is retransmitted (0-1)\n"
 	"  --loss P             probability the capture misses a segment (0-1)\n"
+	"  --idle SECONDS       once, nothing is sent for this long while the longlinks\n"
+	"                       stay open (a phone in the background), 1-86400\n"
 	"  --ipv6               IPv6 addresses\n"
 	"  --vlan               802.1Q-tagged frames\n"
 	"  -h, --help           this help\n";
@@ -868,7 +878,7 @@ int main(int argc, char **argv)
 		{"truth", 1, 0, 't'},   {"scenario", 1, 0, 's'}, {"location", 1, 0, 'l'}, {"seed", 1, 0, 'r'},
 		{"devices", 1, 0, 'd'}, {"size", 1, 0, 'z'},    {"mss", 1, 0, 'm'},    {"ooo", 1, 0, 'o'},
 		{"retrans", 1, 0, 'R'}, {"loss", 1, 0, 'L'},    {"ipv6", 0, 0, '6'},   {"vlan", 0, 0, 'V'},
-		{"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+		{"idle", 1, 0, 'I'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
 	sim s;
 	memset(&s, 0, sizeof s);
 	s.o.seed = 1;
@@ -927,6 +937,12 @@ int main(int argc, char **argv)
 		case 'o': if (parse_prob(optarg, &s.o.net.p_ooo)) return bad("--ooo wants a probability 0-1"); break;
 		case 'R': if (parse_prob(optarg, &s.o.net.p_retrans)) return bad("--retrans wants a probability 0-1"); break;
 		case 'L': if (parse_prob(optarg, &s.o.net.p_loss)) return bad("--loss wants a probability 0-1"); break;
+		case 'I': {
+			long v = strtol(optarg, &e, 10);
+			if (*e || v < 1 || v > 86400) return bad("--idle wants 1 to 86400 seconds");
+			s.o.idle_us = (uint64_t)v * 1000000u;
+			break;
+		}
 		case '6': s.o.net.ipv6 = true; break;
 		case 'V': s.o.net.vlan = true; break;
 		case 'h': fputs(usage, stdout); return 0;
