@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "mmlens/err.h"
@@ -101,6 +102,28 @@ static inline char *mml_put(char *o, const void *s, size_t n)
 }
 #define MML_PUTLIT(o, lit) mml_put((o), (lit), sizeof(lit) - 1)
 
+/*
+ * Copy n <= 32 bytes exactly, as overlapping fixed-size moves: a variable
+ * memcpy of a few bytes is a library call or a slow-starting rep movs.
+ */
+static inline void mml_copy_small(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	if (n >= 16) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
 char *mml_put_u64(char *o, uint64_t v);
 static inline char *mml_put_i64(char *o, int64_t v)
 {

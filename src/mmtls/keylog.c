@@ -519,22 +519,6 @@ static size_t spool_encode(const mml_keyent *e, uint8_t *r)
 	return n;
 }
 
-/* n <= 32 bytes, exactly (overlapping fixed-size moves: a variable memcpy
- * of a few bytes compiles to a slow-starting rep movs here) */
-static inline void copy_small(uint8_t *d, const uint8_t *s, size_t n)
-{
-	if (n >= 16) {
-		memcpy(d, s, 16);
-		memcpy(d + n - 16, s + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(d, s, 8);
-		memcpy(d + n - 8, s + n - 8, 8);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			d[i] = s[i];
-	}
-}
-
 /* The spool is our own file, but its lengths are checked all the same. */
 static bool spool_decode(const uint8_t *r, size_t len, uint32_t line, mml_keyent *e)
 {
@@ -553,10 +537,10 @@ static bool spool_decode(const uint8_t *r, size_t len, uint32_t line, mml_keyent
 	if (len != SPOOL_HDR + (size_t)e->keylen + e->nonce_len + e->meta_len + e->tail_len + (e->has_tag ? 16u : 0u))
 		return false;
 	size_t n = SPOOL_HDR;
-	copy_small(e->key, r + n, e->keylen), n += e->keylen;
-	copy_small(e->nonce, r + n, e->nonce_len), n += e->nonce_len;
-	copy_small(e->meta, r + n, e->meta_len), n += e->meta_len;
-	copy_small(e->tail, r + n, e->tail_len), n += e->tail_len;
+	mml_copy_small(e->key, r + n, e->keylen), n += e->keylen;
+	mml_copy_small(e->nonce, r + n, e->nonce_len), n += e->nonce_len;
+	mml_copy_small(e->meta, r + n, e->meta_len), n += e->meta_len;
+	mml_copy_small(e->tail, r + n, e->tail_len), n += e->tail_len;
 	if (e->has_tag)
 		memcpy(e->tag, r + n, 16);
 	return true;

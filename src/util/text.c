@@ -33,20 +33,7 @@ char *mml_put_u64(char *o, uint64_t v)
 		*--q = (char)('0' + v);
 	}
 	size_t n = (size_t)(tmp + sizeof tmp - q);
-	/* 2..20 bytes, as overlapping fixed-size moves (not a memmove call) */
-	if (n >= 16) {
-		memcpy(o, q, 16);
-		memcpy(o + n - 16, q + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(o, q, 8);
-		memcpy(o + n - 8, q + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(o, q, 4);
-		memcpy(o + n - 4, q + n - 4, 4);
-	} else {
-		memcpy(o, q, 2);
-		o[n - 1] = q[n - 1];
-	}
+	mml_copy_small(o, q, n); /* 2..20 bytes */
 	return o + n;
 }
 
