@@ -119,9 +119,11 @@ static inline void mml_copy_small(void *dst, const void *src, size_t n)
 	} else if (n >= 4) {
 		memcpy(d, s, 4);
 		memcpy(d + n - 4, s + n - 4, 4);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			d[i] = s[i];
+	} else if (n >= 2) {
+		memcpy(d, s, 2);
+		memcpy(d + n - 2, s + n - 2, 2);
+	} else if (n) {
+		d[0] = s[0];
 	}
 }
 char *mml_put_u64(char *o, uint64_t v);
