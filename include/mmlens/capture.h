@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mmlens/err.h"
 #include "mmlens/stats.h"
@@ -94,5 +95,14 @@ mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts
 
 /* "1.2.3.4:80" or "[::1]:80" */
 void mml_addr_format(const mml_addr *a, char *buf, size_t n);
+
+static inline bool mml_addr_eq(const mml_addr *a, const mml_addr *b)
+{
+	return a->ver == b->ver && a->port == b->port && !memcmp(a->ip, b->ip, sizeof a->ip);
+}
+
+/* A hash of a connection's two endpoints, the same in either order (flow
+ * table buckets use its low bits; pick other bits for anything else). */
+uint32_t mml_addr_pair_hash(const mml_addr *a, const mml_addr *b);
 
 #endif

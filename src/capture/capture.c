@@ -155,6 +155,23 @@ void mml_capture_close(mml_capture *cap)
 	cap->frag = NULL;
 }
 
+static uint32_t addr_hash(const mml_addr *a)
+{
+	uint64_t x, y;
+	memcpy(&x, a->ip, 8);
+	memcpy(&y, a->ip + 8, 8);
+	uint64_t h = (x ^ (uint64_t)a->port << 48) * 0x9e3779b97f4a7c15ull ^ y * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32);
+}
+
+uint32_t mml_addr_pair_hash(const mml_addr *a, const mml_addr *b)
+{
+	uint32_t x = addr_hash(a), y = addr_hash(b);
+	return (x ^ y) * 0x9e3779b1u + (x + y); /* symmetric */
+}
+
 void mml_addr_format(const mml_addr *a, char *buf, size_t n)
 {
 	if (a->ver == 6) {

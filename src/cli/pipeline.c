@@ -176,14 +176,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static uint32_t addr_hash(const mml_addr *a)
-{
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->ip[i]) * 16777619u;
-	return (h ^ a->port) * 16777619u;
-}
-
 mml_err mml_pipe_run_parallel(mml_capture *cap, mml_pipe_shared *sh, int jobs, FILE *out, mml_stats *st)
 {
 	worker *w = calloc((size_t)jobs, sizeof *w);
@@ -225,7 +217,7 @@ mml_err mml_pipe_run_parallel(mml_capture *cap, mml_pipe_shared *sh, int jobs, F
 		mml_pkt pkt;
 		mml_err e;
 		while ((e = mml_capture_next(cap, &pkt)) == MML_OK) {
-			worker *x = &w[(addr_hash(&pkt.src) ^ addr_hash(&pkt.dst)) % (uint32_t)jobs];
+			worker *x = &w[(mml_addr_pair_hash(&pkt.src, &pkt.dst) >> 24) % (uint32_t)jobs]; /* bits the workers' flow tables do not bucket by */
 			batch *b = x->filling;
 			if (b && (b->n == BATCH_PKTS || b->used + pkt.paylen > BATCH_BYTES)) {
 				push(x, b);

@@ -101,16 +101,26 @@ mml_err mml_detect_cfg_known_text(mml_detect_cfg *c, const char *text, size_t n,
 	return e;
 }
 
-mml_err mml_detect_cfg_known_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
+typedef mml_err (*cfg_text_fn)(mml_detect_cfg *c, const char *text, size_t n, const char *name, mml_diag_fn diag,
+                               void *dctx);
+
+/* A file of at most cap bytes, read whole and handed to one of the _text readers. */
+static mml_err cfg_file(mml_detect_cfg *c, const char *path, size_t cap, cfg_text_fn text, mml_diag_fn diag,
+                        void *dctx)
 {
 	MML_RETURN_IF(!c || !path, MML_E_ARG);
 	mml_buf b;
-	mml_buf_init(&b, (size_t)16 << 20);
-	mml_err e = mml_read_file(path, (size_t)16 << 20, &b);
+	mml_buf_init(&b, cap);
+	mml_err e = mml_read_file(path, cap, &b);
 	if (!e)
-		e = mml_detect_cfg_known_text(c, (const char *)b.p, b.len, path, diag, dctx);
+		e = text(c, (const char *)b.p, b.len, path, diag, dctx);
 	mml_buf_free(&b);
 	return e;
+}
+
+mml_err mml_detect_cfg_known_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
+{
+	return cfg_file(c, path, (size_t)16 << 20, mml_detect_cfg_known_text, diag, dctx);
 }
 
 mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n, const char *name,
@@ -147,14 +157,7 @@ mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n
 
 mml_err mml_detect_cfg_fields_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
 {
-	MML_RETURN_IF(!c || !path, MML_E_ARG);
-	mml_buf b;
-	mml_buf_init(&b, (size_t)4 << 20);
-	mml_err e = mml_read_file(path, (size_t)4 << 20, &b);
-	if (!e)
-		e = mml_detect_cfg_fields_text(c, (const char *)b.p, b.len, path, diag, dctx);
-	mml_buf_free(&b);
-	return e;
+	return cfg_file(c, path, (size_t)4 << 20, mml_detect_cfg_fields_text, diag, dctx);
 }
 
 mml_detect *mml_detect_new(const mml_detect_cfg *c, char *errbuf, size_t errcap)

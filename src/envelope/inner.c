@@ -113,26 +113,13 @@ void mml_envproc_free(mml_envproc *p)
 
 static size_t uin_index(uint32_t uin) { return (uin * 2654435761u) >> 20 & (UIN_SLOTS - 1); }
 
-static struct uin_key *uin_slot(mml_envproc *p, uint32_t uin)
-{
-	struct uin_key *u = &p->by_uin[uin_index(uin)];
-	if (p->shared_uin) {
-		/* the newest key of the account, whichever worker learned it */
-		pthread_mutex_lock(&p->shared_uin->mu);
-		const struct uin_key *g = &p->shared_uin->slot[uin_index(uin)];
-		if (g->uin == uin)
-			*u = *g;
-		pthread_mutex_unlock(&p->shared_uin->mu);
-	}
-	return u;
-}
-
-/* The account's key as uin_slot() would give it, without refreshing the
- * worker's slot from the shared table (that happens where it always did).
- * Returns whether there is one. */
+/* The account's key (the newest, whichever --jobs worker learned it) into
+ * *out, which may be the worker's own slot; whether there is one. */
 static bool uin_peek(mml_envproc *p, uint32_t uin, struct uin_key *out)
 {
-	*out = p->by_uin[uin_index(uin)];
+	const struct uin_key *mine = &p->by_uin[uin_index(uin)];
+	if (out != mine)
+		*out = *mine;
 	if (p->shared_uin) {
 		pthread_mutex_lock(&p->shared_uin->mu);
 		const struct uin_key *g = &p->shared_uin->slot[uin_index(uin)];
@@ -141,6 +128,14 @@ static bool uin_peek(mml_envproc *p, uint32_t uin, struct uin_key *out)
 		pthread_mutex_unlock(&p->shared_uin->mu);
 	}
 	return out->uin == uin;
+}
+
+/* The worker's slot for the account, refreshed from the shared table. */
+static struct uin_key *uin_slot(mml_envproc *p, uint32_t uin)
+{
+	struct uin_key *u = &p->by_uin[uin_index(uin)];
+	(void)uin_peek(p, uin, u);
+	return u;
 }
 
 static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, uint32_t uin)

@@ -53,28 +53,6 @@ struct mml_flowtab {
 static int seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static int seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 
-static int addr_eq(const mml_addr *a, const mml_addr *b)
-{
-	return a->ver == b->ver && a->port == b->port && !memcmp(a->ip, b->ip, 16);
-}
-
-static uint32_t addr_hash(const mml_addr *a)
-{
-	uint64_t x, y;
-	memcpy(&x, a->ip, 8);
-	memcpy(&y, a->ip + 8, 8);
-	uint64_t h = (x ^ (uint64_t)a->port << 48) * 0x9e3779b97f4a7c15ull ^ y * 0xc2b2ae3d27d4eb4full;
-	h ^= h >> 31;
-	h *= 0xff51afd7ed558ccdull;
-	return (uint32_t)(h >> 32);
-}
-
-static uint32_t tuple_hash(const mml_addr *a, const mml_addr *b)
-{
-	uint32_t x = addr_hash(a), y = addr_hash(b);
-	return (x ^ y) * 0x9e3779b1u + (x + y); /* symmetric */
-}
-
 mml_flowtab *mml_flowtab_new(const mml_flowtab_cfg *cfg, const mml_flow_cbs *cbs, mml_stats *st)
 {
 	mml_flowtab *t = calloc(1, sizeof *t);
@@ -337,14 +315,14 @@ static void expire(mml_flowtab *t, uint64_t now)
 void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
 {
 	expire(t, pkt->ts_us);
-	uint32_t h = tuple_hash(&pkt->src, &pkt->dst);
+	uint32_t h = mml_addr_pair_hash(&pkt->src, &pkt->dst);
 	flow_ent *e = t->bucket[h & (t->nbucket - 1)];
 	for (; e; e = e->hnext)
-		if (e->hash == h && ((addr_eq(&e->f.client, &pkt->src) && addr_eq(&e->f.server, &pkt->dst)) ||
-		                     (addr_eq(&e->f.client, &pkt->dst) && addr_eq(&e->f.server, &pkt->src))))
+		if (e->hash == h && ((mml_addr_eq(&e->f.client, &pkt->src) && mml_addr_eq(&e->f.server, &pkt->dst)) ||
+		                     (mml_addr_eq(&e->f.client, &pkt->dst) && mml_addr_eq(&e->f.server, &pkt->src))))
 			break;
 	int syn = (pkt->tcp_flags & (MML_TCP_SYN | MML_TCP_ACK)) == MML_TCP_SYN;
-	if (e && syn && addr_eq(&e->f.client, &pkt->src) && e->d[0].started && pkt->seq != e->d[0].isn) {
+	if (e && syn && mml_addr_eq(&e->f.client, &pkt->src) && e->d[0].started && pkt->seq != e->d[0].isn) {
 		/* a new connection on the same 4-tuple */
 		t->st->tcp_port_reuse++;
 		flow_close(t, e, pkt->index, MML_FLOW_CLOSED);
@@ -362,7 +340,7 @@ void mml_flowtab_packet(mml_flowtab *t, const mml_pkt *pkt)
 		lru_push(t, e);
 	}
 	e->f.last_us = pkt->ts_us;
-	int dir = addr_eq(&e->f.client, &pkt->src) ? 0 : 1;
+	int dir = mml_addr_eq(&e->f.client, &pkt->src) ? 0 : 1;
 	tcp_dir *d = &e->d[dir];
 	uint32_t seq = pkt->seq;
 	const uint8_t *p = pkt->payload;

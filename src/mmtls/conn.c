@@ -367,8 +367,12 @@ static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 {
 	dir_state *d = &c->d[dir];
 	size_t off = 0;
+	mml_rec next;
+	mml_cur next_cur;
+	int have_next = 0;
 	while (off < n) {
 		if (d->resync) {
+			have_next = 0; /* parsed where the scan below may not start */
 			/* a header needs 5 bytes to judge: the last 4 wait for more */
 			size_t lim = final ? n : (n >= 4 ? n - 4 : 0);
 			size_t k = off;
@@ -390,7 +394,9 @@ static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 		}
 		mml_cur cur = mml_cur_make(p + off, n - off);
 		mml_rec r;
-		mml_err e = mml_rec_parse(&cur, &r);
+		/* the record parsed ahead last time, at this offset */
+		mml_err e = have_next ? (r = next, cur = next_cur, MML_OK) : mml_rec_parse(&cur, &r);
+		have_next = 0;
 		if (e == MML_E_INCOMPLETE) {
 			if (final) {
 				record_lost(m, f, c, dir, p + off, n - off, "the stream ended inside this record");
@@ -405,10 +411,10 @@ static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 		}
 		/* the next record, when it is here already: its key log lookup
 		 * starts now, and arrives while this one is handled */
-		mml_cur nc = mml_cur_make(p + off + cur.off, n - off - cur.off);
-		mml_rec nr;
-		if (n - off - cur.off >= 5 + MML_REC_TAG && mml_rec_parse(&nc, &nr) == MML_OK && nr.len >= MML_REC_TAG)
-			mml_keylog_prefetch_tail(m->kl, nr.body + nr.len - 8, r.type == MML_REC_HANDSHAKE || !d->nkeys);
+		next_cur = mml_cur_make(p + off + cur.off, n - off - cur.off);
+		have_next = mml_rec_parse(&next_cur, &next) == MML_OK;
+		if (have_next && next.len >= MML_REC_TAG)
+			mml_keylog_prefetch_tail(m->kl, next.body + next.len - 8, r.type == MML_REC_HANDSHAKE || !d->nkeys);
 		handle_record(m, f, c, dir, &r);
 		off += cur.off;
 	}
@@ -683,19 +689,10 @@ static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const u
 	return off;
 }
 
-static bool addr_same(const mml_addr *a, const mml_addr *b)
-{
-	return a->ver == b->ver && a->port == b->port && !memcmp(a->ip, b->ip, 16);
-}
-
 /* The slot of a connection (either orientation). */
 static parked *park_slot(mml_mmtls_ctx *m, const mml_addr *a, const mml_addr *b)
 {
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ (uint32_t)(a->ip[i] ^ b->ip[i])) * 16777619u;
-	h = (h ^ (uint32_t)(a->port ^ b->port)) * 16777619u;
-	return &m->park[h % PARK_SLOTS];
+	return &m->park[mml_addr_pair_hash(a, b) % PARK_SLOTS];
 }
 
 /* A longlink whose flow ended while it may go on: keep its keys. */
@@ -726,9 +723,9 @@ static void unpark(mml_mmtls_ctx *m, const mml_flow *f, conn *c)
 	if (!p->used)
 		return;
 	int swap;
-	if (addr_same(&p->client, &f->client) && addr_same(&p->server, &f->server))
+	if (mml_addr_eq(&p->client, &f->client) && mml_addr_eq(&p->server, &f->server))
 		swap = 0;
-	else if (addr_same(&p->client, &f->server) && addr_same(&p->server, &f->client))
+	else if (mml_addr_eq(&p->client, &f->server) && mml_addr_eq(&p->server, &f->client))
 		swap = 1;
 	else
 		return;

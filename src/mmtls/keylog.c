@@ -120,6 +120,25 @@ static void bad_line(mml_keylog *kl, uint32_t lineno, const char *why, mml_diag_
 		diag(dctx, "%s:%u: key log line skipped: it %s", name, lineno, why);
 }
 
+/* Counts a line and says whether it goes on to be read: not blank (blank
+ * lines are not records), no NUL byte, not longer than KL_LINE_MAX. */
+static bool line_usable(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag, void *dctx,
+                        const char *name, mml_stats *st)
+{
+	if (!len)
+		return false;
+	st->keylog_lines++;
+	if (memchr(line, 0, len)) {
+		bad_line(kl, lineno, "contains a NUL byte", diag, dctx, name, st);
+		return false;
+	}
+	if (len > KL_LINE_MAX) {
+		bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, name, st);
+		return false;
+	}
+	return true;
+}
+
 static void count_layer(const mml_keyent *e, mml_stats *st)
 {
 	if (e->layer == MML_LAYER_OUTER)
@@ -147,21 +166,8 @@ static void parse_line(mml_keylog *kl, const char *line, size_t len, uint32_t li
 static void feed_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno, mml_diag_fn diag, void *dctx,
                       const char *name, mml_stats *st)
 {
-	if (!len)
-		return; /* blank lines are not records */
-	st->keylog_lines++;
-	if (memchr(line, 0, len)) {
-		bad_line(kl, lineno, "contains a NUL byte", diag, dctx, name, st);
-		return;
-	}
-	if (len > KL_LINE_MAX) {
-		kl->bad_lines++;
-		st->keylog_bad_lines++;
-		if (diag)
-			diag(dctx, "%s:%u: key log line skipped: it is longer than %d bytes", name, lineno, KL_LINE_MAX);
-		return;
-	}
-	parse_line(kl, line, len, lineno, diag, dctx, name, st);
+	if (line_usable(kl, line, len, lineno, diag, dctx, name, st))
+		parse_line(kl, line, len, lineno, diag, dctx, name, st);
 }
 
 static mml_err alloc_used(mml_keylog *kl)
@@ -554,17 +560,8 @@ static uint64_t idx_w(size_t off, size_t len, const mml_keyent *e)
 static void mapped_line(mml_keylog *kl, const char *line, size_t len, uint32_t lineno,
                         mml_diag_fn diag, void *dctx, const char *name, mml_stats *st)
 {
-	if (!len)
-		return; /* blank lines are not records */
-	st->keylog_lines++;
-	if (memchr(line, 0, len)) {
-		bad_line(kl, lineno, "contains a NUL byte", diag, dctx, name, st);
+	if (!line_usable(kl, line, len, lineno, diag, dctx, name, st))
 		return;
-	}
-	if (len > KL_LINE_MAX) {
-		bad_line(kl, lineno, "is longer than 65536 bytes", diag, dctx, name, st);
-		return;
-	}
 	mml_keyent e;
 	const char *why = mml_keyline_decode(kl->jansson_only, line, len, lineno, &e);
 	if (!why) {

@@ -94,11 +94,6 @@ mml_err mml_out_close(FILE *f)
 	return bad ? MML_E_IO : MML_OK;
 }
 
-static bool addr_eq(const mml_addr *a, const mml_addr *b)
-{
-	return a->ver == b->ver && a->port == b->port && !memcmp(a->ip, b->ip, sizeof a->ip);
-}
-
 /*
  * The flow object. A flow's messages and handshakes come in runs, so the
  * text of the last flow written (per thread) is kept and reused while the
@@ -115,7 +110,7 @@ static _Thread_local struct {
 static void flow_json(mml_lw *w, const mml_flow *fl, bool redact)
 {
 	if (flow_cache.valid && flow_cache.id == fl->id && flow_cache.redact == redact &&
-	    addr_eq(&flow_cache.client, &fl->client) && addr_eq(&flow_cache.server, &fl->server)) {
+	    mml_addr_eq(&flow_cache.client, &fl->client) && mml_addr_eq(&flow_cache.server, &fl->server)) {
 		char *o = mml_lw_room(w, flow_cache.len);
 		w->p = mml_put(o, flow_cache.txt, flow_cache.len);
 		return;

@@ -266,17 +266,19 @@ mml_err mml_gcm_seal(mml_aead *a, const uint8_t *key, size_t keylen, const uint8
 	return MML_OK;
 }
 
-static mml_err cbc_setup(mml_aead *a, int enc, const uint8_t key[16], const uint8_t iv[16])
+/* Key (only when it changed) and IV for CBC encryption (decryption goes
+ * through the ECB cache below). */
+static mml_err cbc_seal_setup(mml_aead *a, const uint8_t key[16], const uint8_t iv[16])
 {
 	EVP_CIPHER_CTX *x = a->ctx;
-	if (same_key(a, 2, enc, key, 16))
-		return EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc) ? MML_OK : MML_E_CRYPTO;
+	if (same_key(a, 2, 1, key, 16))
+		return EVP_EncryptInit_ex(x, NULL, NULL, NULL, iv) ? MML_OK : MML_E_CRYPTO;
 	a->mode = 0;
 	a->cipher = NULL;
-	if (!EVP_CipherInit_ex(x, cipher(C_CBC128), NULL, key, iv, enc))
+	if (!EVP_EncryptInit_ex(x, cipher(C_CBC128), NULL, key, iv))
 		return MML_E_CRYPTO;
 	a->cipher = cipher(C_CBC128);
-	remember_key(a, 2, enc, key, 16);
+	remember_key(a, 2, 1, key, 16);
 	return MML_OK;
 }
 
@@ -368,7 +370,7 @@ mml_err mml_cbc_seal(mml_aead *a, const uint8_t key[16], const uint8_t iv[16], c
 		return MML_E_LIMIT;
 	EVP_CIPHER_CTX *x = a->ctx;
 	int l1 = 0, l2 = 0;
-	MML_RETURN_IF_ERR(cbc_setup(a, 1, key, iv));
+	MML_RETURN_IF_ERR(cbc_seal_setup(a, key, iv));
 	if (!EVP_CIPHER_CTX_set_padding(x, 1) || !EVP_EncryptUpdate(x, out, &l1, pt, (int)ptlen) ||
 	    !EVP_EncryptFinal_ex(x, out + l1, &l2))
 		return MML_E_CRYPTO;
