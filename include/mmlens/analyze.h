@@ -81,6 +81,9 @@ typedef struct mml_session {
 	int64_t start_ts, end_ts; /* seconds: earliest and latest time that agreed with the session */
 	mml_sess_why why;
 	int64_t opener;           /* request type that opened it, -1 */
+	bool logged_out;          /* only logged-out traffic (empty bodies, auth/registration/pre-login requests) */
+	uint32_t client_version;  /* BaseRequest.4 seen most in the session, 0: none */
+	char app_version[16];     /* client_version as "8.0.23", "" when unknown */
 } mml_session;
 
 typedef void (*mml_session_fn)(void *ctx, const mml_session *s);
