@@ -12,7 +12,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # Modules in pipeline order (docs/ARCHITECTURE.md); each may use only those before it.
 MODULES := util capture flow mmtls envelope decode detect analyze report cli
 LIB_SRC := $(foreach m,$(MODULES),$(filter-out src/cli/main.c,$(wildcard src/$(m)/*.c)))
-GEN     := catalog_data taxonomy_data fields_data attrib_data policy_wechat_data
+GEN     := catalog_data taxonomy_data fields_data attrib_data policy_wechat_data policy_weixin_data questions_data
 
 B       := build
 Q       ?= @
@@ -44,6 +44,12 @@ $(B)/gen/attrib_data.c: data/attribution.tsv tools/embed.sh
 $(B)/gen/policy_wechat_data.c: data/policy/wechat.json tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh mml_policy_wechat_data $< > $@
+$(B)/gen/policy_weixin_data.c: data/policy/weixin.json tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_policy_weixin_data $< > $@
+$(B)/gen/questions_data.c: data/questions.json tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh mml_questions_data $< > $@
 
 $(B)/obj/%.o: src/%.c $(wildcard include/mmlens/*.h src/*/*.h)
 	@mkdir -p $(@D)
@@ -131,6 +137,10 @@ demo:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
+
+# The module plan of docs/ARCHITECTURE.md (also run by make test).
+check-deps:
+	@sh scripts/check-deps.sh
 
 clean:
 	rm -rf build

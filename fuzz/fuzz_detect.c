@@ -3,8 +3,8 @@
  * bodies (include/mmlens/detect.h).
  *
  * The first input byte picks the message context (a request type that has
- * field layouts, or none; request or response; whether a header uin and a
- * query are added); the rest is the body. The detector is built once with
+ * field layouts, or none: bits 0-2 and 7; request or response; whether a
+ * header uin and a query are added); the rest is the body. The detector is built once with
  * known values of every kind set (phone, IMEI, a coordinate, a name), so
  * the known-value and near-coordinate paths run. Each input is decoded
  * with the default limits and with tiny ones, and detected in both trees
@@ -74,7 +74,11 @@ static void on_finding(void *ctx, const mml_finding *f)
 		snprintf(s->path[s->n++], sizeof s->path[0], "%s", key);
 }
 
-static const int64_t req_types[8] = {-1, 763, 379, 138, 1948, 6238, 522, 996};
+/* bit 7 of the first byte picks the second row: the core features' layouts (Moments post,
+ * comment, image upload), the kv row reporter, the search suggestions, and two request types
+ * that share their field numbers but have no layout (mmsnsuserpage, 6611) */
+static const int64_t req_types[16] = {-1, 763, 379, 138, 1948, 6238, 522, 996,
+                                      209, 213, 625, 716, 1076, 4591, 212, 6611};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -83,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel = size ? data[0] : 0;
 	const uint8_t *body = size ? data + 1 : data;
 	size_t n = size ? size - 1 : 0;
-	mml_detect_msg m = {.req_type = req_types[sel & 7], .api = (sel & 64) ? "/cgi-bin/micromsg-bin/newreportkvcomm" : NULL,
+	mml_detect_msg m = {.req_type = req_types[(sel & 7) | (sel & 128 ? 8 : 0)],
+	                    .api = (sel & 64) ? "/cgi-bin/micromsg-bin/newreportkvcomm" : NULL,
 	                    .request = !(sel & 8)};
 	for (int pass = 0; pass < 2; pass++) {
 		mml_dtree *t = pass ? &tiny : &big;

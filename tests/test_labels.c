@@ -153,7 +153,7 @@ TEST(sessions_timeline_and_labels_real_log)
 	CHECK_EQ(t_int(c, "first_msg"), 296);
 	CHECK_EQ(t_int(c, "last_msg"), 304);
 	CHECK_EQ(t_int(c, "messages"), 3);
-	CHECK_STR(t_str(c, "party"), "wechat");
+	CHECK_STR(t_str(c, "party"), "weixin"); /* Search (websearchconfig): operated by Weixin */
 	CHECK(find_kind(r.lines, "timeline", 1, "location.coordinates") == NULL);
 	/* the Didi telemetry batch of line 245 */
 	json_t *mp = find_kind(r.lines, "timeline", 4, "miniprogram.activity");
@@ -196,7 +196,8 @@ TEST(diff_by_scenario_name)
 	json_t *o, *hit = NULL;
 	json_array_foreach(r.lines, i, o)
 	{
-		if (!strcmp(t_str(o, "only_in"), "A") && !strcmp(t_str(o, "category"), "location.coordinates"))
+		if (t_str(o, "only_in") && !strcmp(t_str(o, "only_in"), "A") &&
+		    !strcmp(t_str(o, "category"), "location.coordinates"))
 			hit = o;
 	}
 	REQUIRE(hit);
@@ -220,15 +221,20 @@ TEST(flows_timeline_merges_apis)
 {
 	mml_flows f;
 	mml_flows_init(&f);
-	CHECK_EQ(mml_flows_add(&f, "location.coordinates", "/a", true, MML_PARTY_WECHAT, MML_FEAT_LOCATION, 10, true,
+	mml_recv ra = {.api = "/a", .attributed = true, .party = MML_PARTY_WECHAT, .feature = MML_FEAT_LOCATION, .req_type = -1};
+	mml_recv rb = ra, rs = ra;
+	rb.api = "/b";
+	rs.party = MML_PARTY_WEIXIN;
+	rs.feature = MML_FEAT_SEARCH;
+	CHECK_EQ(mml_flows_add(&f, "location.coordinates", &ra, 10, true,
 	                       1000, "1", "d"), MML_OK);
-	CHECK_EQ(mml_flows_add(&f, "location.coordinates", "/a", true, MML_PARTY_WECHAT, MML_FEAT_LOCATION, 10, true,
+	CHECK_EQ(mml_flows_add(&f, "location.coordinates", &ra, 10, true,
 	                       1000, "2", "d"), MML_OK);
-	CHECK_EQ(mml_flows_add(&f, "location.coordinates", "/b", true, MML_PARTY_WECHAT, MML_FEAT_LOCATION, 12, false, 0,
+	CHECK_EQ(mml_flows_add(&f, "location.coordinates", &rb, 12, false, 0,
 	                       "1", "d"), MML_OK);
-	CHECK_EQ(mml_flows_add(&f, "location.coordinates", "/b", true, MML_PARTY_WECHAT, MML_FEAT_LOCATION, 20, true,
+	CHECK_EQ(mml_flows_add(&f, "location.coordinates", &rb, 20, true,
 	                       1300, "1", "d"), MML_OK);
-	CHECK_EQ(mml_flows_add(&f, "device.info", "/a", true, MML_PARTY_WEIXIN, MML_FEAT_SEARCH, 11, true, 1100, "3", "d"),
+	CHECK_EQ(mml_flows_add(&f, "device.info", &rs, 11, true, 1100, "3", "d"),
 	         MML_OK);
 	mml_tl_row *rows;
 	size_t n = mml_flows_timeline(&f, &rows);
@@ -245,7 +251,7 @@ TEST(flows_timeline_merges_apis)
 	/* merging two sets keeps counts and spans */
 	mml_flows g;
 	mml_flows_init(&g);
-	CHECK_EQ(mml_flows_add(&g, "location.coordinates", "/a", true, MML_PARTY_WECHAT, MML_FEAT_LOCATION, 30, true, 900,
+	CHECK_EQ(mml_flows_add(&g, "location.coordinates", &ra, 30, true, 900,
 	                       "1", "d"), MML_OK);
 	CHECK_EQ(mml_flows_merge(&f, &g), MML_OK);
 	n = mml_flows_timeline(&f, &rows);

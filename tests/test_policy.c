@@ -12,6 +12,7 @@
 
 #include "mmlens/attrib.h"
 #include "mmlens/detect.h"
+#include "mmlens/analyze.h"
 #include "mmlens/policy.h"
 #include "test.h"
 
@@ -85,10 +86,21 @@ TEST(policy_shipped_verdicts)
 	CHECK_STR(s->section, "Log data");
 	f = (mml_policy_flow){MML_PARTY_WECHAT, "telemetry.ui", MML_FEAT_TELEMETRY, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_VAGUE);
-	f = (mml_policy_flow){MML_PARTY_WECHAT, "location.coordinates", MML_FEAT_PEOPLE_NEARBY, NULL, NULL, NULL};
+	/* People Nearby's coordinates: disclosed with the permission, contradicted
+	 * without; with nothing known both complementary statements apply, and
+	 * the raw evaluation says so (the judgement, judge.h, makes it
+	 * undetermined) */
+	char *loc[] = {"location"};
+	mml_label on = {.session = 1, .permissions = loc, .npermissions = 1, .permissions_given = true};
+	mml_label off = {.session = 1, .permissions_given = true};
+	f = (mml_policy_flow){MML_PARTY_WECHAT, "location.coordinates", MML_FEAT_PEOPLE_NEARBY, NULL, mml_label_cond, &on};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_DISCLOSED);
 	REQUIRE(s);
 	CHECK_STR(s->cond_key[0], "permission");
+	f.cond_ctx = &off;
+	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_CONTRADICTED);
+	f.cond = NULL;
+	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_AMBIGUOUS);
 	/* Mini Program activity received by WeChat: the policy gives it to the developer */
 	f = (mml_policy_flow){MML_PARTY_WECHAT, "miniprogram.activity", MML_FEAT_MINIPROGRAMS, NULL, NULL, NULL};
 	CHECK_EQ(mml_policy_covers(&p, &f, &s), MML_VERDICT_OTHER_PARTY);

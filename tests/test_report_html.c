@@ -277,8 +277,8 @@ TEST(report_html_compare_labels_usage)
 	free(ta);
 	free(tb);
 	snprintf(out, sizeof out, "%s/compare.html", mml_test_tmpdir());
-	char *a[] = {"report", "-k", both, "--html", out, "--compare", pb, "--label", "2:scenario=location-on",
-	             "--label", "2:permissions=location", "--label", "2:region=SG", pa, NULL};
+	char *a[] = {"report", "-k", both, "--html", out, "--compare", pb, "--label", "1:scenario=location-on",
+	             "--label", "1:permissions=location", "--label", "1:region=SG", "--policy", "none", pa, NULL};
 	CHECK_EQ(run_report(a), 0);
 	char *html = t_slurp(out, NULL);
 	REQUIRE(html);
@@ -288,7 +288,7 @@ TEST(report_html_compare_labels_usage)
 	const char *c = strstr(d, "<tr><td>A (this input)</td><td>category</td><td>location.coordinates</td>");
 	CHECK(c && c < d_end);
 	CHECK(!strstr(d, "<td>B (--compare)</td><td>category</td><td>location.coordinates</td>"));
-	CHECK(strstr(html, "<h3>Session 2: location-on</h3>") != NULL);
+	CHECK(strstr(html, "<h3>Session 1: location-on</h3>") != NULL);
 	CHECK(strstr(html, "<th>permissions</th><td>location</td>") != NULL);
 	CHECK(strstr(html, "<th>region</th><td>SG</td>") != NULL);
 	CHECK(strstr(html, "No policy model given") != NULL);
@@ -345,8 +345,9 @@ TEST(report_html_caps_said)
 			                  .value = "v", .value_len = 1};
 			mml_html_finding hf = {.m = &m, .f = &fd, .party = (mml_party)(c % 2)};
 			mml_html_add_finding(h, &hf);
-			CHECK(mml_flows_add(&all, cats[c], m.api, true, (mml_party)(c % 2), MML_FEAT_OTHER, id, false, 0,
-			                    "json.k", "json.key") == MML_OK);
+			mml_recv rv = {.api = m.api, .attributed = true, .party = (mml_party)(c % 2), .feature = MML_FEAT_OTHER,
+			               .req_type = -1};
+			CHECK(mml_flows_add(&all, cats[c], &rv, id, false, 0, "json.k", "json.key") == MML_OK);
 		}
 		mml_html_add_message(h, &m, &t, 3, false, 0);
 		if (id == 30 || id == 40) {

@@ -3,9 +3,10 @@
  * and determinism, the protobuf writer's canonical output, device
  * profiles (formats, Luhn, distinct identifiers), and for every kind and
  * direction: a valid protobuf, every ground-truth path resolving to its
- * value (protobuf fields with the [i] rule, then csv/url/json/xml inside),
- * every value present in the bytes, location on/off, sizes.
- * Builds with tools/sim/{rng,device,pbw,content,content_mp}.c.
+ * value (protobuf fields with the [i] rule, then csv/url/json/xml inside,
+ * XML with CDATA and indexed siblings), every value present in the
+ * bytes, location on/off, sizes. Builds with tools/sim/content*.c and
+ * the rest of tools/sim (all but main.c).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -341,13 +342,19 @@ static bool xml_get(const char *text, const char *path, char *o, size_t cap)
 	const char *pos = text, *tag = NULL, *last = p;
 	for (char *t = strtok(p, "."); t; t = strtok(NULL, ".")) {
 		char open[112];
+		int nth = 0; /* "media[2]": the third <media> from here */
+		char *br = strchr(t, '[');
+		if (br) {
+			nth = atoi(br + 1);
+			*br = 0;
+		}
 		snprintf(open, sizeof open, "<%s", t);
 		for (;;) {
 			pos = strstr(pos, open);
 			if (!pos)
 				return false;
 			char c = pos[strlen(open)];
-			if (c == '>' || c == ' ')
+			if ((c == '>' || c == ' ') && nth-- == 0)
 				break;
 			pos++;
 		}
@@ -378,7 +385,13 @@ static bool xml_get(const char *text, const char *path, char *o, size_t cap)
 	const char *end = strstr(gt, close);
 	if (!end)
 		return false;
-	xml_unescape(gt + 1, (size_t)(end - gt - 1), o, cap);
+	const char *v = gt + 1;
+	if (!strncmp(v, "<![CDATA[", 9) && end - v >= 12 && !strncmp(end - 3, "]]>", 3)) {
+		size_t n = (size_t)(end - 3 - (v + 9));
+		snprintf(o, cap, "%.*s", (int)n, v + 9);
+		return true;
+	}
+	xml_unescape(v, (size_t)(end - v), o, cap);
 	return true;
 }
 
@@ -568,7 +581,8 @@ static const char *const taxonomy[] = {
 	"identity.account", "identity.device", "identity.push_token", "identity.thirdparty", "device.info",
 	"network.carrier", "network.ip", "network.wifi", "network.type", "location.coordinates", "location.place",
 	"locale", "miniprogram.id", "miniprogram.activity", "miniprogram.requests", "search.query", "content.message",
-	"profile.name", "contacts", "telemetry.ui", "telemetry.app",
+	"content.post", "content.comment", "content.media", "profile.name", "contacts", "contacts.addressee",
+	"telemetry.ui", "telemetry.app",
 };
 
 static bool in_taxonomy(const char *c)
@@ -759,8 +773,10 @@ TEST(sim_device_profiles)
 static sim_kind const all_kinds[] = {
 	SIM_K_AUTH,        SIM_K_GETCDNDNS, SIM_K_BYPSYNC,   SIM_K_NEWSYNC,   SIM_K_STATUSNOTIFY,
 	SIM_K_CHECKRESUPDATE, SIM_K_FCMREG, SIM_K_NETWORKINFO, SIM_K_SENDMSG, SIM_K_SEARCH,
-	SIM_K_MP_LAUNCH,   SIM_K_MP_REPORT, SIM_K_LOCATION,  SIM_K_TELEMETRY,
+	SIM_K_MP_LAUNCH,   SIM_K_MP_REPORT, SIM_K_LOCATION,  SIM_K_TELEMETRY, SIM_K_SNSPOST,
+	SIM_K_SNSCOMMENT,  SIM_K_UPLOADIMG,
 };
+#define NKINDS ((int)(sizeof all_kinds / sizeof all_kinds[0]))
 
 static void make_all(uint64_t seed, int rounds, void (*fn)(const sim_body *, const sim_device *, void *), void *ctx)
 {
@@ -835,7 +851,7 @@ TEST(sim_content_valid_and_truth_resolves)
 	static stats s;
 	memset(&s, 0, sizeof s);
 	make_all(99, 24, check_body, &s);
-	CHECK_EQ(s.bodies, 24 * 14 * 2);
+	CHECK_EQ(s.bodies, 24 * NKINDS * 2);
 	CHECK_EQ(s.bad_pb, 0);
 	CHECK_EQ(s.bad_path, 0);
 	CHECK_EQ(s.missing, 0);
@@ -860,7 +876,10 @@ TEST(sim_content_valid_and_truth_resolves)
 		{SIM_K_AUTH, "network.carrier"},          {SIM_K_AUTH, "locale"},
 		{SIM_K_NETWORKINFO, "network.carrier"},   {SIM_K_NETWORKINFO, "network.ip"},
 		{SIM_K_NETWORKINFO, "network.type"},      {SIM_K_FCMREG, "identity.push_token"},
-		{SIM_K_SENDMSG, "content.message"},       {SIM_K_SENDMSG, "contacts"},
+		{SIM_K_SENDMSG, "content.message"},       {SIM_K_SENDMSG, "contacts.addressee"},
+		{SIM_K_SNSPOST, "content.post"},          {SIM_K_SNSPOST, "content.media"},
+		{SIM_K_SNSCOMMENT, "content.comment"},    {SIM_K_SNSCOMMENT, "contacts.addressee"},
+		{SIM_K_UPLOADIMG, "content.media"},       {SIM_K_UPLOADIMG, "contacts.addressee"},
 		{SIM_K_SEARCH, "search.query"},           {SIM_K_MP_LAUNCH, "miniprogram.id"},
 		{SIM_K_MP_LAUNCH, "miniprogram.activity"}, {SIM_K_MP_REPORT, "identity.thirdparty"},
 		{SIM_K_MP_REPORT, "miniprogram.requests"}, {SIM_K_MP_REPORT, "telemetry.ui"},
@@ -916,7 +935,7 @@ TEST(sim_content_deterministic)
 	make_all(5, 6, digest_body, &a);
 	make_all(5, 6, digest_body, &b);
 	make_all(6, 6, digest_body, &c);
-	CHECK_EQ(a.n, 6 * 14 * 2);
+	CHECK_EQ(a.n, 6 * NKINDS * 2);
 	CHECK_EQ(a.h, b.h);
 	CHECK(a.h != c.h);
 
@@ -1030,6 +1049,7 @@ TEST(sim_content_speed)
 	clock_t t0 = clock();
 	make_all(1, 150, count_bytes, &bytes);
 	double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
-	mml_test_note("%.0f MB/s of plaintext bodies (%zu bytes, 4200 bodies)", s > 0 ? bytes / s / 1e6 : 0.0, bytes);
+	mml_test_note("%.0f MB/s of plaintext bodies (%zu bytes, %d bodies)", s > 0 ? bytes / s / 1e6 : 0.0, bytes,
+	              150 * NKINDS * 2);
 	CHECK(bytes > 0);
 }

@@ -28,7 +28,8 @@ typedef enum mml_party {
 
 /* The feature a message serves; also a policy statement's context. */
 typedef enum mml_feature {
-	MML_FEAT_ANY = -1,      /* policy context "any"; a flow of unknown feature */
+	MML_FEAT_UNKNOWN = -2,  /* a message whose API is unknown or unattributed: never a statement's context */
+	MML_FEAT_ANY = -1,      /* policy context "any" */
 	MML_FEAT_MESSAGING = 0,
 	MML_FEAT_MOMENTS,
 	MML_FEAT_SEARCH,
@@ -47,11 +48,23 @@ typedef enum mml_feature {
 } mml_feature;
 
 /* Names <-> values. *_name never returns NULL ("?" when out of range;
- * MML_FEAT_ANY is "any"). *_parse returns false for an unknown name. */
+ * MML_FEAT_ANY is "any", MML_FEAT_UNKNOWN "unknown"). *_parse returns
+ * false for an unknown name, and for "any" and "unknown". */
 const char *mml_party_name(mml_party p);
 bool mml_party_parse(const char *s, size_t n, mml_party *out);
 const char *mml_feature_name(mml_feature f);
 bool mml_feature_parse(const char *s, size_t n, mml_feature *out);
+
+/* Who received a message, and for which feature (docs/ATTRIBUTION.md). */
+typedef struct mml_recv {
+	const char *api;        /* the catalog's or the URI's API, else one a body wrapper names; NULL: unknown */
+	bool api_from_body;     /* api was named inside the body ({"cgiName": ...}) */
+	bool attributed;        /* the API is known and an attribution row matched it */
+	mml_party party;        /* the row's party; for an unattributed message the host's row, else WeChat */
+	mml_feature feature;    /* the row's feature; MML_FEAT_UNKNOWN when not attributed */
+	int64_t req_type;       /* the request type, -1 */
+	const char *host;       /* NULL: not known (plaintext logs) */
+} mml_recv;
 
 typedef struct mml_attrib_row {
 	char *api;              /* NULL: any API */
@@ -108,5 +121,18 @@ typedef struct mml_attrib_memo {
 void mml_attrib_memo_init(mml_attrib_memo *m);
 bool mml_attrib_lookup_memo(const mml_attrib *a, mml_attrib_memo *m, const char *api, const char *host,
                             mml_party *party, mml_feature *feature);
+
+/*
+ * The receiver of a message (docs/ATTRIBUTION.md, "Unknown APIs"): with
+ * a known API and a matching row, that row's party and feature
+ * (attributed); otherwise unattributed, the feature unknown, and the
+ * party the host's row gives (WeChat when there is none: every message of
+ * the app reaches one of WeChat's front ends). a and m may be NULL.
+ */
+void mml_attrib_recv(const mml_attrib *a, mml_attrib_memo *m, const char *api, const char *host, int64_t req_type,
+                     mml_recv *r);
+/* The party the map's API rows give feature f most often (WeChat when none):
+ * who receives f at WeChat's front ends, for a message whose API is unknown. */
+mml_party mml_attrib_feature_party(const mml_attrib *a, mml_feature f);
 
 #endif

@@ -33,6 +33,9 @@ int mml_cmd_diff(int argc, char **argv, FILE *err);
  * argv[0] is "audit". */
 int mml_cmd_audit(int argc, char **argv, FILE *err);
 
+/* `mmlens answer INPUT...`: the study's questions answered (docs/ANSWERS.md). */
+int mml_cmd_answer(int argc, char **argv, FILE *err);
+
 /* `mmlens report --db FILE [--policy MODEL] INPUT`: appends the input's
  * sessions, flows, verdicts and findings to an SQLite database
  * (docs/REPORT_DB.md); argv[0] is "report". */
@@ -56,6 +59,8 @@ typedef struct mml_msg_sink {
 typedef struct mml_decrypt_opts {
 	const char *capture;      /* path or "-" */
 	const char *keylog;       /* path or NULL */
+	const char *const *keylogs; /* more key logs, NULL-terminated, or NULL: all are merged (one
+	                             * per instrumented process is usual) */
 	const char *const *catalogs; /* extra catalog files, NULL-terminated, or NULL */
 	const char *out;          /* path, "-" for stdout, NULL for no JSONL */
 	const char *stats_json;   /* path or NULL */

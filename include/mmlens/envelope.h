@@ -65,22 +65,61 @@ typedef enum mml_env_kind { MML_ENV_SHORT_REQ, MML_ENV_SHORT_RESP, MML_ENV_LONGL
 mml_err mml_envelope_parse(const uint8_t *p, size_t n, mml_env_kind kind, mml_envelope *env);
 mml_err mml_bizhdr_parse(mml_cur *c, mml_bizhdr *h);
 
-/* Request type -> API path catalog (TSV: id<TAB>path, '#' comments). */
+/*
+ * Request type -> API path catalog with provenance (docs/CATALOG.md):
+ *   #source KEY<TAB>description
+ *   id<TAB>api[<TAB>source[<TAB>confidence[<TAB>note]]]     or   id,api
+ * '#' comments; source is comma-separated declared keys (the first is the
+ * primary one); confidence is high, medium or low. Entries stay sorted by
+ * id; a later entry for an id replaces the earlier one with its provenance.
+ * Strings are owned by the catalog and live until mml_catalog_free.
+ */
+typedef enum mml_cat_conf {
+	MML_CAT_CONF_NONE = 0, /* the line gave no confidence */
+	MML_CAT_CONF_LOW,      /* inferred */
+	MML_CAT_CONF_MEDIUM,   /* one decompiled source, or the published list alone */
+	MML_CAT_CONF_HIGH      /* real traffic with its URI, or independent sources agree */
+} mml_cat_conf;
+
+typedef struct mml_cat_src {
+	char *key;             /* [A-Za-z0-9._-], at most 32 bytes */
+	char *desc;            /* repo@commit path, or URL, and what was read there */
+} mml_cat_src;
+
+typedef struct mml_cat_ent {
+	uint32_t id;
+	char *api;
+	char *source;            /* the keys as written ("qq8019,wx704"); NULL: none */
+	const char *source_desc; /* description of the first key; NULL: none */
+	mml_cat_conf confidence;
+} mml_cat_ent;
+
 typedef struct mml_catalog {
-	struct mml_cat_ent { uint32_t id; char *api; } *ent;
+	mml_cat_ent *ent;      /* sorted by id, ids unique */
 	size_t n, alloc;
+	mml_cat_src *src;      /* declared sources, in declaration order */
+	size_t nsrc, asrc;
+	size_t bad_lines;      /* lines skipped by every parse so far */
 } mml_catalog;
 
 void mml_catalog_init(mml_catalog *c);
 void mml_catalog_free(mml_catalog *c);
-/* Add entries from text; later entries override earlier ones. Bad lines
- * are reported through diag with their line number and skipped. */
+/* Add entries from text (`name` labels diagnostics); later entries override
+ * earlier ones. Bad lines are reported through diag as
+ * "name:LINE: catalog line skipped: reason" and skipped; only MML_E_NOMEM
+ * and MML_E_LIMIT fail. */
 mml_err mml_catalog_parse(mml_catalog *c, const char *text, size_t n, const char *name, mml_diag_fn diag,
                           void *dctx);
 mml_err mml_catalog_load(mml_catalog *c, const char *path, mml_diag_fn diag, void *dctx);
 /* The catalog built into the binary (data/request_types.tsv). */
 mml_err mml_catalog_load_builtin(mml_catalog *c);
 const char *mml_catalog_lookup(const mml_catalog *c, uint64_t id);
+/* The whole entry for an id (api, provenance), or NULL. */
+const mml_cat_ent *mml_catalog_entry(const mml_catalog *c, uint64_t id);
+/* The description of a declared source key, or NULL. */
+const char *mml_catalog_source_desc(const mml_catalog *c, const char *key);
+/* "high", "medium", "low"; "" for MML_CAT_CONF_NONE. */
+const char *mml_cat_conf_name(mml_cat_conf conf);
 
 typedef enum mml_inner { MML_INNER_NONE = 0, MML_INNER_CBC, MML_INNER_GCM } mml_inner;
 const char *mml_inner_name(mml_inner i);

@@ -31,6 +31,7 @@
 
 #include "mmlens/analyze.h"
 #include "mmlens/detect.h"
+#include "mmlens/judge.h"
 #include "mmlens/policy.h"
 
 /* Default caps (0 in the options means these). */
@@ -43,7 +44,8 @@
 typedef struct mml_html_opts {
 	const char *input;       /* the input as given (shown escaped) */
 	const char *kind;        /* "capture" or "log" */
-	const mml_policy *pol;   /* NULL: no policy section */
+	const mml_policyset *ps; /* NULL: no policy section */
+	const mml_attrib *attrib;/* the attribution map the flows were attributed with */
 	bool redact;
 	bool compare;            /* a diff against another input follows (no per-session diffs) */
 	size_t max_findings, max_messages, max_msg_text, max_marks, max_sessions;
@@ -75,7 +77,8 @@ void mml_html_add_session(mml_html *h, const mml_session *s, const mml_label *la
 
 /*
  * Assemble the page into out. all: the flows of every session merged
- * (matrix, policy gaps). cmp: with --compare, the flows of the other
+ * (matrix); the policy gaps are each session's flows judged under its own
+ * label as it closed. cmp: with --compare, the flows of the other
  * input (side B, named cmp_name): the diff view is all against cmp;
  * NULL: each session against the one before it. Returns MML_OK, or
  * MML_E_NOMEM / MML_E_IO (also for a failure while streaming).

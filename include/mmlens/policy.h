@@ -53,6 +53,9 @@ typedef enum mml_verdict {
 	MML_VERDICT_OMITTED,             /* PoliCheck: omitted */
 	MML_VERDICT_CONTRADICTED,        /* PoliCheck: incorrect */
 	MML_VERDICT_OTHER_PARTY,         /* PoliCheck: entity mismatch */
+	MML_VERDICT_AMBIGUOUS,           /* PoliCheck: ambiguous (a positive and a negative statement both apply) */
+	MML_VERDICT_UNDETERMINED,        /* not determinable from this data: the verdict depends on an unknown
+	                                  * fact (a condition, the API's feature, the governing document) */
 	MML_VERDICT__COUNT
 } mml_verdict;
 
@@ -98,16 +101,23 @@ mml_err mml_policy_load(mml_policy *p, const char *path_or_name, mml_diag_fn dia
 
 /* The verdict for a flow, and the statement that decided it (NULL for
  * omitted). Rules, first that applies (docs/POLICY.md):
+ * ambiguous: a positive statement of this party covers the flow (this
+ *   category or an ancestor) and a does_not_collect of this party names
+ *   it too (best: the positive one);
  * disclosed: a positive statement names this party and this category;
  * contradicted: a does_not_collect for this party and this category or an
  *   ancestor (collection flows only);
  * vague: a positive statement names this party and an ancestor category;
  * other_party: a positive statement gives this category (or an ancestor)
- *   in this context to another party;
- * omitted: nothing. Contexts match when equal or either is "any".
- * A statement whose condition is known not to have held (f->cond says
- * 0) is left out; one whose condition is unknown applies, and the
- * caller can tell by mml_policy_cond_state on the returned statement. */
+ *   in this context to another party (that statement's conditions are not
+ *   judged: they are about the other party);
+ * omitted: nothing. Contexts match when equal or either is "any"; a flow
+ * whose context is MML_FEAT_UNKNOWN matches only "any" statements.
+ * A statement of this party whose condition is known not to have held
+ * (f->cond says 0) is left out; one whose condition is unknown applies
+ * as if it held: mml_policy_covers is one evaluation under given facts;
+ * the three-valued judgement over unknown facts is mml_judge (judge.h),
+ * which every command uses. Never returns MML_VERDICT_UNDETERMINED. */
 mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, const mml_policy_stmt **best);
 
 #endif

@@ -13,8 +13,11 @@
 #include <stdio.h>
 
 #include "mmlens/analyze.h"
+#include "mmlens/answer.h"
+#include "mmlens/collect.h"
 #include "mmlens/detect.h"
 #include "mmlens/envelope.h"
+#include "mmlens/judge.h"
 #include "mmlens/policy.h"
 #include "mmlens/util.h"
 
@@ -63,20 +66,33 @@ mml_err mml_summary_add(mml_summary *s, const char *category, const char *api, u
 /* n findings of one category in message msg at once (n >= 1): same as n calls of mml_summary_add. */
 mml_err mml_summary_add_n(mml_summary *s, const char *category, const char *api, uint64_t msg, uint64_t n);
 mml_err mml_summary_merge(mml_summary *dst, const mml_summary *src);
-/* Counters kept next to the matrix. */
-typedef struct mml_scan_counts {
-	uint64_t messages;      /* messages seen */
-	uint64_t bodies;        /* with a body that was decoded */
-	uint64_t body_bytes;
-	uint64_t findings;
-	uint64_t limit_hits;    /* bodies whose decode hit a limit */
-	uint64_t unreadable;    /* messages without a readable body (no key, ...) */
-} mml_scan_counts;
+/*
+ * Judged flows as JSON (src/report/verdicts.c, docs/SCHEMA.md "`mmlens
+ * audit` output"): mml_judgement_json writes the members of a judgement
+ * ("verdict":...,"policy":...,...,"note":...) without braces;
+ * mml_audit_row_json one whole {"kind":"flow",...} line, the label
+ * written by label_json (NULL: null).
+ */
+void mml_judgement_json(FILE *out, const mml_judgement *j, uint64_t session);
+void mml_audit_row_json(FILE *out, const mml_audit_row *r, void (*label_json)(FILE *, const mml_label *));
+
+/* `mmlens answer` (src/report/answers.c): one {"kind":"answer",...} line,
+ * or the answer in words. */
+void mml_answer_json(FILE *out, const mml_answer *a);
+void mml_answer_text(FILE *out, const mml_answer *a);
+
+/* Counters kept next to the matrix (mml_scan_counts: collect.h). */
 void mml_summary_counts_add(mml_summary *s, const mml_scan_counts *c);
-/* {"kind":"summary",...} as one JSONL line. */
+/* {"kind":"summary",...} as one JSONL line: the accounting (docs/SCHEMA.md,
+ * "scan output") and the matrix. */
 void mml_summary_write_json(const mml_summary *s, FILE *f);
-/* The category x API matrix as a readable table. */
+/* The accounting in words, then the category x API matrix as a table. */
 void mml_summary_write_table(const mml_summary *s, FILE *f);
+/* The accounting alone, in words: what was read, and what the input does
+ * not show (empty, opaque and unreadable bodies by request type, unknown APIs). */
+void mml_counts_write_text(const mml_scan_counts *c, FILE *f);
+/* The same as JSON members (no braces): "messages":N,... */
+void mml_counts_write_json(const mml_scan_counts *c, FILE *f);
 
 /*
  * The report database (src/report/sqlite.c, docs/REPORT_DB.md): sessions,
@@ -88,7 +104,7 @@ void mml_summary_write_table(const mml_summary *s, FILE *f);
  * Statements are prepared once per open. Every call returns MML_OK,
  * MML_E_IO or MML_E_NOMEM (the reason: mml_db_errmsg).
  */
-#define MML_DB_SCHEMA_VERSION 2 /* 2: session labels */
+#define MML_DB_SCHEMA_VERSION 3 /* 2: session labels; 3: judged verdicts, app versions */
 typedef struct mml_db mml_db;
 mml_db *mml_db_open(const char *path, char *ebuf, size_t ebuf_len);
 const char *mml_db_errmsg(const mml_db *db);
@@ -110,11 +126,12 @@ typedef struct mml_db_finding {
 	const mml_finding *f;
 } mml_db_finding;
 mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df);
-/* A closed session and its flows; with pol, one verdict per (party,
- * attributed, category, context) key. Its findings (ids first..last of
- * this input) are linked to it. */
+/* A closed session and its flows; with ps, one judged verdict per
+ * (party, attributed, category, context, host) row (mml_audit_flows,
+ * judge.h: the session's label decides its conditions). Its findings
+ * (ids first..last of this input) are linked to it. */
 mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *label, const mml_flows *flows,
-                           const mml_policy *pol);
+                           const mml_policyset *ps, const mml_attrib *attrib);
 mml_err mml_db_commit(mml_db *db);
 void mml_db_close(mml_db *db);
 

@@ -66,6 +66,8 @@ const char *mml_feature_name(mml_feature f)
 {
 	if (f == MML_FEAT_ANY)
 		return "any";
+	if (f == MML_FEAT_UNKNOWN)
+		return "unknown";
 	return (f >= 0 && f < MML_FEAT__COUNT) ? feature_names[f] : "?";
 }
 
@@ -373,4 +375,44 @@ bool mml_attrib_lookup_memo(const mml_attrib *a, mml_attrib_memo *m, const char 
 		*feature = f;
 	}
 	return found;
+}
+
+void mml_attrib_recv(const mml_attrib *a, mml_attrib_memo *m, const char *api, const char *host, int64_t req_type,
+                     mml_recv *r)
+{
+	memset(r, 0, sizeof *r);
+	r->api = api && *api ? api : NULL;
+	r->host = host && *host ? host : NULL;
+	r->req_type = req_type;
+	r->party = MML_PARTY_WECHAT;
+	r->feature = MML_FEAT_UNKNOWN;
+	if (!a)
+		return;
+	mml_party p = MML_PARTY_WECHAT;
+	mml_feature f = MML_FEAT_OTHER;
+	mml_attrib_memo scratch;
+	if (!m) {
+		mml_attrib_memo_init(&scratch);
+		m = &scratch;
+	}
+	if (r->api && mml_attrib_lookup_memo(a, m, r->api, r->host, &p, &f)) {
+		r->party = p;
+		r->feature = f;
+		r->attributed = true;
+	} else if (r->host && mml_attrib_lookup_memo(a, m, NULL, r->host, &p, &f)) {
+		r->party = p;
+	}
+}
+
+mml_party mml_attrib_feature_party(const mml_attrib *a, mml_feature f)
+{
+	size_t n[MML_PARTY__COUNT] = {0};
+	for (size_t i = 0; a && i < a->n; i++)
+		if (a->row[i].api && a->row[i].feature == f && (unsigned)a->row[i].party < MML_PARTY__COUNT)
+			n[a->row[i].party]++;
+	mml_party best = MML_PARTY_WECHAT;
+	for (int p = 0; p < MML_PARTY__COUNT; p++)
+		if (n[p] > n[best])
+			best = (mml_party)p;
+	return best;
 }

@@ -1,7 +1,7 @@
 /*
- * flows.c - the per-session set of (category, api, party, feature) keys
- * with capped evidence (include/mmlens/analyze.h), shared by `mmlens
- * diff` and `mmlens audit`.
+ * flows.c - the per-session set of (category, receiver) keys with capped
+ * evidence (include/mmlens/analyze.h), shared by `mmlens diff`, `audit`,
+ * `report` and `answer`.
  *
  * Contract: memory is bounded by distinct keys x MML_FLOWS_EVIDENCE; a
  * key is found by a linear search (a session has few distinct keys).
@@ -18,6 +18,7 @@ void mml_flows_init(mml_flows *f) { memset(f, 0, sizeof *f); }
 static void rec_release(mml_flow_rec *r)
 {
 	free(r->api);
+	free(r->host);
 	for (size_t i = 0; i < r->nev; i++)
 		free(r->ev[i].path);
 }
@@ -39,14 +40,41 @@ void mml_flows_free(mml_flows *f)
 
 static bool str_eq(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
 
-static mml_flow_rec *find_or_add(mml_flows *f, const char *category, const char *api, bool attributed,
-                                 mml_party party, mml_feature feature, mml_err *e)
+/* The key of a record: (category, api, attributed, party, feature), and
+ * for an unattributed receiver its request type and host too. */
+typedef struct fkey {
+	const char *category, *api, *host;
+	bool attributed;
+	mml_party party;
+	mml_feature feature;
+	int64_t req_type;
+} fkey;
+
+static fkey key_of_recv(const char *category, const mml_recv *r)
+{
+	fkey k = {.category = category, .api = r->api, .attributed = r->attributed, .party = r->party,
+	          .feature = r->feature, .req_type = -1};
+	if (!r->attributed) {
+		k.host = r->host;
+		k.req_type = r->req_type;
+	}
+	return k;
+}
+
+static fkey key_of_rec(const mml_flow_rec *r)
+{
+	return (fkey){.category = r->category, .api = r->api, .host = r->host, .attributed = r->attributed,
+	              .party = r->party, .feature = r->feature, .req_type = r->req_type};
+}
+
+static mml_flow_rec *find_or_add(mml_flows *f, const fkey *k, mml_err *e)
 {
 	*e = MML_OK;
 	for (size_t i = 0; i < f->n; i++) {
 		mml_flow_rec *r = &f->rec[i];
-		if (r->party == party && r->feature == feature && r->attributed == attributed &&
-		    str_eq(r->category, category) && str_eq(r->api, api))
+		if (r->party == k->party && r->feature == k->feature && r->attributed == k->attributed &&
+		    r->req_type == k->req_type && str_eq(r->category, k->category) && str_eq(r->api, k->api) &&
+		    str_eq(r->host, k->host))
 			return r;
 	}
 	if (f->n == f->alloc) {
@@ -61,14 +89,16 @@ static mml_flow_rec *find_or_add(mml_flows *f, const char *category, const char 
 	}
 	mml_flow_rec *r = &f->rec[f->n];
 	memset(r, 0, sizeof *r);
-	if (api && !(r->api = strdup(api))) {
+	if ((k->api && !(r->api = strdup(k->api))) || (k->host && !(r->host = strdup(k->host)))) {
+		free(r->api);
 		*e = MML_E_NOMEM;
 		return NULL;
 	}
-	r->category = category;
-	r->attributed = attributed;
-	r->party = party;
-	r->feature = feature;
+	r->category = k->category;
+	r->attributed = k->attributed;
+	r->party = k->party;
+	r->feature = k->feature;
+	r->req_type = k->req_type;
 	f->n++;
 	return r;
 }
@@ -90,12 +120,12 @@ static void note_time(mml_flow_rec *r, bool has_ts, int64_t first, int64_t last)
 	r->has_ts = true;
 }
 
-mml_err mml_flows_add(mml_flows *f, const char *category, const char *api, bool attributed, mml_party party,
-                      mml_feature feature, uint64_t msg, bool has_ts, int64_t ts, const char *path,
-                      const char *detector)
+mml_err mml_flows_add(mml_flows *f, const char *category, const mml_recv *rv, uint64_t msg, bool has_ts, int64_t ts,
+                      const char *path, const char *detector)
 {
 	mml_err e;
-	mml_flow_rec *r = find_or_add(f, category, api, attributed, party, feature, &e);
+	fkey k = key_of_recv(category, rv);
+	mml_flow_rec *r = find_or_add(f, &k, &e);
 	if (!r)
 		return e;
 	note_first(f, msg);
@@ -147,7 +177,8 @@ mml_err mml_flows_merge(mml_flows *dst, const mml_flows *src)
 	for (size_t k = 0; k < src->n; k++) {
 		const mml_flow_rec *s = &src->rec[k];
 		mml_err e;
-		mml_flow_rec *d = find_or_add(dst, s->category, s->api, s->attributed, s->party, s->feature, &e);
+		fkey key = key_of_rec(s);
+		mml_flow_rec *d = find_or_add(dst, &key, &e);
 		if (!d)
 			return e;
 		/* A message's findings are fed to one set; sets merged cover

@@ -411,3 +411,24 @@ int mml_label_cond(void *ctx, const char *key, const char *value)
 	}
 	return -1;
 }
+
+mml_err mml_labels_merge(mml_labels *l, const mml_label *src)
+{
+	mml_err e;
+	mml_label *lb = label_get(l, src->session, &e);
+	if (!lb)
+		return e;
+	const char *why;
+	if (src->scenario)
+		MML_RETURN_IF_ERR(set_scalar(&lb->scenario, src->scenario, strlen(src->scenario), &why));
+	if (src->region)
+		MML_RETURN_IF_ERR(set_scalar(&lb->region, src->region, strlen(src->region), &why));
+	for (size_t i = 0; i < src->nfeatures; i++)
+		MML_RETURN_IF_ERR(list_add(&lb->features, &lb->nfeatures, src->features[i], strlen(src->features[i]), &why));
+	if (src->permissions_given)
+		lb->permissions_given = true;
+	for (size_t i = 0; i < src->npermissions; i++)
+		MML_RETURN_IF_ERR(
+		        list_add(&lb->permissions, &lb->npermissions, src->permissions[i], strlen(src->permissions[i]), &why));
+	return MML_OK;
+}

@@ -26,6 +26,8 @@
 
 extern const unsigned char mml_policy_wechat_data[];
 extern const size_t mml_policy_wechat_data_len;
+extern const unsigned char mml_policy_weixin_data[];
+extern const size_t mml_policy_weixin_data_len;
 
 #define POLICY_MAX_FILE ((size_t)4 << 20)
 #define POLICY_MAX_STMTS 4096
@@ -35,7 +37,8 @@ extern const size_t mml_policy_wechat_data_len;
 static const char *const verdict_names[MML_VERDICT__COUNT] = {
 	[MML_VERDICT_DISCLOSED] = "disclosed",     [MML_VERDICT_VAGUE] = "vague",
 	[MML_VERDICT_OMITTED] = "omitted",         [MML_VERDICT_CONTRADICTED] = "contradicted",
-	[MML_VERDICT_OTHER_PARTY] = "other_party",
+	[MML_VERDICT_OTHER_PARTY] = "other_party", [MML_VERDICT_AMBIGUOUS] = "ambiguous",
+	[MML_VERDICT_UNDETERMINED] = "undetermined",
 };
 
 static const char *const action_names[] = {
@@ -330,6 +333,9 @@ mml_err mml_policy_load(mml_policy *p, const char *path_or_name, mml_diag_fn dia
 	if (!strcmp(path_or_name, "wechat"))
 		return mml_policy_parse(p, (const char *)mml_policy_wechat_data, mml_policy_wechat_data_len,
 		                        "builtin:policy/wechat.json", diag, dctx);
+	if (!strcmp(path_or_name, "weixin"))
+		return mml_policy_parse(p, (const char *)mml_policy_weixin_data, mml_policy_weixin_data_len,
+		                        "builtin:policy/weixin.json", diag, dctx);
 	mml_buf b;
 	mml_buf_init(&b, POLICY_MAX_FILE);
 	mml_err e = mml_read_file(path_or_name, POLICY_MAX_FILE, &b);
@@ -353,8 +359,12 @@ static int ancestor_depth(const char *cat, const char *want)
 	return -1;
 }
 
+/* a: the statement's context, b: the flow's. An unknown flow context
+ * matches only "any" (no feature-specific statement decides it). */
 static bool ctx_match(mml_feature a, mml_feature b)
 {
+	if (b == MML_FEAT_UNKNOWN)
+		return a == MML_FEAT_ANY;
 	return a == MML_FEAT_ANY || b == MML_FEAT_ANY || a == b;
 }
 
@@ -402,7 +412,7 @@ mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, con
 		if (!s->category || !ctx_match(s->context, f->context))
 			continue;
 		int d = ancestor_depth(f->category, s->category);
-		if (d < 0 || (s->ncond && f->cond && mml_policy_cond_state(s, f) == 0))
+		if (d < 0 || (s->party == f->party && s->ncond && f->cond && mml_policy_cond_state(s, f) == 0))
 			continue;
 		if (s->party != f->party) {
 			if (positive_for(s, f) && better(s, d, other, od)) {
@@ -426,7 +436,10 @@ mml_verdict mml_policy_covers(const mml_policy *p, const mml_policy_flow *f, con
 	}
 	const mml_policy_stmt *b = NULL;
 	mml_verdict v = MML_VERDICT_OMITTED;
-	if (exact) {
+	if ((exact || parent) && neg) {
+		b = exact ? exact : parent;
+		v = MML_VERDICT_AMBIGUOUS;
+	} else if (exact) {
 		b = exact;
 		v = MML_VERDICT_DISCLOSED;
 	} else if (neg) {

@@ -1,15 +1,17 @@
 /*
- * sessions.c - session splitting (stage 7): the per-message time found in
- * a decoded body (mml_msg_time) and the streaming splitter
- * (mml_sessions_*). The rule is documented in include/mmlens/analyze.h
- * and docs/SCHEMA.md ("`mmlens sessions` output").
+ * sessions.c - session splitting (stage 7): the per-message time and
+ * client version found in a decoded body (mml_msg_time,
+ * mml_msg_client_version), the request classes, and the streaming
+ * splitter (mml_sessions_*). The rules are stated in
+ * include/mmlens/analyze.h and explained in docs/SESSIONS.md.
  *
  * Contract: parses no outside bytes (it reads a decoded tree and message
  * metadata). State is O(1): the open session and at most one tentative
- * session after a payload-time jump; sessions are reported in order as
- * they close. No allocation.
+ * session after a payload-time jump, each with a fixed table of
+ * MML_SESS_NVER client versions; sessions are reported in order as they
+ * close. No allocation.
  */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mmlens/analyze.h"
@@ -52,25 +54,25 @@ static uint32_t child_field(const mml_dtree *t, uint32_t i, uint32_t field, mml_
 	return MML_DNONE;
 }
 
+/* The BaseRequest: the body's field-1 message (path 1), or MML_DNONE. */
+static uint32_t base_req(const mml_dtree *t)
+{
+	if (!t->count)
+		return MML_DNONE;
+	uint32_t body = t->n[0].first_child;
+	if (body == MML_DNONE || body >= t->count || t->n[body].kind != MML_DK_MSG)
+		return MML_DNONE;
+	return child_field(t, body, 1, MML_DK_MSG);
+}
+
 /* BaseRequest.uin (path 1.2), 0 when absent. */
 static uint64_t base_uin(const mml_dtree *t)
 {
-	if (!t->count)
-		return 0;
-	uint32_t body = t->n[0].first_child;
-	if (body == MML_DNONE || body >= t->count || t->n[body].kind != MML_DK_MSG)
-		return 0;
-	uint32_t br = child_field(t, body, 1, MML_DK_MSG);
+	uint32_t br = base_req(t);
 	if (br == MML_DNONE)
 		return 0;
 	uint32_t u = child_field(t, br, 2, MML_DK_VARINT);
 	return u == MML_DNONE ? 0 : t->n[u].u;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
 }
 
 bool mml_msg_time(const mml_dtree *t, uint64_t uin, int64_t *ts)
@@ -78,7 +80,7 @@ bool mml_msg_time(const mml_dtree *t, uint64_t uin, int64_t *ts)
 	if (!t || !t->count)
 		return false;
 	uint64_t buin = base_uin(t);
-	uint32_t cand[MAX_CAND];
+	uint32_t best = 0;
 	size_t n = 0;
 	for (uint32_t i = 1; i < t->count && n < MAX_CAND; i++) {
 		const mml_dnode *d = &t->n[i];
@@ -87,35 +89,87 @@ bool mml_msg_time(const mml_dtree *t, uint64_t uin, int64_t *ts)
 			continue;
 		if (v == 0 || (uin && v == uin) || (buin && v == buin))
 			continue;
+		uint32_t c;
 		if (v >= (uint64_t)MML_TIME_MIN && v < (uint64_t)MML_TIME_MAX)
-			cand[n++] = (uint32_t)v;
+			c = (uint32_t)v;
 		else if (v >= (uint64_t)MML_TIME_MIN * 1000 && v < (uint64_t)MML_TIME_MAX * 1000)
-			cand[n++] = (uint32_t)(v / 1000);
+			c = (uint32_t)(v / 1000);
+		else
+			continue;
+		n++;
+		best = c > best ? c : best; /* the latest: see analyze.h and docs/SESSIONS.md */
 	}
 	if (!n)
 		return false;
-	qsort(cand, n, sizeof cand[0], cmp_u32);
-	*ts = cand[n - 1];
+	*ts = best;
 	return true;
 }
 
-/* ---- openers ---- */
+/* ---- the client version ---- */
+
+/* 0xPMmmpp.. : platform nibble P and major M nonzero. */
+static bool version_ok(uint64_t v)
+{
+	return v <= 0xffffffffu && (v >> 28) != 0 && ((v >> 24) & 0xf) != 0;
+}
+
+uint32_t mml_msg_client_version(const mml_dtree *t)
+{
+	if (!t)
+		return 0;
+	uint32_t br = base_req(t);
+	if (br == MML_DNONE)
+		return 0;
+	uint32_t v = child_field(t, br, 4, MML_DK_VARINT), dev = MML_DNONE;
+	for (uint32_t c = t->n[br].first_child; c != MML_DNONE && c < t->count; c = t->n[c].next)
+		if (t->n[c].field == 5 && t->n[c].wire == 2 && !(t->n[c].flags & MML_DN_META))
+			dev = c;
+	if (v == MML_DNONE || dev == MML_DNONE || !version_ok(t->n[v].u))
+		return 0;
+	return (uint32_t)t->n[v].u;
+}
+
+bool mml_client_version_str(uint32_t v, char *buf, size_t n)
+{
+	if (!n)
+		return false;
+	buf[0] = 0;
+	if (!version_ok(v))
+		return false;
+	int w = snprintf(buf, n, "%u.%u.%u", (unsigned)((v >> 24) & 0xf), (unsigned)((v >> 16) & 0xff),
+	                 (unsigned)((v >> 8) & 0xff));
+	if (w < 0 || (size_t)w >= n) {
+		buf[0] = 0;
+		return false;
+	}
+	return true;
+}
+
+/* ---- request classes ---- */
+
+mml_sess_req mml_sess_req_class(int64_t req_type)
+{
+	switch (req_type) {
+	case 722:  /* encryptcheckresupdate: the RSA-era form of 784 */
+	case 784:  /* secencryptcheckresupdate: the logged-out app's resource check */
+		return MML_SESS_REQ_PRELOGIN;
+	case 126:  /* newreg */
+	case 145:  /* bindopmobileforreg: phone number entry of a login or registration */
+	case 252:  /* secmanualauth */
+	case 701:  /* manualauth */
+	case 5888: /* extreg */
+		return MML_SESS_REQ_LOGIN;
+	case 702:  /* autoauth */
+	case 763:  /* secautoauth */
+	case 3941: /* disasterauth */
+		return MML_SESS_REQ_AUTO;
+	default: return MML_SESS_REQ_OTHER;
+	}
+}
 
 bool mml_sess_opener(int64_t req_type)
 {
-	switch (req_type) {
-	case 126:  /* newreg */
-	case 145:  /* bindopmobileforreg */
-	case 252:  /* secmanualauth */
-	case 701:  /* manualauth */
-	case 702:  /* autoauth */
-	case 763:  /* secautoauth */
-	case 784:  /* secencryptcheckresupdate: the check that precedes a login */
-	case 3941: /* disasterauth */
-	case 5888: /* extreg */
-		return true;
-	default: return false;
-	}
+	return mml_sess_req_class(req_type) != MML_SESS_REQ_OTHER;
 }
 
 const char *mml_sess_why_name(mml_sess_why w)
@@ -135,6 +189,7 @@ void mml_sessions_init(mml_sessions *s, mml_session_fn fn, void *ctx)
 	memset(s, 0, sizeof *s);
 	s->fn = fn;
 	s->ctx = ctx;
+	s->quiet = true;
 }
 
 void mml_sessions_free(mml_sessions *s)
@@ -149,12 +204,58 @@ static void run_open(mml_sess_run *r, uint64_t id, mml_sess_why why, int64_t ope
 	r->s.first = r->s.last = id;
 	r->s.why = why;
 	r->s.opener = opener;
+	r->s.login = -1;
 }
 
-static void run_add(mml_sess_run *r, uint64_t id)
+/* Count n sightings of version v (space-saving: when the table is full a
+ * new value takes the place of the rarest, inheriting its count). */
+static void ver_count(mml_sess_run *r, uint32_t v, uint32_t n)
 {
-	r->s.last = id;
+	size_t low = 0;
+	for (size_t i = 0; i < MML_SESS_NVER; i++) {
+		if (r->ver[i].v == v) {
+			r->ver[i].n += n;
+			return;
+		}
+		if (!r->ver[i].n) {
+			r->ver[i].v = v;
+			r->ver[i].n = n;
+			return;
+		}
+		if (r->ver[i].n < r->ver[low].n)
+			low = i;
+	}
+	r->ver[low].v = v;
+	r->ver[low].n += n;
+}
+
+static bool is_traffic(const mml_sess_obs *o)
+{
+	return o->body == MML_SESS_BODY_DATA && mml_sess_req_class(o->req_type) == MML_SESS_REQ_OTHER;
+}
+
+static void run_add(mml_sess_run *r, const mml_sess_obs *o)
+{
+	r->s.last = o->id;
 	r->s.messages++;
+	if (is_traffic(o))
+		r->traffic = true;
+	else if (mml_sess_opener(o->req_type))
+		r->auth = true;
+	if (o->client_version)
+		ver_count(r, o->client_version, 1);
+}
+
+/* Fold run b's messages (not its times) into a. */
+static void run_fold(mml_sess_run *a, const mml_sess_run *b)
+{
+	a->s.last = b->s.last;
+	a->s.messages += b->s.messages;
+	a->traffic |= b->traffic;
+	a->auth |= b->auth;
+	for (size_t i = 0; i < MML_SESS_NVER; i++)
+		if (b->ver[i].n)
+			ver_count(a, b->ver[i].v, b->ver[i].n);
 }
 
 static void run_time(mml_sess_run *r, int64_t t)
@@ -176,101 +277,164 @@ static bool near(int64_t a, int64_t b, int64_t lim)
 
 static void emit(mml_sessions *s)
 {
-	if (!s->cur.open)
+	mml_sess_run *r = &s->cur;
+	if (!r->open)
 		return;
-	s->cur.s.index = ++s->count;
+	r->s.index = ++s->count;
+	r->s.logged_out = r->auth && !r->traffic;
+	size_t best = 0;
+	for (size_t i = 1; i < MML_SESS_NVER; i++)
+		if (r->ver[i].n > r->ver[best].n)
+			best = i;
+	r->s.client_version = r->ver[best].n ? r->ver[best].v : 0;
+	mml_client_version_str(r->s.client_version, r->s.app_version, sizeof r->s.app_version);
 	if (s->fn)
-		s->fn(s->ctx, &s->cur.s);
-	s->cur.open = false;
+		s->fn(s->ctx, &r->s);
+	r->open = false;
 }
 
-/* An unconfirmed jump was noise: its messages stay in the session, its times are dropped. */
+/* A tentative jump that was not confirmed: its messages stay in the session, its times are dropped. */
 static void pend_merge(mml_sessions *s)
 {
 	if (!s->pend.open)
 		return;
-	s->cur.s.last = s->pend.s.last;
-	s->cur.s.messages += s->pend.s.messages;
+	run_fold(&s->cur, &s->pend);
 	s->pend.open = false;
+}
+
+/* A confirmed jump: the session closes before it, or, when the session's
+ * own clock was never trusted, the new clock replaces it. */
+static void pend_promote(mml_sessions *s)
+{
+	if (s->cur.ntimed >= MML_SESS_CONFIRM) {
+		emit(s);
+		s->cur = s->pend;
+	} else {
+		mml_sess_run *c = &s->cur;
+		const mml_sess_run *p = &s->pend;
+		run_fold(c, p);
+		c->s.has_ts = true;
+		c->s.start_ts = p->s.start_ts;
+		c->s.end_ts = p->s.end_ts;
+		c->has_ref = true;
+		c->ref = p->ref;
+		c->ntimed = p->ntimed;
+	}
+	s->pend.open = false;
+}
+
+/* The session ends (an opener, a trusted jump, the input's end): a
+ * confirmed jump stands (its lookahead ends here), else it was noise. */
+static void pend_settle(mml_sessions *s)
+{
+	if (s->pend.open && s->pend.ntimed >= MML_SESS_CONFIRM)
+		pend_promote(s);
+	else
+		pend_merge(s);
 }
 
 static void start(mml_sessions *s, uint64_t id, mml_sess_why why, int64_t opener)
 {
-	pend_merge(s);
+	pend_settle(s);
 	emit(s);
 	run_open(&s->cur, id, why, opener);
+	s->quiet = true; /* "since the session's last opener, or its start" */
+	s->has_opener_ts = false;
 }
 
 /* A payload time that disagrees with the session's clock. */
 static void payload_jump(mml_sessions *s, const mml_sess_obs *o)
 {
-	if (s->pend.open && near(o->ts, s->pend.ref, MML_SESS_GAP_S)) {
-		run_add(&s->pend, o->id);
-		run_time(&s->pend, o->ts);
-	} else {
+	mml_sess_run *p = &s->pend;
+	bool confirmed = p->open && p->ntimed >= MML_SESS_CONFIRM;
+	bool agrees = p->open && near(o->ts, p->ref, MML_SESS_GAP_S);
+	if (agrees && o->ts >= p->ref - MML_SESS_TOL_S) { /* advances like a clock */
+		int64_t ref = p->ref > o->ts ? p->ref : o->ts;
+		run_add(p, o);
+		run_time(p, o->ts);
+		p->ref = ref;
+		p->nlook += confirmed;
+	} else if (agrees || confirmed) { /* not a send time; after confirmation it still did not return */
+		run_add(p, o);
+		p->nlook += confirmed;
+	} else { /* a new candidate clock; the old one was noise */
 		pend_merge(s);
-		run_open(&s->pend, o->id, MML_SESS_JUMP, -1);
-		run_add(&s->pend, o->id);
-		run_time(&s->pend, o->ts);
+		run_open(p, o->id, MML_SESS_JUMP, -1);
+		run_add(p, o);
+		run_time(p, o->ts);
 	}
-	if (s->pend.ntimed < MML_SESS_CONFIRM)
-		return;
-	if (s->cur.ntimed >= MML_SESS_CONFIRM) {
-		emit(s);
-		s->cur = s->pend;
-	} else { /* the session's clock was never trusted: the new one replaces it */
-		s->cur.s.last = s->pend.s.last;
-		s->cur.s.messages += s->pend.s.messages;
-		s->cur.s.has_ts = true;
-		s->cur.s.start_ts = s->pend.s.start_ts;
-		s->cur.s.end_ts = s->pend.s.end_ts;
-		s->cur.has_ref = true;
-		s->cur.ref = s->pend.ref;
-		s->cur.ntimed = s->pend.ntimed;
-	}
-	s->pend.open = false;
+	if (p->ntimed >= MML_SESS_CONFIRM && p->nlook >= MML_SESS_LOOKAHEAD)
+		pend_promote(s);
 }
 
-static void observe(mml_sessions *s, const mml_sess_obs *o)
+/* Whether an opener of class cls continues the open session. */
+static bool opener_joins(const mml_sessions *s, const mml_sess_obs *o, mml_sess_req cls)
 {
-	if (mml_sess_opener(o->req_type)) {
-		bool burst = s->cur.open &&
-		             (s->prev_opener || (s->has_opener_ts && o->has_ts && near(o->ts, s->opener_ts, MML_SESS_BURST_S)));
-		if (!burst) {
-			start(s, o->id, MML_SESS_OPENER, o->req_type);
-			s->has_opener_ts = false;
-		}
-		pend_merge(s);
-		run_add(&s->cur, o->id);
-		if (o->has_ts) {
-			s->has_opener_ts = true;
-			s->opener_ts = o->ts;
-			if (!s->cur.has_ref || near(o->ts, s->cur.ref, MML_SESS_GAP_S))
-				run_time(&s->cur, o->ts);
-		}
-		s->prev_opener = true;
-		return;
+	const mml_sess_run *c = &s->cur;
+	if (!c->open)
+		return false;
+	if (o->has_ts && o->ts_trusted && c->has_ref && !near(o->ts, c->ref, MML_SESS_GAP_S))
+		return false;
+	bool burst = s->has_opener_ts && o->has_ts && near(o->ts, s->opener_ts, MML_SESS_BURST_S);
+	bool cont = s->quiet || burst;
+	if (cls != MML_SESS_REQ_AUTO)
+		return cont;
+	bool blank = !c->traffic && !c->auth && !(s->pend.open && s->pend.traffic);
+	return blank || (c->s.login >= 0 && cont);
+}
+
+static void opener(mml_sessions *s, const mml_sess_obs *o, mml_sess_req cls)
+{
+	if (opener_joins(s, o, cls))
+		pend_settle(s);
+	else
+		start(s, o->id, MML_SESS_OPENER, o->req_type);
+	run_add(&s->cur, o);
+	if (cls != MML_SESS_REQ_PRELOGIN && s->cur.s.login < 0)
+		s->cur.s.login = o->req_type;
+	if (o->has_ts) {
+		s->has_opener_ts = true;
+		s->opener_ts = o->ts;
+		if (!s->cur.has_ref || near(o->ts, s->cur.ref, MML_SESS_GAP_S))
+			run_time(&s->cur, o->ts);
 	}
-	s->prev_opener = false;
+	s->quiet = true;
+}
+
+/* A message that opens nothing: into the session, or the tentative one. */
+static void place(mml_sessions *s, const mml_sess_obs *o)
+{
 	if (!s->cur.open)
 		start(s, o->id, MML_SESS_FIRST, -1);
 	if (!o->has_ts) {
-		run_add(s->pend.open ? &s->pend : &s->cur, o->id);
+		run_add(s->pend.open ? &s->pend : &s->cur, o);
 		return;
 	}
 	if (!s->cur.has_ref || near(o->ts, s->cur.ref, MML_SESS_GAP_S)) {
-		pend_merge(s);
-		run_add(&s->cur, o->id);
+		pend_merge(s); /* back on the session's clock: a tentative jump was noise */
+		run_add(&s->cur, o);
 		run_time(&s->cur, o->ts);
 		return;
 	}
 	if (o->ts_trusted) {
 		start(s, o->id, MML_SESS_JUMP, -1);
-		run_add(&s->cur, o->id);
+		run_add(&s->cur, o);
 		run_time(&s->cur, o->ts);
 		return;
 	}
 	payload_jump(s, o);
+}
+
+static void observe(mml_sessions *s, const mml_sess_obs *o)
+{
+	mml_sess_req cls = mml_sess_req_class(o->req_type);
+	if (cls != MML_SESS_REQ_OTHER && !o->response) {
+		opener(s, o, cls);
+		return;
+	}
+	place(s, o);
+	if (is_traffic(o))
+		s->quiet = false;
 }
 
 void mml_sessions_observe(mml_sessions *s, const mml_sess_obs *o)
@@ -282,9 +446,29 @@ void mml_sessions_observe(mml_sessions *s, const mml_sess_obs *o)
 	s->msg_ts = s->msg_has_ts ? r->ref : 0;
 }
 
+/* A DNS lookup (plain-HTTP newgetdns): sent logged in or out. */
+static bool is_dns(const char *p)
+{
+	if (!p)
+		return false;
+	size_t n = strcspn(p, "?");
+	static const char k[] = "/newgetdns";
+	return n >= sizeof k - 1 && !memcmp(p + n - (sizeof k - 1), k, sizeof k - 1);
+}
+
+static mml_sess_body body_class(const mml_msg *m)
+{
+	if ((m->status != MML_ST_DECRYPTED && m->status != MML_ST_PLAINTEXT) || is_dns(m->api) || is_dns(m->uri))
+		return MML_SESS_BODY_NEUTRAL;
+	return m->body && m->body_len ? MML_SESS_BODY_DATA : MML_SESS_BODY_EMPTY;
+}
+
 void mml_sessions_feed(mml_sessions *s, const mml_msg *m, const mml_dtree *tree)
 {
 	mml_sess_obs o = {.id = m->id, .req_type = m->req_type};
+	o.response = m->outer && m->outer->dir == 1;
+	o.body = body_class(m);
+	o.client_version = mml_msg_client_version(tree);
 	if (m->outer && m->outer->ts_us) {
 		o.has_ts = true;
 		o.ts_trusted = true;
@@ -302,6 +486,6 @@ void mml_sessions_feed(mml_sessions *s, const mml_msg *m, const mml_dtree *tree)
 
 void mml_sessions_finish(mml_sessions *s)
 {
-	pend_merge(s);
+	pend_settle(s);
 	emit(s);
 }

@@ -1,14 +1,14 @@
 /*
- * audit.c - `mmlens audit --policy MODEL INPUT`: every (party, category,
- * context) flow of an input or of one of its sessions, with the policy
- * verdict (mml_policy_covers, docs/POLICY.md) and its evidence chain
- * (docs/SCHEMA.md, "`mmlens audit` output").
+ * audit.c - `mmlens audit [--policy MODEL] INPUT`: every flow of an input
+ * (or of one of its sessions) judged against the policy models, each
+ * session's flows under that session's labels (docs/SCHEMA.md, "`mmlens
+ * audit` output"; the judgement: src/analyze/judge.c, docs/POLICY.md).
  *
- * Contract: flows come from the shared collection (src/cli/input.h,
- * diff.c): party and context from the attribution map on the message's
- * API and host; a message no row matches is audited as received by
- * WeChat in context "any" and written with "attributed": false. Memory
- * is bounded by the distinct flow keys x the evidence cap.
+ * Contract: flows come from the shared collection (src/analyze/collect.c)
+ * and are judged as each session closes (src/analyze/audit.c); rows are
+ * spooled to a temporary file and copied to the output once the input
+ * was read, so an unreadable input leaves no half-written output. Memory
+ * is bounded by one session's distinct flow keys x the evidence cap.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -16,120 +16,85 @@
 #include <string.h>
 
 #include "input.h"
+#include "mmlens/judge.h"
 #include "mmlens/report.h"
-#include "mmlens/policy.h"
 
-typedef struct akey {
-	const char *category;
-	bool attributed;
-	mml_party party;
-	mml_feature feature;
-} akey;
+typedef struct audit_ctx {
+	const mml_policyset *ps;
+	const mml_attrib *attrib;
+	const mml_labels *labels;
+	uint64_t want;             /* 0: every session */
+	FILE *spool;
+	uint64_t counts[MML_VERDICT__COUNT];
+	uint64_t sessions, undetermined_by_label, api_unknown_rows;
+	bool nomem;
+} audit_ctx;
 
-static bool akey_match(const mml_flow_rec *r, void *ctx)
+static void on_row(void *ctx, const mml_audit_row *r)
 {
-	const akey *k = ctx;
-	return r->attributed == k->attributed && r->party == k->party && r->feature == k->feature &&
-	       !strcmp(r->category, k->category);
+	audit_ctx *a = ctx;
+	a->counts[r->j.v]++;
+	if (r->ntypes)
+		a->api_unknown_rows++;
+	mml_audit_row_json(a->spool, r, mml_cli_label_json);
 }
 
-static int write_flows(FILE *out, const mml_policy *pol, const mml_flows *f, const mml_label *lb,
-                       uint64_t counts[MML_VERDICT__COUNT])
+static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
-	mml_flow_evref ev[MML_FLOWS_EVIDENCE];
-	for (size_t i = 0; i < f->n; i++) {
-		const mml_flow_rec *r = &f->rec[i];
-		akey k = {r->category, r->attributed, r->party, r->feature};
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !akey_match(&f->rec[j], &k);
-		if (!first)
-			continue;
-		uint64_t count;
-		size_t n = mml_flows_evidence(f, akey_match, &k, ev, MML_FLOWS_EVIDENCE, &count);
-		if (n == (size_t)-1)
-			return -1;
-		mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL,
-		                      .cond = lb ? mml_label_cond : NULL, .cond_ctx = (void *)lb};
-		const mml_policy_stmt *st = NULL;
-		mml_verdict v = mml_policy_covers(pol, &fl, &st);
-		counts[v]++;
-		fputs("{\"kind\":\"flow\",\"party\":", out);
-		mml_json_cstr(out, mml_party_name(r->party));
-		fprintf(out, ",\"attributed\":%s,\"category\":", r->attributed ? "true" : "false");
-		mml_json_cstr(out, r->category);
-		fputs(",\"context\":", out);
-		mml_json_cstr(out, mml_feature_name(r->feature));
-		fprintf(out, ",\"verdict\":\"%s\",\"statement\":", mml_verdict_name(v));
-		mml_json_cstr(out, st ? st->id : NULL);
-		fputs(",\"section\":", out);
-		mml_json_cstr(out, st ? st->section : NULL);
-		fputs(",\"statement_party\":", out);
-		mml_json_cstr(out, st ? mml_party_name(st->party) : NULL);
-		fputs(",\"condition\":", out);
-		if (st && st->ncond) {
-			fputc('{', out);
-			for (size_t c = 0; c < st->ncond; c++) {
-				fputs(c ? "," : "", out);
-				mml_json_cstr(out, st->cond_key[c]);
-				fputc(':', out);
-				mml_json_cstr(out, st->cond_val[c]);
-			}
-			fputc('}', out);
-			/* true: the session's labels say it held; null: not known (a condition
-			 * known not to hold never decides: its statement is left out) */
-			fputs(mml_policy_cond_state(st, &fl) == 1 ? ",\"condition_held\":true" : ",\"condition_held\":null", out);
-		} else {
-			fputs("null,\"condition_held\":null", out);
-		}
-		fputs(",\"evidence\":[", out);
-		for (size_t j = 0; j < n; j++) {
-			fprintf(out, "%s{\"msg\":%llu,\"api\":", j ? "," : "", (unsigned long long)ev[j].msg);
-			mml_json_cstr(out, ev[j].api);
-			fputs(",\"path\":", out);
-			mml_json_cstr(out, ev[j].path);
-			fputs(",\"detector\":", out);
-			mml_json_cstr(out, ev[j].detector);
-			fputc('}', out);
-		}
-		fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)count);
-	}
-	return 0;
+	audit_ctx *a = ctx;
+	if (a->want && a->want != s->index)
+		return;
+	a->sessions++;
+	if (mml_audit_flows(a->ps, a->attrib, flows, s->index, mml_labels_find(a->labels, s->index), on_row, a) !=
+	    MML_OK)
+		a->nomem = true;
 }
 
 static const char audit_usage[] =
-	"usage: mmlens audit --policy MODEL [options] INPUT\n"
+	"usage: mmlens audit [--policy MODEL] [options] INPUT... [@N|@NAME]\n"
 	"\n"
-	"Check every data flow of INPUT against a privacy-policy model and write one\n"
-	"JSON object per (party, category, context) flow: who received which\n"
+	"Judge every data flow of INPUT against the privacy-policy models and write one\n"
+	"JSON object per (session, party, category, context) flow: who received which\n"
 	"personal data in which feature, the verdict (disclosed, vague, omitted,\n"
-	"contradicted, other_party), the policy statement that decided it, and the\n"
-	"evidence (messages, APIs, field paths, detectors); then a summary object\n"
-	"with the verdict counts. INPUT is a capture with --keylog or a plaintext\n"
-	"log; INPUT@N audits session N only (numbered as 'mmlens sessions' does),\n"
-	"INPUT@NAME the session labelled with scenario NAME (--label, --manifest).\n"
+	"contradicted, other_party, ambiguous, or undetermined when it depends on a fact\n"
+	"the data does not show), the model and why it governs, the deciding statement,\n"
+	"for an undetermined verdict what each answer would give and what would decide\n"
+	"it, and the evidence (messages, APIs, field paths, detectors); then a summary.\n"
+	"Each session is judged under its own labels (--label, --manifest). INPUT is a\n"
+	"capture with --keylog or a plaintext log; INPUT@N audits session N only\n"
+	"(numbered as 'mmlens sessions' does), INPUT@NAME the session labelled NAME.\n"
+	"Several INPUTs that are a cumulative series (each a prefix of the next) are\n"
+	"read once, each file's own part a session named after the file; otherwise\n"
+	"they are read in turn and messages they share are warned about.\n"
 	"\n"
-	"  -p, --policy MODEL     a policy model file, or the built-in \"wechat\"\n"
-	"  -k, --keylog FILE      instrumentation key log (captures)\n"
+	"  -p, --policy MODEL     auto (default: Weixin's guidelines for Search, Channels\n"
+	"                         and mainland accounts, WeChat's policy for the rest),\n"
+	"                         wechat, weixin, or a policy model file (docs/POLICY.md)\n"
+	"  -k, --keylog FILE      instrumentation key log (captures); repeatable, merged\n"
 	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	"      --series           the INPUTs must be a cumulative series (else refused)\n"
 	MML_CLI_LABEL_USAGE
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input or model, 3 input had errors.\n";
 
-int mml_cli_policy_load(const char *cmd, const char *model, mml_policy *pol, FILE *err)
+static void write_summary(FILE *out, const audit_ctx *a, const mml_cli_policies *pols, uint64_t sess,
+                          const mml_label *lb)
 {
-	mml_cli_diag d = {.err = err, .prefix = "policy: "};
-	mml_policy_init(pol);
-	if (mml_policy_load(pol, model, mml_cli_diag_fn, &d) == MML_OK)
-		return 0;
-	mml_cli_diag_done(&d);
-	fprintf(err, "%s: %s: cannot load the policy model\n", cmd, model);
-	mml_policy_free(pol);
-	return -1;
+	fputs("{\"kind\":\"audit_summary\",\"policy\":", out);
+	mml_json_cstr(out, pols->name);
+	fprintf(out, ",\"session\":%llu,\"label\":", (unsigned long long)sess);
+	mml_cli_label_json(out, lb);
+	uint64_t total = 0;
+	for (int v = 0; v < MML_VERDICT__COUNT; v++)
+		total += a->counts[v];
+	fprintf(out, ",\"sessions\":%llu,\"flows\":%llu", (unsigned long long)a->sessions, (unsigned long long)total);
+	for (int v = 0; v < MML_VERDICT__COUNT; v++)
+		fprintf(out, ",\"%s\":%llu", mml_verdict_name((mml_verdict)v), (unsigned long long)a->counts[v]);
+	fprintf(out, ",\"api_unknown_flows\":%llu}\n", (unsigned long long)a->api_unknown_rows);
 }
 
 int mml_cmd_audit(int argc, char **argv, FILE *err)
@@ -138,9 +103,10 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 		{"policy", required_argument, 0, 'p'},      {"keylog", required_argument, 0, 'k'},
 		{"output", required_argument, 0, 'o'},      {"catalog", required_argument, 0, 'C'},
 		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},              MML_CLI_LABEL_OPTIONS,
-		{0, 0, 0, 0},
+		{"help", no_argument, 0, 'h'},              {"series", no_argument, 0, 'S'},
+		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
 	};
+	bool series = false;
 	const char *cats[33], *attrib_file = NULL, *outpath = "-", *model = NULL;
 	size_t ncat = 0;
 	mml_cli_input in;
@@ -155,9 +121,14 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 		if (shared)
 			continue;
 		switch (c) {
-		case 'p': model = optarg; break;
+		case 'p':
+			if (mml_cli_opt_once("mmlens audit", "--policy", model, err))
+				return MML_EXIT_USAGE;
+			model = optarg;
+			break;
 		case 'o': outpath = optarg; break;
 		case 'A': attrib_file = optarg; break;
+		case 'S': series = true; break;
 		case 'h': fputs(audit_usage, stdout); return MML_EXIT_OK;
 		default:
 			fprintf(err, "mmlens audit: unknown or incomplete option '%s'\n%s", argv[optind - 1], audit_usage);
@@ -166,61 +137,59 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 	}
 	cats[ncat] = NULL;
 	in.cats = cats;
-	if (!model || optind != argc - 1) {
-		fprintf(err, "mmlens audit: expected --policy MODEL and one INPUT\n%s", audit_usage);
+	if (optind >= argc) {
+		fprintf(err, "mmlens audit: expected INPUT\n%s", audit_usage);
 		return MML_EXIT_USAGE;
 	}
-	mml_policy pol;
-	if (mml_cli_policy_load("mmlens audit", model, &pol, err))
+	mml_cli_policies pols;
+	if (mml_cli_policies_load("mmlens audit", model, &pols, err))
 		return MML_EXIT_INPUT;
 	mml_detect *det;
 	mml_attrib attrib;
 	int rc = mml_cli_flows_setup("mmlens audit", attrib_file, &det, &attrib, err);
 	if (rc) {
-		mml_policy_free(&pol);
+		mml_cli_policies_free(&pols);
 		return rc;
 	}
-	mml_flows f;
-	mml_flows_init(&f);
-	uint64_t sess = 0;
-	mml_labels labels;
-	rc = mml_cli_flows_of("mmlens audit", &in, argv[optind], det, &attrib, &f, &sess, &labels, err);
-	if ((rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && !sess && (in.nlabel_args || in.manifest))
-		fprintf(err, "mmlens audit: labels are used for one session only (INPUT@N or INPUT@NAME); "
-		             "auditing all sessions, conditions are not judged\n");
-	const mml_label *lb = sess ? mml_labels_find(&labels, sess) : NULL;
+	audit_ctx a = {.ps = &pols.set, .attrib = &attrib, .spool = tmpfile()};
+	mml_cli_target tg;
+	rc = mml_cli_target_open("mmlens audit", &in, (const char *const *)argv + optind, (size_t)(argc - optind), series,
+	                         &tg, err);
+	uint64_t sess = tg.session;
+	if (!rc && !a.spool) {
+		fprintf(err, "mmlens audit: cannot create a temporary file: %m\n");
+		rc = MML_EXIT_INPUT;
+	} else if (!rc) {
+		mml_collect_hook hook = {.session = on_session, .ctx = &a};
+		mml_cli_collected res;
+		a.labels = &tg.labels;
+		a.want = sess;
+		rc = mml_cli_target_collect("mmlens audit", &tg, &in, det, &attrib, NULL, &res, &hook, err);
+	}
+	if (a.nomem) {
+		fprintf(err, "mmlens audit: out of memory\n");
+		rc = MML_EXIT_INPUT;
+	}
 	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
 		FILE *out = mml_out_open(outpath);
-		uint64_t counts[MML_VERDICT__COUNT] = {0};
 		if (!out) {
 			fprintf(err, "mmlens: %s: cannot create output: %m\n", outpath);
 			rc = MML_EXIT_INPUT;
 		} else {
-			if (write_flows(out, &pol, &f, lb, counts)) {
-				fprintf(err, "mmlens: out of memory\n");
-				rc = MML_EXIT_INPUT;
-			}
-			fputs("{\"kind\":\"audit_summary\",\"policy\":", out);
-			mml_json_cstr(out, pol.name);
-			fprintf(out, ",\"session\":%llu,\"label\":", (unsigned long long)sess);
-			mml_cli_label_json(out, lb);
-			uint64_t total = 0;
-			for (int v = 0; v < MML_VERDICT__COUNT; v++)
-				total += counts[v];
-			fprintf(out, ",\"flows\":%llu", (unsigned long long)total);
-			for (int v = 0; v < MML_VERDICT__COUNT; v++)
-				fprintf(out, ",\"%s\":%llu", mml_verdict_name((mml_verdict)v), (unsigned long long)counts[v]);
-			fputs("}\n", out);
+			if (mml_cli_copy_spool(a.spool, out) != 0)
+				fprintf(err, "mmlens audit: cannot read back the temporary file\n");
+			write_summary(out, &a, &pols, sess, sess ? mml_labels_find(&tg.labels, sess) : NULL);
 			if (mml_out_close(out) != MML_OK) {
 				fprintf(err, "mmlens: %s: write error\n", outpath);
 				rc = MML_EXIT_INPUT;
 			}
 		}
 	}
-	mml_labels_free(&labels);
-	mml_flows_free(&f);
+	if (a.spool)
+		fclose(a.spool);
+	mml_cli_target_free(&tg);
 	mml_detect_free(det);
 	mml_attrib_free(&attrib);
-	mml_policy_free(&pol);
+	mml_cli_policies_free(&pols);
 	return rc;
 }

@@ -30,6 +30,19 @@ static void report_unused_keys(const mml_keylog *kl, mml_cli_diag *r, const char
 		fprintf(r->err, "mmlens: %s: %zu key log line(s) repeat an earlier line\n", name, dups);
 }
 
+#define MML_DECRYPT_MAX_KEYLOGS 16
+
+/* o->keylog, then o->keylogs, into out (at most MML_DECRYPT_MAX_KEYLOGS); their number. */
+static size_t keylog_list(const mml_decrypt_opts *o, const char **out)
+{
+	size_t n = 0;
+	if (o->keylog)
+		out[n++] = o->keylog;
+	for (size_t i = 0; o->keylogs && o->keylogs[i] && n < MML_DECRYPT_MAX_KEYLOGS; i++)
+		out[n++] = o->keylogs[i];
+	return n;
+}
+
 int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 {
 	mml_cli_diag r;
@@ -60,10 +73,12 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 			goto done;
 		}
 	}
-	if (o->keylog) {
-		mml_err e = mml_keylog_load(&kl, o->keylog, mml_cli_diag_fn, &r, st);
+	const char *kls[MML_DECRYPT_MAX_KEYLOGS + 1];
+	size_t nkl = keylog_list(o, kls);
+	for (size_t i = 0; i < nkl; i++) {
+		mml_err e = mml_keylog_load(&kl, kls[i], mml_cli_diag_fn, &r, st);
 		if (e != MML_OK) {
-			fprintf(err, "mmlens: %s: cannot read key log: %s\n", o->keylog, mml_strerror(e));
+			fprintf(err, "mmlens: %s: cannot read key log: %s\n", kls[i], mml_strerror(e));
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}
@@ -107,8 +122,8 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		fprintf(err, "mmlens: %s (the packets before it were analysed)\n", cap.errbuf);
 		r.errors = 1;
 	}
-	if (o->keylog)
-		report_unused_keys(&kl, &r, o->keylog);
+	if (nkl)
+		report_unused_keys(&kl, &r, kls[0]);
 	if (st->pkt_malformed) {
 		fprintf(err, "mmlens: %s: %llu malformed packets were counted and skipped\n", o->capture,
 		        (unsigned long long)st->pkt_malformed);

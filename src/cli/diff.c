@@ -1,20 +1,19 @@
 /*
- * diff.c - `mmlens diff A B`: the personal data one session (or input)
- * sent that the other did not, at three levels: category, (category,
- * API) and (category, party) (docs/SCHEMA.md, "`mmlens diff` output").
- * Also the flow collection shared with `mmlens audit` (src/cli/input.h):
- * decode + detect + attribute + split into sessions + collect.
+ * diff.c - `mmlens diff A B` (or `mmlens diff FILE... @X @Y`): the
+ * personal data one side sent that the other did not, at three levels:
+ * category, (category, API) and (category, party), each with who
+ * received it, how much reached Mini Program endpoints, and the caveats
+ * (docs/SCHEMA.md, "`mmlens diff` output"; the analysis:
+ * src/analyze/compare.c).
  *
  * Contract: each input is read once, on one pipeline (session splitting
- * needs input order). Memory is bounded by the largest body plus the
- * distinct (category, api, party, feature) keys x the evidence cap of
- * the selected sessions - not by the number of messages. A session's
- * flows are collected per message id range: findings of messages the
- * splitter holds tentatively (after a time jump it has not confirmed
- * yet) are kept apart until it decides, so sessions split by a confirmed
- * jump get exactly their own messages. Comparing sessions, not files,
- * makes the answer the same for a cumulative log and for one cut into
- * pieces.
+ * needs input order), through the collection of src/analyze/collect.c;
+ * memory is bounded by the largest body plus the distinct flow keys of
+ * the two sides. Comparing sessions, not files, makes the answer the
+ * same for a cumulative log and for one cut into pieces: when one input
+ * is a byte prefix of the other, the longer one's own part is compared.
+ * A side none of whose messages could be opened is refused (exit 3)
+ * unless --force: its differences would all be artifacts.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,285 +25,162 @@
 #include "input.h"
 #include "mmlens/report.h"
 
-/* ---- flow collection ---- */
-
-typedef struct coll_shared {
-	const mml_detect *det;
-	const mml_attrib *attrib;
-	uint64_t want;        /* session wanted, 0 = all */
-	mml_flows *out;
-	uint64_t nsessions;
-	bool nomem;
-	const mml_cli_coll_hook *hook; /* NULL: none */
-} coll_shared;
-
-typedef struct coll_state {
-	coll_shared *sh;
-	mml_dtree tree;
-	mml_detect_scratch *scr;
-	mml_sessions split;
-	mml_flows cur, pend, msg; /* open session, tentative session, current message */
-	uint64_t pend_first;      /* first message of the tentative session, 0 none */
-	const mml_msg *m;
-	bool attributed;
-	mml_party party;
-	mml_feature feature;
-	bool has_ts;              /* the current message's time */
-	uint64_t nfind;           /* its findings */
-	int64_t ts;
-	mml_attrib_memo memo;     /* attribution of recent (api, host) pairs */
-} coll_state;
-
-static void coll_nomem(coll_state *st, mml_err e)
-{
-	if (e != MML_OK)
-		st->sh->nomem = true;
-}
-
-static void coll_session(void *ctx, const mml_session *s)
-{
-	coll_state *st = ctx;
-	if (st->pend_first && st->pend_first <= s->last) {
-		coll_nomem(st, mml_flows_take(&st->cur, &st->pend));
-		st->pend_first = 0;
-	}
-	st->sh->nsessions = s->index;
-	/* Times from before the session's clock was trusted are noise: keep
-	 * every flow's times inside the session's span. */
-	for (size_t i = 0; i < st->cur.n; i++) {
-		mml_flow_rec *r = &st->cur.rec[i];
-		if (!r->has_ts || !s->has_ts)
-			continue;
-		r->first_ts = r->first_ts < s->start_ts ? s->start_ts : r->first_ts > s->end_ts ? s->end_ts : r->first_ts;
-		r->last_ts = r->last_ts > s->end_ts ? s->end_ts : r->last_ts < s->start_ts ? s->start_ts : r->last_ts;
-	}
-	if (st->sh->hook && st->sh->hook->session)
-		st->sh->hook->session(st->sh->hook->ctx, s, &st->cur);
-	if (!st->sh->want || st->sh->want == s->index)
-		coll_nomem(st, mml_flows_merge(st->sh->out, &st->cur));
-	mml_flows_clear(&st->cur);
-	if (st->pend_first) { /* the tentative session is now the open one */
-		coll_nomem(st, mml_flows_take(&st->cur, &st->pend));
-		st->pend_first = 0;
-	}
-}
-
-static void coll_finding(void *ctx, const mml_finding *f)
-{
-	coll_state *st = ctx;
-	coll_nomem(st, mml_flows_add(&st->msg, f->category, st->m->api, st->attributed, st->party, st->feature,
-	                             st->m->id, st->has_ts, st->ts, f->path, f->detector));
-	st->nfind++;
-	const mml_cli_coll_hook *h = st->sh->hook;
-	if (h && h->finding) {
-		const mml_sess_run *p = &st->split.pend;
-		uint64_t sess = p->open && st->m->id >= p->s.first ? 0 : st->split.count + 1;
-		mml_cli_coll_finding cf = {.m = st->m, .f = f, .session = sess, .has_ts = st->has_ts, .ts = st->ts,
-		                           .attributed = st->attributed, .party = st->party, .feature = st->feature};
-		h->finding(h->ctx, &cf);
-	}
-}
-
-static void *coll_make(void *ctx, FILE **outp)
-{
-	(void)outp;
-	coll_shared *sh = ctx;
-	coll_state *st = calloc(1, sizeof *st);
-	if (!st)
-		return NULL;
-	st->sh = sh;
-	mml_dtree_init(&st->tree, NULL);
-	if (!(st->scr = mml_detect_scratch_new(sh->det))) {
-		mml_dtree_free(&st->tree);
-		free(st);
-		return NULL;
-	}
-	mml_sessions_init(&st->split, coll_session, st);
-	mml_flows_init(&st->cur);
-	mml_flows_init(&st->pend);
-	mml_flows_init(&st->msg);
-	return st;
-}
-
-static void coll_msg(void *state, const mml_msg *m)
-{
-	coll_state *st = state;
-	const mml_dtree *tree = NULL;
-	mml_flows_clear(&st->msg);
-	st->nfind = 0;
-	st->party = MML_PARTY_WECHAT;
-	st->feature = MML_FEAT_ANY;
-	st->attributed = mml_attrib_lookup_memo(st->sh->attrib, &st->memo, m->api, m->host, &st->party, &st->feature);
-	if (mml_cli_readable(m)) {
-		if (mml_cli_decode_msg(&st->tree, m) == MML_OK)
-			tree = &st->tree;
-		else
-			st->sh->nomem = true;
-	}
-	/* The splitter first (it may close the sessions before this message),
-	 * then the message's time as its session sees it (capture time, else
-	 * a payload time that agreed with the session's clock, else the clock),
-	 * then its findings with that time. */
-	mml_sessions_feed(&st->split, m, m->outer && m->outer->ts_us ? NULL : tree);
-	if (m->outer && m->outer->ts_us) {
-		st->has_ts = true;
-		st->ts = (int64_t)(m->outer->ts_us / 1000000);
-	} else {
-		st->has_ts = st->split.msg_has_ts;
-		st->ts = st->split.msg_ts;
-	}
-	if (tree) {
-		st->m = m;
-		mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = mml_cli_request(m)};
-		mml_detect_run(st->sh->det, st->scr, tree, &dm, coll_finding, st);
-		st->m = NULL;
-	}
-	const mml_cli_coll_hook *h = st->sh->hook;
-	if (h && h->message) {
-		mml_cli_coll_msg cm = {.m = m, .tree = tree, .findings = st->nfind, .has_ts = st->has_ts, .ts = st->ts,
-		                       .attributed = st->attributed, .party = st->party, .feature = st->feature};
-		h->message(h->ctx, &cm);
-	}
-	const mml_sess_run *p = &st->split.pend;
-	if (st->pend_first && (!p->open || p->s.first != st->pend_first)) { /* the jump was an outlier */
-		coll_nomem(st, mml_flows_take(&st->cur, &st->pend));
-		st->pend_first = 0;
-	}
-	if (p->open && m->id >= p->s.first) {
-		if (!st->pend_first)
-			st->pend_first = p->s.first;
-		coll_nomem(st, mml_flows_take(&st->pend, &st->msg));
-	} else {
-		coll_nomem(st, mml_flows_take(&st->cur, &st->msg));
-	}
-}
-
-static void coll_done(void *ctx, void *state)
-{
-	(void)ctx;
-	coll_state *st = state;
-	mml_sessions_finish(&st->split);
-	mml_sessions_free(&st->split);
-	mml_flows_free(&st->cur);
-	mml_flows_free(&st->pend);
-	mml_flows_free(&st->msg);
-	mml_detect_scratch_free(st->scr);
-	mml_dtree_free(&st->tree);
-	free(st);
-}
-
-static void coll_finish(void *ctx, FILE *out)
-{
-	(void)ctx;
-	(void)out;
-}
-
-int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
-                          uint64_t session, mml_flows *out, uint64_t *nsessions, FILE *err)
-{
-	return mml_cli_collect_hooked(in, det, attrib, session, out, nsessions, NULL, err);
-}
-
-int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
-                           uint64_t session, mml_flows *out, uint64_t *nsessions, const mml_cli_coll_hook *hook,
-                           FILE *err)
-{
-	coll_shared sh = {.det = det, .attrib = attrib, .want = session, .out = out, .hook = hook};
-	mml_msg_sink sink = {coll_make, coll_msg, coll_done, coll_finish, &sh};
-	mml_cli_input one = *in;
-	one.out = NULL;
-	one.stats_json = NULL;
-	one.jobs = 1;
-	one.quiet = 1;
-	int rc = mml_cli_run_input(&one, &sink, err);
-	*nsessions = sh.nsessions;
-	if (sh.nomem) {
-		fprintf(err, "mmlens: out of memory while collecting flows; results are incomplete\n");
-		rc = MML_EXIT_INPUT;
-	}
-	return rc;
-}
-
-int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *session, char **name, FILE *err)
-{
-	*session = 0;
-	*path = NULL;
-	if (name)
-		*name = NULL;
-	const char *at = strrchr(arg, '@');
-	struct stat sb;
-	if (at && at[1] && strcmp(arg, "-") && stat(arg, &sb) != 0) {
-		char *end;
-		errno = 0;
-		bool digits = at[1] >= '0' && at[1] <= '9';
-		unsigned long long n = digits ? strtoull(at + 1, &end, 10) : 0;
-		if (digits && !*end && !errno && n) {
-			*session = n;
-		} else if (name && !digits) {
-			if (!(*name = strdup(at + 1))) {
-				fprintf(err, "%s: out of memory\n", cmd);
-				return -1;
-			}
-		} else {
-			fprintf(err, "%s: '%s': a session is @N with N from 1%s\n", cmd, arg,
-			        name ? ", or @NAME with NAME a labelled scenario" : "");
-			return -1;
-		}
-		*path = strndup(arg, (size_t)(at - arg));
-	} else {
-		*path = strdup(arg);
-	}
-	if (!*path) {
-		if (name) {
-			free(*name);
-			*name = NULL;
-		}
-		fprintf(err, "%s: out of memory\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- the comparison (src/analyze/diff.c) ---- */
+/* ---- the comparison ---- */
 
 typedef struct diff_out {
 	FILE *out;
-	uint64_t n;
+	const mml_side *a, *b;
 } diff_out;
 
-static void write_diff(void *ctx, const mml_diff_item *d)
+static void label_perm_words(FILE *out, const mml_side *s)
+{
+	const mml_label *lb = s->label;
+	if (!lb || !lb->permissions_given) {
+		fputs("permissions not labelled", out);
+		return;
+	}
+	fputs("permissions ", out);
+	if (!lb->npermissions)
+		fputs("none", out);
+	for (size_t i = 0; i < lb->npermissions; i++)
+		fprintf(out, "%s%s", i ? "," : "", lb->permissions[i]);
+}
+
+static void side_words(FILE *out, const mml_side *s)
+{
+	if (s->session)
+		fprintf(out, "session %llu", (unsigned long long)s->session);
+	else
+		fprintf(out, "%llu session(s)", (unsigned long long)s->nsessions);
+	if (s->label && s->label->scenario)
+		fprintf(out, " \"%s\"", s->label->scenario);
+	fputs(", ", out);
+	label_perm_words(out, s);
+}
+
+/* The difference in words: "CATEGORY: only in A (...), not in B (...); received by ...; Mini Program endpoints: ..." */
+static void statement(FILE *mem, const mml_difference *d, const mml_side *in, const mml_side *other)
+{
+	const mml_diff_item *it = d->item;
+	fprintf(mem, "%s", it->category);
+	if (it->level == MML_DIFF_API)
+		fprintf(mem, " to %s", it->api ? it->api : "an unknown API");
+	if (it->level == MML_DIFF_PARTY)
+		fprintf(mem, " to %s", mml_party_name(it->party));
+	fprintf(mem, ": only in %s (", in->name);
+	side_words(mem, in);
+	fprintf(mem, "), not in %s (", other->name);
+	side_words(mem, other);
+	fputs("); received by ", mem);
+	for (size_t i = 0; i < d->nrecv; i++) {
+		const mml_receiver *r = &d->recv[i];
+		if (i)
+			fputs(", ", mem);
+		if (r->api)
+			fprintf(mem, "%s", r->api);
+		else
+			fprintf(mem, "request type %lld (API unknown)", (long long)r->req_type);
+		fprintf(mem, " (%s, %s)", mml_party_name(r->party), mml_feature_name(r->feature));
+	}
+	if (d->more)
+		fputs(", ...", mem);
+	fprintf(mem, "; Mini Program endpoints: %s", d->mp_endpoints ? "" : "none");
+	if (d->mp_endpoints)
+		fprintf(mem, "%llu finding(s)", (unsigned long long)d->mp_endpoints);
+	if (d->unknown_api)
+		fprintf(mem, " (%llu finding(s) went to APIs no source names)", (unsigned long long)d->unknown_api);
+}
+
+static void write_diff(void *ctx, const mml_difference *d)
 {
 	diff_out *o = ctx;
 	FILE *out = o->out;
-	fprintf(out, "{\"kind\":\"difference\",\"only_in\":\"%c\",\"level\":\"%s\",\"category\":", d->only_in,
-	        mml_diff_level_name(d->level));
-	mml_json_cstr(out, d->category);
+	const mml_diff_item *it = d->item;
+	const mml_side *in = it->only_in == 'A' ? o->a : o->b, *other = it->only_in == 'A' ? o->b : o->a;
+	fprintf(out, "{\"kind\":\"difference\",\"only_in\":\"%c\",\"level\":\"%s\",\"category\":", it->only_in,
+	        mml_diff_level_name(it->level));
+	mml_json_cstr(out, it->category);
 	fputs(",\"api\":", out);
-	mml_json_cstr(out, d->api);
+	mml_json_cstr(out, it->api);
 	fputs(",\"party\":", out);
-	mml_json_cstr(out, d->has_party ? mml_party_name(d->party) : NULL);
-	fprintf(out, ",\"count\":%llu,\"evidence\":[", (unsigned long long)d->count);
-	for (size_t j = 0; j < d->nev; j++) {
-		fprintf(out, "%s{\"msg\":%llu,\"path\":", j ? "," : "", (unsigned long long)d->ev[j].msg);
-		mml_json_cstr(out, d->ev[j].path);
+	mml_json_cstr(out, it->has_party ? mml_party_name(it->party) : NULL);
+	fprintf(out, ",\"count\":%llu,\"received_by\":[", (unsigned long long)it->count);
+	for (size_t i = 0; i < d->nrecv; i++) {
+		const mml_receiver *r = &d->recv[i];
+		fputs(i ? ",{\"api\":" : "{\"api\":", out);
+		mml_json_cstr(out, r->api);
+		fputs(",\"request_type\":", out);
+		if (r->api || r->req_type < 0)
+			fputs("null", out);
+		else
+			fprintf(out, "%lld", (long long)r->req_type);
+		fprintf(out, ",\"party\":\"%s\",\"feature\":\"%s\",\"attributed\":%s,\"findings\":%llu}",
+		        mml_party_name(r->party), mml_feature_name(r->feature), r->attributed ? "true" : "false",
+		        (unsigned long long)r->count);
+	}
+	fprintf(out, "],\"more_receivers\":%s,\"miniprogram_endpoints\":%llu,\"unknown_api_findings\":%llu,\"caveat\":",
+	        d->more ? "true" : "false", (unsigned long long)d->mp_endpoints, (unsigned long long)d->unknown_api);
+	mml_json_cstr(out, d->caveat);
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *mem = open_memstream(&text, &tlen);
+	if (mem) {
+		statement(mem, d, in, other);
+		fclose(mem);
+	}
+	fputs(",\"statement\":", out);
+	mml_json_cstr(out, text);
+	free(text);
+	fputs(",\"evidence\":[", out);
+	for (size_t j = 0; j < it->nev; j++) {
+		fprintf(out, "%s{\"msg\":%llu,\"path\":", j ? "," : "", (unsigned long long)it->ev[j].msg);
+		mml_json_cstr(out, it->ev[j].path);
 		fputc('}', out);
 	}
-	fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)d->count);
-	o->n++;
+	fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)it->count);
+}
+
+static void side_json(FILE *out, const mml_side *s, const char *input)
+{
+	fputs("{\"input\":", out);
+	mml_json_cstr(out, input);
+	fprintf(out, ",\"session\":%llu,\"sessions\":%llu,\"label\":", (unsigned long long)s->session,
+	        (unsigned long long)s->nsessions);
+	mml_cli_label_json(out, s->label);
+	fprintf(out, ",\"messages\":%llu,\"readable\":%llu,\"start_ts\":", (unsigned long long)s->messages,
+	        (unsigned long long)(s->counts.messages - s->counts.unreadable));
+	if (s->has_ts)
+		fprintf(out, "%lld,\"end_ts\":%lld", (long long)s->start_ts, (long long)s->end_ts);
+	else
+		fputs("null,\"end_ts\":null", out);
+	fputs(",\"app_version\":", out);
+	mml_json_cstr(out, s->app_version[0] ? s->app_version : NULL);
+	fprintf(out, ",\"app_versions_mixed\":%s}", s->versions_mixed ? "true" : "false");
 }
 
 static const char diff_usage[] =
 	"usage: mmlens diff [options] A B\n"
+	"       mmlens diff [options] FILE... @X @Y\n"
 	"\n"
 	"Compare the personal data sent in A and in B and write one JSON object per\n"
 	"difference: a category only one side sent, or, for a category both sent,\n"
-	"an API or a receiving party only one side used, with the messages and field\n"
-	"paths as evidence. A and B are inputs (a capture with --keylog, or a\n"
-	"plaintext log); INPUT@N is session N of the input, numbered as\n"
-	"'mmlens sessions' numbers them; INPUT@NAME is the session labelled with\n"
-	"scenario NAME (--label, --manifest); without @ all of the input's sessions.\n"
+	"an API or a receiving party only one side used; each with who received it,\n"
+	"how much reached Mini Program endpoints, the messages and field paths as\n"
+	"evidence, and a caveat when the sides were recorded days apart or by\n"
+	"different app versions; then a summary. A and B are inputs (a capture with\n"
+	"--keylog, or a plaintext log); INPUT@N is session N of the input, numbered\n"
+	"as 'mmlens sessions' numbers them; INPUT@NAME the session labelled with\n"
+	"scenario NAME (--label, --manifest). When one input is a prefix of the\n"
+	"other (a cumulative log), the longer one's own part is compared. With\n"
+	"several FILEs and two selectors @X @Y, the files are one set (a cumulative\n"
+	"series: each file's own part is a session named after the file) and X, Y\n"
+	"name two of its sessions.\n"
 	"\n"
-	"  -k, --keylog FILE      instrumentation key log (captures; both inputs)\n"
+	"  -k, --keylog FILE      instrumentation key log (captures; both sides); repeatable\n"
+	"      --keylog-a FILE    a key log for A only; repeatable\n"
+	"      --keylog-b FILE    a key log for B only; repeatable\n"
+	"      --series           the FILEs must be a cumulative series (else refused)\n"
+	"      --force            compare even a side none of whose messages could be opened\n"
 	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
@@ -312,153 +188,323 @@ static const char diff_usage[] =
 	MML_CLI_LABEL_USAGE
 	"  -h, --help             this help\n"
 	"\n"
-	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors.\n";
+	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors, or a side\n"
+	"could not be decrypted (without --force).\n";
 
-int mml_cli_exit_worst(int a, int b)
+/* ---- collecting the two sides ---- */
+
+typedef struct side_hook {
+	mml_side *side[2];
+	uint64_t want[2];          /* the session of each side; 0: every session */
+	const mml_labels *labels;
+	bool nomem;
+} side_hook;
+
+static void on_side_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
-	static const int rank[] = {0, 3, 2, 1}; /* usage, then unreadable, then errors, then ok */
-	return rank[a & 3] >= rank[b & 3] ? a : b;
+	side_hook *h = ctx;
+	for (int k = 0; k < 2; k++) {
+		if (!h->side[k] || (h->want[k] && h->want[k] != s->index))
+			continue;
+		mml_side_session(h->side[k], s, mml_labels_find(h->labels, s->index));
+		if (mml_flows_merge(&h->side[k]->flows, flows) != MML_OK)
+			h->nomem = true;
+	}
 }
 
-int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **det, mml_attrib *attrib, FILE *err)
+/* Collect target t into side x (and, with y, the second selected session of the same set into y). */
+static int collect_side(const mml_cli_target *t, const mml_cli_input *in, const mml_detect *det,
+                        const mml_attrib *attrib, mml_side *x, uint64_t wx, mml_side *y, uint64_t wy, FILE *err)
 {
-	mml_attrib_init(attrib);
-	mml_cli_diag d = {.err = err};
-	if (mml_attrib_load_builtin(attrib) != MML_OK) {
-		fprintf(err, "%s: out of memory\n", cmd);
-		return MML_EXIT_INPUT;
-	}
-	if (attrib_file && mml_attrib_load(attrib, attrib_file, mml_cli_diag_fn, &d) != MML_OK) {
-		fprintf(err, "%s: %s: cannot read attribution rows\n", cmd, attrib_file);
-		mml_attrib_free(attrib);
-		return MML_EXIT_INPUT;
-	}
-	mml_detect_cfg *cfg = mml_detect_cfg_new();
-	char ebuf[256] = "";
-	*det = cfg ? mml_detect_new(cfg, ebuf, sizeof ebuf) : NULL;
-	mml_detect_cfg_free(cfg);
-	if (!*det) {
-		fprintf(err, "%s: cannot build the detectors: %s\n", cmd, ebuf);
-		mml_attrib_free(attrib);
-		return MML_EXIT_INPUT;
-	}
-	return MML_EXIT_OK;
-}
-
-int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
-                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, mml_labels *labels, FILE *err)
-{
-	mml_labels own;
-	mml_labels *lb = labels ? labels : &own;
-	mml_labels_init(lb);
-	if (session)
-		*session = 0;
-	char *path, *name;
-	uint64_t want, nsess = 0;
-	if (mml_cli_input_spec(cmd, spec, &path, &want, &name, err))
-		return MML_EXIT_USAGE;
-	int rc = labels || name ? mml_cli_labels(cmd, base, path, lb, err) : MML_EXIT_OK;
-	if (!rc && name) { /* a labelled scenario */
-		want = mml_labels_by_scenario(lb, name);
-		if (want == UINT64_MAX) {
-			fprintf(err, "%s: %s: more than one session is labelled with scenario \"%s\"; use @N\n", cmd, path,
-			        name);
-			rc = MML_EXIT_USAGE;
-		} else if (!want) {
-			fprintf(err, "%s: %s: no session is labelled with scenario \"%s\" (--label N:scenario=%s or --manifest)\n",
-			        cmd, path, name, name);
+	side_hook h = {.side = {x, y}, .want = {wx, wy}, .labels = &t->labels};
+	mml_collect_hook hook = {.session = on_side_session, .ctx = &h};
+	mml_cli_collected res;
+	mml_cli_target tt = *t;
+	tt.session = 0;
+	int rc = mml_cli_target_collect("mmlens diff", &tt, in, det, attrib, NULL, &res, &hook, err);
+	x->counts = res.counts;
+	if (y)
+		y->counts = res.counts;
+	for (int k = 0; k < 2; k++)
+		if (rc != MML_EXIT_INPUT && h.side[k] && h.want[k] > res.nsessions) {
+			fprintf(err, "mmlens diff: %s has %llu session(s), no session %llu\n", t->set.files[t->set.nfiles - 1],
+			        (unsigned long long)res.nsessions, (unsigned long long)h.want[k]);
 			rc = MML_EXIT_USAGE;
 		}
+	if (h.nomem) {
+		fprintf(err, "mmlens diff: out of memory\n");
+		rc = MML_EXIT_INPUT;
 	}
-	free(name);
-	if (!labels)
-		mml_labels_free(&own);
-	if (rc) {
-		free(path);
-		return rc;
-	}
-	if (session)
-		*session = want;
-	mml_cli_input in = *base;
-	in.input = path;
-	rc = mml_cli_collect_flows(&in, det, attrib, want, out, &nsess, err);
-	if (rc != MML_EXIT_INPUT && want > nsess) {
-		fprintf(err, "%s: %s has %llu session(s), no session %llu\n", cmd, path, (unsigned long long)nsess,
-		        (unsigned long long)want);
-		rc = MML_EXIT_USAGE;
-	}
-	free(path);
 	return rc;
 }
 
-int mml_cmd_diff(int argc, char **argv, FILE *err)
+/* A side none of whose messages could be opened would make every difference an artifact. */
+static int side_check(const mml_side *s, const char *input, bool force, FILE *err)
+{
+	const mml_scan_counts *c = &s->counts;
+	if (!c->messages)
+		return MML_EXIT_OK;
+	uint64_t bad = c->unreadable;
+	if (bad == c->messages) {
+		fprintf(err, "mmlens diff: side %s (%s): none of its %llu message(s) could be decrypted (no key log, or a "
+		        "key log of another capture): every difference would be an artifact; give its key log "
+		        "(--keylog-%c FILE)%s\n", s->name, input, (unsigned long long)c->messages, s->name[0] == 'A' ? 'a' : 'b',
+		        force ? "; compared anyway (--force)" : ", or --force to compare anyway");
+		return force ? MML_EXIT_OK : MML_EXIT_ERRORS;
+	}
+	if (bad)
+		fprintf(err, "mmlens diff: warning: side %s (%s): %llu of %llu message(s) could not be decrypted: what they "
+		        "carried is missing from the comparison\n", s->name, input, (unsigned long long)bad,
+		        (unsigned long long)c->messages);
+	return MML_EXIT_OK;
+}
+
+typedef struct diff_opts {
+	mml_cli_input in, in_a, in_b;
+	const char *outpath, *attrib_file;
+	bool series, force;
+	const char *files[MML_CLI_MAX_FILES], *sel[2];
+	size_t nfiles, nsel;
+} diff_opts;
+
+static int add_keylog(mml_cli_input *in, const char *arg, FILE *err)
+{
+	if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
+		fprintf(err, "mmlens diff: at most %d key logs per side\n", MML_CLI_MAX_KEYLOGS);
+		return -1;
+	}
+	in->keylogs[in->nkeylogs++] = arg;
+	return 0;
+}
+
+enum { OPT_KA = 0x201, OPT_KB, OPT_SERIES, OPT_FORCE };
+
+static int diff_parse(int argc, char **argv, diff_opts *o, const char **cats, FILE *err)
 {
 	static const struct option lo[] = {
 		{"keylog", required_argument, 0, 'k'},      {"output", required_argument, 0, 'o'},
 		{"catalog", required_argument, 0, 'C'},     {"max-body", required_argument, 0, 'M'},
 		{"attribution", required_argument, 0, 'A'}, {"help", no_argument, 0, 'h'},
+		{"keylog-a", required_argument, 0, OPT_KA}, {"keylog-b", required_argument, 0, OPT_KB},
+		{"series", no_argument, 0, OPT_SERIES},     {"force", no_argument, 0, OPT_FORCE},
 		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
 	};
-	const char *cats[33], *attrib_file = NULL, *outpath = "-";
 	size_t ncat = 0;
-	mml_cli_input in;
-	memset(&in, 0, sizeof in);
 	int c;
+	const char *outpath = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:o:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens diff", c, optarg, &in, cats, &ncat, err);
+		int shared = mml_cli_opt_input("mmlens diff", c, optarg, &o->in, cats, &ncat, err);
 		if (shared < 0)
 			return MML_EXIT_USAGE;
 		if (shared)
 			continue;
 		switch (c) {
-		case 'o': outpath = optarg; break;
-		case 'A': attrib_file = optarg; break;
-		case 'h': fputs(diff_usage, stdout); return MML_EXIT_OK;
+		case 'o':
+			if (mml_cli_opt_once("mmlens diff", "--output", outpath, err))
+				return MML_EXIT_USAGE;
+			outpath = optarg;
+			break;
+		case 'A':
+			if (mml_cli_opt_once("mmlens diff", "--attribution", o->attrib_file, err))
+				return MML_EXIT_USAGE;
+			o->attrib_file = optarg;
+			break;
+		case OPT_KA:
+			if (add_keylog(&o->in_a, optarg, err))
+				return MML_EXIT_USAGE;
+			break;
+		case OPT_KB:
+			if (add_keylog(&o->in_b, optarg, err))
+				return MML_EXIT_USAGE;
+			break;
+		case OPT_SERIES: o->series = true; break;
+		case OPT_FORCE: o->force = true; break;
+		case 'h': fputs(diff_usage, stdout); return -1;
 		default:
 			fprintf(err, "mmlens diff: unknown or incomplete option '%s'\n%s", argv[optind - 1], diff_usage);
 			return MML_EXIT_USAGE;
 		}
 	}
 	cats[ncat] = NULL;
-	in.cats = cats;
-	if (optind != argc - 2) {
-		fprintf(err, "mmlens diff: expected two inputs, A and B\n%s", diff_usage);
-		return MML_EXIT_USAGE;
-	}
-	mml_detect *det;
-	mml_attrib attrib;
-	int rc = mml_cli_flows_setup("mmlens diff", attrib_file, &det, &attrib, err);
-	if (rc)
-		return rc;
-	mml_flows fa, fb;
-	mml_flows_init(&fa);
-	mml_flows_init(&fb);
-	int ra = mml_cli_flows_of("mmlens diff", &in, argv[optind], det, &attrib, &fa, NULL, NULL, err);
-	int rb = ra == MML_EXIT_OK || ra == MML_EXIT_ERRORS
-	                 ? mml_cli_flows_of("mmlens diff", &in, argv[optind + 1], det, &attrib, &fb, NULL, NULL, err)
-	                 : ra;
-	rc = mml_cli_exit_worst(ra, rb);
-	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
-		FILE *out = mml_out_open(outpath);
-		if (!out) {
-			fprintf(err, "mmlens: %s: cannot create output: %m\n", outpath);
-			rc = MML_EXIT_INPUT;
-		} else {
-			diff_out o = {out, 0};
-			if (mml_flows_diff(&fa, &fb, write_diff, &o) != MML_OK) {
-				fprintf(err, "mmlens: out of memory\n");
-				rc = MML_EXIT_INPUT;
+	o->in.cats = cats;
+	o->outpath = outpath ? outpath : "-";
+	for (int i = optind; i < argc; i++) {
+		if (argv[i][0] == '@' && argv[i][1]) {
+			if (o->nsel == 2) {
+				fprintf(err, "mmlens diff: more than two selectors\n%s", diff_usage);
+				return MML_EXIT_USAGE;
 			}
-			if (mml_out_close(out) != MML_OK) {
-				fprintf(err, "mmlens: %s: write error\n", outpath);
-				rc = MML_EXIT_INPUT;
-			}
+			o->sel[o->nsel++] = argv[i];
+		} else if (o->nfiles < MML_CLI_MAX_FILES) {
+			o->files[o->nfiles++] = argv[i];
 		}
 	}
-	mml_flows_free(&fa);
-	mml_flows_free(&fb);
+	if (!(o->nsel == 0 && o->nfiles == 2) && !(o->nsel == 2 && o->nfiles >= 1)) {
+		fprintf(err, "mmlens diff: expected two inputs A and B, or input files and two selectors @X @Y\n%s",
+		        diff_usage);
+		return MML_EXIT_USAGE;
+	}
+	/* each side's key logs: the shared ones, then its own */
+	for (int s = 0; s < 2; s++) {
+		mml_cli_input *x = s ? &o->in_b : &o->in_a;
+		mml_cli_input own = *x;
+		*x = o->in;
+		for (size_t i = 0; i < own.nkeylogs; i++)
+			if (add_keylog(x, own.keylogs[i], err))
+				return MML_EXIT_USAGE;
+	}
+	return MML_EXIT_OK;
+}
+
+/* Two whole inputs of which one is a byte prefix of the other: the longer
+ * one's side becomes its own part (session 2 of the pair as a series). */
+static int prefix_sides(diff_opts *o, mml_cli_target *ta, mml_cli_target *tb, FILE *err)
+{
+	if (ta->session || tb->session || ta->set.series || tb->set.series)
+		return MML_EXIT_OK;
+	const char *pair[2] = {ta->set.files[0], tb->set.files[0]};
+	mml_cli_set s;
+	int rc = mml_cli_set_open("mmlens diff", pair, 2, false, o->in.redact, &s, err);
+	if (rc || !s.series) {
+		if (!rc)
+			mml_cli_set_free(&s);
+		return rc;
+	}
+	if (s.nparts == 1) {
+		fprintf(err, "mmlens diff: %s and %s hold the same bytes: there is nothing to compare\n", pair[0], pair[1]);
+		mml_cli_set_free(&s);
+		return o->force ? MML_EXIT_OK : MML_EXIT_USAGE;
+	}
+	bool a_longer = s.files[1] == pair[0];
+	mml_cli_target *t = a_longer ? ta : tb;
+	fprintf(err, "mmlens diff: warning: %s is a prefix of %s (a cumulative %s): comparing %s's own part (%s %llu "
+	        "on) with all of %s, which may itself hold earlier scenarios (give them with @X @Y and the other "
+	        "files, or pick a session with INPUT@N)\n", s.files[0], s.files[1], s.capture ? "capture" : "log",
+	        s.files[1], s.capture ? "messages after" : "line", (unsigned long long)s.part[1].first, s.files[0]);
+	mml_cli_set_free(&t->set);
+	t->set = s;
+	t->session = 2;
+	if (mml_cli_set_labels(&t->set, &t->labels) != MML_OK)
+		return MML_EXIT_INPUT;
+	return MML_EXIT_OK;
+}
+
+static void write_summary(FILE *out, const mml_side *a, const char *ia, const mml_side *b, const char *ib,
+                          const mml_comparison *c)
+{
+	fputs("{\"kind\":\"diff_summary\",\"a\":", out);
+	side_json(out, a, ia);
+	fputs(",\"b\":", out);
+	side_json(out, b, ib);
+	fputs(",\"days_apart\":", out);
+	if (c->days_apart >= 0)
+		fprintf(out, "%lld", (long long)c->days_apart);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"app_versions_differ\":%s,\"differences\":%llu,\"caveats\":[", c->versions_differ ? "true" : "false",
+	        (unsigned long long)c->differences);
+	int n = 0;
+	if (c->days_apart >= 1)
+		fprintf(out, "%s\"the sides were recorded %lld day(s) apart: differences in network, push token, locale and "
+		        "telemetry data are expected whatever else differs\"", n++ ? "," : "", (long long)c->days_apart);
+	if (c->versions_differ)
+		fprintf(out, "%s\"the sides come from different app versions\"", n++ ? "," : "");
+	if (a->counts.unknown_api || b->counts.unknown_api)
+		fprintf(out, "%s\"%llu message(s) of A and %llu of B have an unknown API: their receivers are not known\"",
+		        n++ ? "," : "", (unsigned long long)a->counts.unknown_api, (unsigned long long)b->counts.unknown_api);
+	if (a->counts.opaque + a->counts.empty + b->counts.opaque + b->counts.empty)
+		fprintf(out, "%s\"bodies that are empty or opaque (A: %llu, B: %llu) show nothing: a category absent there "
+		        "may have been sent in them\"", n++ ? "," : "",
+		        (unsigned long long)(a->counts.opaque + a->counts.empty),
+		        (unsigned long long)(b->counts.opaque + b->counts.empty));
+	fputs("]}\n", out);
+}
+
+int mml_cmd_diff(int argc, char **argv, FILE *err)
+{
+	diff_opts o;
+	memset(&o, 0, sizeof o);
+	const char *cats[33];
+	int rc = diff_parse(argc, argv, &o, cats, err);
+	if (rc < 0)
+		return MML_EXIT_OK;
+	if (rc)
+		return rc;
+	o.in_a.cats = o.in_b.cats = cats;
+	mml_detect *det;
+	mml_attrib attrib;
+	if ((rc = mml_cli_flows_setup("mmlens diff", o.attrib_file, &det, &attrib, err)))
+		return rc;
+	mml_side a, b;
+	mml_side_init(&a, "A");
+	mml_side_init(&b, "B");
+	mml_cli_target ta, tb;
+	memset(&ta, 0, sizeof ta);
+	memset(&tb, 0, sizeof tb);
+	mml_labels_init(&ta.labels);
+	mml_labels_init(&tb.labels);
+	const char *name_a, *name_b;
+	if (o.nsel == 2) {
+		if (o.in_a.nkeylogs != o.in.nkeylogs || o.in_b.nkeylogs != o.in.nkeylogs) {
+			fprintf(err, "mmlens diff: --keylog-a/--keylog-b are for two inputs A B; with selectors use -k\n");
+			rc = MML_EXIT_USAGE;
+			goto done;
+		}
+		rc = mml_cli_target_open("mmlens diff", &o.in, o.files, o.nfiles, o.series, &ta, err);
+		uint64_t wa = 0, wb = 0;
+		if (!rc && !(rc = mml_cli_target_pick("mmlens diff", &ta, o.sel[0] + 1, err))) {
+			wa = ta.session;
+			if (!(rc = mml_cli_target_pick("mmlens diff", &ta, o.sel[1] + 1, err)))
+				wb = ta.session;
+		}
+		if (!rc)
+			rc = collect_side(&ta, &o.in, det, &attrib, &a, wa, &b, wb, err);
+		name_a = o.sel[0];
+		name_b = o.sel[1];
+	} else {
+		rc = mml_cli_target_open("mmlens diff", &o.in_a, &o.files[0], 1, false, &ta, err);
+		if (!rc)
+			rc = mml_cli_target_open("mmlens diff", &o.in_b, &o.files[1], 1, false, &tb, err);
+		if (!rc)
+			rc = prefix_sides(&o, &ta, &tb, err);
+		if (!rc)
+			rc = collect_side(&ta, &o.in_a, det, &attrib, &a, ta.session, NULL, 0, err);
+		if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS)
+			rc = mml_cli_exit_worst(rc, collect_side(&tb, &o.in_b, det, &attrib, &b, tb.session, NULL, 0, err));
+		name_a = o.files[0];
+		name_b = o.files[1];
+	}
+	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
+		int ca = side_check(&a, name_a, o.force, err), cb = side_check(&b, name_b, o.force, err);
+		if (ca || cb) {
+			rc = MML_EXIT_ERRORS;
+			goto done;
+		}
+		FILE *out = mml_out_open(o.outpath);
+		if (!out) {
+			fprintf(err, "mmlens: %s: cannot create output: %m\n", o.outpath);
+			rc = MML_EXIT_INPUT;
+			goto done;
+		}
+		diff_out d = {out, &a, &b};
+		mml_comparison cmp;
+		if (mml_compare(&a, &b, write_diff, &d, &cmp) != MML_OK) {
+			fprintf(err, "mmlens: out of memory\n");
+			rc = MML_EXIT_INPUT;
+		}
+		write_summary(out, &a, o.in.redact ? "A" : name_a, &b, o.in.redact ? "B" : name_b, &cmp);
+		if (mml_out_close(out) != MML_OK) {
+			fprintf(err, "mmlens: %s: write error\n", o.outpath);
+			rc = MML_EXIT_INPUT;
+		}
+	}
+done:
+	mml_cli_target_free(&ta);
+	mml_cli_target_free(&tb);
+	mml_side_free(&a);
+	mml_side_free(&b);
 	mml_detect_free(det);
 	mml_attrib_free(&attrib);
 	return rc;

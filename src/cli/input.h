@@ -20,17 +20,22 @@
 #include "mmlens/analyze.h"
 #include "mmlens/attrib.h"
 #include "mmlens/cli.h"
+#include "mmlens/collect.h"
 #include "mmlens/decode.h"
 #include "mmlens/detect.h"
+#include "mmlens/judge.h"
 
 enum { MML_IN_CAPTURE, MML_IN_LOG, MML_IN_UNREADABLE };
 
 int mml_cli_input_kind(const char *path);
 
 #define MML_CLI_MAX_LABELS 64
+#define MML_CLI_MAX_KEYLOGS 16
 
 typedef struct mml_cli_input {
-	const char *input, *keylog, *out, *stats_json;
+	const char *input, *out, *stats_json;
+	const char *keylogs[MML_CLI_MAX_KEYLOGS + 1]; /* -k, repeatable (merged); NULL-terminated */
+	size_t nkeylogs;
 	const char *const *cats;  /* NULL-terminated, or NULL */
 	size_t max_body;
 	int redact, quiet, jobs;
@@ -56,10 +61,22 @@ typedef struct mml_cli_diag {
 void mml_cli_diag_fn(void *ctx, const char *fmt, ...);
 void mml_cli_diag_done(const mml_cli_diag *d);
 
-/* Load a policy model (a path, or a shipped name such as "wechat") into *pol;
- * 0, or -1 after reporting each problem and freeing *pol. */
-struct mml_policy;
-int mml_cli_policy_load(const char *cmd, const char *model, struct mml_policy *pol, FILE *err);
+/*
+ * The policy models of --policy MODEL (inputs.c): "auto" or NULL (both
+ * shipped models, judged per flow: mml_policyset, judge.h), "wechat",
+ * "weixin", or a file. 0, or -1 after reporting each problem.
+ */
+typedef struct mml_cli_policies {
+	const char *name;       /* "auto", or the model's name */
+	mml_policy a, b;
+	mml_policyset set;
+} mml_cli_policies;
+int mml_cli_policies_load(const char *cmd, const char *model, mml_cli_policies *p, FILE *err);
+void mml_cli_policies_free(mml_cli_policies *p);
+/* A single-valued option given twice is a usage error: -1 (told err) when prev is set. */
+int mml_cli_opt_once(const char *cmd, const char *opt, const char *prev, FILE *err);
+/* Copy a spool (tmpfile) to out from its start; 0, or -1 on a read error. */
+int mml_cli_copy_spool(FILE *spool, FILE *out);
 
 /*
  * Option values shared by the commands (scan.c). Each returns 0, or -1
@@ -95,63 +112,85 @@ void mml_cli_label_json(FILE *f, const mml_label *lb);
 int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
                       FILE *err);
 
-/* Message helpers (scan.c): a body that can be decoded; a client-to-server
- * message; the body decoded into t with the metadata joined as
- * `header.uin` and `query.*` (what the detectors see, as in `scan`). */
-bool mml_cli_readable(const mml_msg *m);
-bool mml_cli_request(const mml_msg *m);
-mml_err mml_cli_decode_msg(mml_dtree *t, const mml_msg *m);
-
 /*
- * Flows per session (diff.c), for `mmlens diff` and `mmlens audit`:
- * every message of the input decoded, searched by `det`, attributed by
- * `attrib` and split into sessions (src/analyze); the flows of session
- * `session` (1-based; 0 = all sessions) are merged into *out and the
- * number of sessions into *nsessions. Runs on one pipeline (sessions
- * need input order); in->out is ignored. Returns an MML_EXIT_* code.
+ * A set of input files (inputs.c): ordered by size; when each is a byte
+ * prefix of the next they are a cumulative series, read as the longest
+ * file once with each file's own part one session (parts: where each
+ * starts; identical files fold into one part with aliases).
  */
+#define MML_CLI_MAX_FILES 256
+typedef struct mml_cli_part {
+	char *name;             /* the file's base name ("input K" with --redact) */
+	const char *path;
+	uint64_t first;         /* logs: the part's first message id (line) */
+	uint64_t after_us;      /* captures: the part holds messages after this time */
+	size_t naliases;
+	char *alias[4];         /* identical files */
+} mml_cli_part;
+typedef struct mml_cli_set {
+	bool series, capture;
+	size_t nfiles;
+	const char *files[MML_CLI_MAX_FILES];
+	int64_t size[MML_CLI_MAX_FILES];
+	size_t nparts;
+	mml_cli_part part[MML_CLI_MAX_FILES];
+} mml_cli_set;
+/* want_series: --series was given (a set that is not a series is refused). An MML_EXIT_* code. */
+int mml_cli_set_open(const char *cmd, const char *const *files, size_t n, bool want_series, bool redact,
+                     mml_cli_set *s, FILE *err);
+void mml_cli_set_free(mml_cli_set *s);
+/* The part (1-based session of a series) named NAME, its alias, or NAME without extensions; 0 none. */
+uint64_t mml_cli_set_find(const mml_cli_set *s, const char *name);
+/* A series' parts as scenario labels of their sessions. */
+mml_err mml_cli_set_labels(const mml_cli_set *s, mml_labels *lb);
+
+/* What a collection read. */
+typedef struct mml_cli_collected {
+	uint64_t nsessions;
+	mml_scan_counts counts;
+} mml_cli_collected;
+/*
+ * Read a set into the collection of src/analyze/collect.c (decoded,
+ * searched by det, attributed by attrib, split into sessions; a series
+ * cut at its parts): the flows of session `want` (0: all) merged into
+ * out (NULL: none), `hook` (NULL: none) told every finding, message and
+ * session. One pipeline (sessions need input order). Shared messages of
+ * inputs that are not a series are counted and warned about. Returns an
+ * MML_EXIT_* code.
+ */
+int mml_cli_collect_set(const char *cmd, const mml_cli_set *s, const mml_cli_input *base, const mml_detect *det,
+                        const mml_attrib *attrib, uint64_t want, mml_flows *out, mml_cli_collected *res,
+                        const mml_collect_hook *hook, FILE *err);
+/* One input (in->input) the same way; *nsessions: sessions read. */
 int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
                           uint64_t session, mml_flows *out, uint64_t *nsessions, FILE *err);
+int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
+                           uint64_t session, mml_flows *out, uint64_t *nsessions, const mml_collect_hook *hook,
+                           FILE *err);
 
 /*
- * The same collection, also telling `hook` (for `mmlens report`): every
- * finding as it is found, with its message, the message's time (capture
- * time, else the body's, mml_msg_time) and attribution; and every
- * session as it closes, with the flows of exactly that session. A
- * finding is reported before the session holding its message closes;
- * sessions are message id ranges [first, last].
+ * What a command analyses (inputs.c): the positional arguments - input
+ * files (one may carry @N or @NAME: PATH@N), and at most one selector
+ * "@N" / "@NAME" of a session of them all - opened as a set, with its
+ * labels: the series' scenario names, then the manifest's, then --label.
+ * @NAME is a series part's file name (with or without its extensions) or
+ * a labelled scenario.
  */
-typedef struct mml_cli_coll_finding {
-	const mml_msg *m;
-	const mml_finding *f;
-	uint64_t session;   /* the session that will hold the message, 0: not decided yet
-	                     * (the message follows a time jump the splitter has not confirmed) */
-	bool has_ts;
-	int64_t ts;
-	bool attributed;
-	mml_party party;
-	mml_feature feature;
-} mml_cli_coll_finding;
-/* One message, after its findings (tree NULL: no readable body). */
-typedef struct mml_cli_coll_msg {
-	const mml_msg *m;
-	const mml_dtree *tree;
-	uint64_t findings;
-	bool has_ts;
-	int64_t ts;
-	bool attributed;
-	mml_party party;
-	mml_feature feature;
-} mml_cli_coll_msg;
-typedef struct mml_cli_coll_hook {
-	void (*finding)(void *ctx, const mml_cli_coll_finding *cf);
-	void (*message)(void *ctx, const mml_cli_coll_msg *cm); /* NULL: not wanted */
-	void (*session)(void *ctx, const mml_session *s, const mml_flows *flows);
-	void *ctx;
-} mml_cli_coll_hook;
-int mml_cli_collect_hooked(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
-                           uint64_t session, mml_flows *out, uint64_t *nsessions, const mml_cli_coll_hook *hook,
-                           FILE *err);
+typedef struct mml_cli_target {
+	mml_cli_set set;
+	uint64_t session;       /* 0: every session */
+	mml_labels labels;
+	char *path;             /* storage for a PATH@... argument */
+} mml_cli_target;
+int mml_cli_target_open(const char *cmd, const mml_cli_input *base, const char *const *args, size_t nargs,
+                        bool want_series, mml_cli_target *t, FILE *err);
+void mml_cli_target_free(mml_cli_target *t);
+/* Set t->session from "N" or "NAME" (without the '@'); an MML_EXIT_* code. */
+int mml_cli_target_pick(const char *cmd, mml_cli_target *t, const char *sel, FILE *err);
+/* mml_cli_collect_set of the target's session; a session past the last is a usage error. */
+int mml_cli_target_collect(const char *cmd, const mml_cli_target *t, const mml_cli_input *base,
+                           const mml_detect *det, const mml_attrib *attrib, mml_flows *out, mml_cli_collected *res,
+                           const mml_collect_hook *hook, FILE *err);
 
 /*
  * An input argument "PATH", "PATH@N" (session N) or "PATH@NAME" (the
@@ -167,14 +206,6 @@ int mml_cli_input_spec(const char *cmd, const char *arg, char **path, uint64_t *
  * in, plus attrib_file when not NULL) for the flow commands (diff.c).
  * Returns an MML_EXIT_* code; on MML_EXIT_OK the caller frees both. */
 int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **det, mml_attrib *attrib, FILE *err);
-/* The flows of the input argument `spec` (PATH, PATH@N or PATH@NAME;
- * options of base) merged into *out, and into *session (when not NULL)
- * the session picked (0: all); a session past the input's last is a
- * usage error. With labels not NULL the input's labels (mml_cli_labels,
- * loaded once, also for @NAME) are left there for the caller to free;
- * it is initialised whatever the outcome. Returns an MML_EXIT_* code. */
-int mml_cli_flows_of(const char *cmd, const mml_cli_input *base, const char *spec, const mml_detect *det,
-                     const mml_attrib *attrib, mml_flows *out, uint64_t *session, mml_labels *labels, FILE *err);
 /* The exit code that matters more: usage, unreadable input, errors, ok. */
 int mml_cli_exit_worst(int a, int b);
 

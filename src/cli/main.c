@@ -20,7 +20,8 @@ static const char usage[] =
 	"  decode    print the decoded field tree of a capture's or log's messages\n"
 	"  sessions  split a capture or log into sessions (one JSON object each)\n"
 	"  diff      compare the personal data of two sessions or inputs\n"
-	"  audit     check every data flow of a capture or log against a policy model\n"
+	"  audit     judge every data flow of a capture or log against the policy models\n"
+	"  answer    answer the study's questions: supported, not supported, or not determinable\n"
 	"  report    append a capture's or log's sessions, flows and verdicts to an SQLite database\n"
 	"\n"
 	"Run 'mmlens COMMAND --help' for a command's options; 'man docs/mmlens.1'\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 		return mml_cmd_diff(argc - 1, argv + 1, stderr);
 	if (!strcmp(argv[1], "audit"))
 		return mml_cmd_audit(argc - 1, argv + 1, stderr);
+	if (!strcmp(argv[1], "answer"))
+		return mml_cmd_answer(argc - 1, argv + 1, stderr);
 	if (!strcmp(argv[1], "report"))
 		return mml_cmd_report(argc - 1, argv + 1, stderr);
 	fprintf(stderr, "mmlens: unknown command '%s'\n%s", argv[1], usage);

@@ -32,30 +32,33 @@
 typedef struct rep_ctx {
 	mml_db *db;              /* NULL: no --db */
 	mml_html *html;          /* NULL: no --html */
-	const mml_policy *pol;
+	const mml_policyset *ps; /* NULL: no verdicts */
+	const mml_attrib *attrib;
 	const mml_labels *labels;
 	bool failed;
 } rep_ctx;
 
-static void rep_finding(void *ctx, const mml_cli_coll_finding *cf)
+static void rep_finding(void *ctx, const mml_collect_finding *cf)
 {
 	rep_ctx *r = ctx;
 	if (r->failed)
 		return;
 	if (r->db) {
-		mml_db_finding df = {.msg = cf->m->id, .session = cf->session, .has_ts = cf->has_ts, .ts = cf->ts, .api = cf->m->api,
-		                     .attributed = cf->attributed, .party = cf->party, .feature = cf->feature, .f = cf->f};
+		mml_db_finding df = {.msg = cf->m->id, .session = cf->session, .has_ts = cf->has_ts, .ts = cf->ts, .api = cf->recv->api,
+		                     .attributed = cf->recv->attributed, .party = cf->recv->party,
+		                     .feature = cf->recv->feature, .f = cf->f};
 		if (mml_db_add_finding(r->db, &df) != MML_OK)
 			r->failed = true;
 	}
 	if (r->html) {
 		mml_html_finding hf = {.m = cf->m, .f = cf->f, .has_ts = cf->has_ts, .ts = cf->ts,
-		                       .attributed = cf->attributed, .party = cf->party, .feature = cf->feature};
+		                       .attributed = cf->recv->attributed, .party = cf->recv->party,
+		                       .feature = cf->recv->feature};
 		mml_html_add_finding(r->html, &hf);
 	}
 }
 
-static void rep_message(void *ctx, const mml_cli_coll_msg *cm)
+static void rep_message(void *ctx, const mml_collect_message *cm)
 {
 	rep_ctx *r = ctx;
 	if (!r->failed && r->html)
@@ -68,14 +71,14 @@ static void rep_session(void *ctx, const mml_session *s, const mml_flows *flows)
 	if (r->failed)
 		return;
 	const mml_label *lb = mml_labels_find(r->labels, s->index);
-	if (r->db && mml_db_add_session(r->db, s, lb, flows, r->pol) != MML_OK)
+	if (r->db && mml_db_add_session(r->db, s, lb, flows, r->ps, r->attrib) != MML_OK)
 		r->failed = true;
 	if (r->html)
 		mml_html_add_session(r->html, s, lb, flows);
 }
 
 static const char report_usage[] =
-	"usage: mmlens report [--db FILE] [--html FILE] [options] INPUT\n"
+	"usage: mmlens report [--db FILE] [--html FILE] [options] INPUT...\n"
 	"\n"
 	"Report what INPUT sent - its sessions, the (party, category, context) flows\n"
 	"of each, every finding with its message and time, and with --policy the\n"
@@ -91,7 +94,10 @@ static const char report_usage[] =
 	"      --html FILE        the HTML report to write\n"
 	"      --compare B        (--html) diff INPUT against B (PATH or PATH@N, as for\n"
 	"                         `mmlens diff`); default: each session against the last\n"
-	"  -p, --policy MODEL     a policy model file, or the built-in \"wechat\"\n"
+	"  -p, --policy MODEL     auto (default: Weixin's guidelines for Search, Channels and\n"
+	"                         mainland accounts, WeChat's policy for the rest), wechat,\n"
+	"                         weixin, a model file, or none\n"
+	"      --series           the INPUTs must be a cumulative series (else refused)\n"
 	"  -k, --keylog FILE      instrumentation key log (captures)\n"
 	MML_CLI_LABEL_USAGE
 	"      --redact           finding values as \"redacted\"; no decoded messages\n"
@@ -105,8 +111,8 @@ static const char report_usage[] =
 
 typedef struct rep_args {
 	const char *dbpath, *htmlpath, *compare, *attrib_file;
-	const mml_policy *pol;
-	const mml_labels *labels;
+	const mml_cli_policies *pols; /* NULL: --policy none */
+	mml_cli_target *target;
 } rep_args;
 
 /* Write the HTML page to path, through a temp file beside it renamed over
@@ -156,14 +162,25 @@ static int html_out(mml_html *h, const char *path, const mml_flows *all, const c
 	return MML_EXIT_OK;
 }
 
+/* The flows of --compare B (PATH, PATH@N or PATH@NAME), for the HTML diff view. */
+static int compare_flows(const mml_cli_input *in, const char *spec, const mml_detect *det, const mml_attrib *attrib,
+                         mml_flows *cmp, FILE *err)
+{
+	mml_cli_target t;
+	int rc = mml_cli_target_open("mmlens report", in, &spec, 1, false, &t, err);
+	if (!rc) {
+		mml_cli_collected res;
+		rc = mml_cli_target_collect("mmlens report", &t, in, det, attrib, cmp, &res, NULL, err);
+	}
+	mml_cli_target_free(&t);
+	return rc;
+}
+
 static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 {
-	int kind = mml_cli_input_kind(in->input);
-	if (kind == MML_IN_UNREADABLE) {
-		fprintf(err, "mmlens report: %s: cannot read: %m\n", in->input);
-		return MML_EXIT_INPUT;
-	}
-	const char *kname = kind == MML_IN_CAPTURE ? "capture" : "log";
+	const mml_cli_target *tg = a->target;
+	const char *input = tg->set.files[tg->set.nfiles - 1];
+	const char *kname = tg->set.capture ? "capture" : "log";
 	mml_detect *det;
 	mml_attrib attrib;
 	int rc = mml_cli_flows_setup("mmlens report", a->attrib_file, &det, &attrib, err);
@@ -173,14 +190,14 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 	mml_flows_init(&cmp);
 	mml_flows_init(&all);
 	char ebuf[300] = "";
-	rep_ctx r = {.pol = a->pol, .labels = a->labels};
+	rep_ctx r = {.ps = a->pols ? &a->pols->set : NULL, .attrib = &attrib, .labels = &tg->labels};
 	if (a->compare)
-		rc = mml_cli_flows_of("mmlens report", in, a->compare, det, &attrib, &cmp, NULL, NULL, err);
+		rc = compare_flows(in, a->compare, det, &attrib, &cmp, err);
 	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
 		goto done;
 	int rc_cmp = rc;
 	if (a->htmlpath) {
-		mml_html_opts ho = {.input = in->input, .kind = kname, .pol = a->pol, .redact = in->redact,
+		mml_html_opts ho = {.input = input, .kind = kname, .ps = r.ps, .attrib = &attrib, .redact = in->redact,
 		                    .compare = a->compare != NULL};
 		r.html = mml_html_new(&ho);
 		if (!r.html) {
@@ -196,16 +213,18 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}
-		if (mml_db_begin(r.db, in->input, kname, a->pol ? a->pol->name : NULL, in->redact) != MML_OK) {
+		if (mml_db_begin(r.db, input, kname, a->pols ? a->pols->name : NULL, in->redact) != MML_OK) {
 			fprintf(err, "mmlens report: %s: %s\n", a->dbpath, mml_db_errmsg(r.db));
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}
 	}
-	mml_cli_coll_hook hook = {.finding = rep_finding, .message = r.html ? rep_message : NULL,
-	                          .session = rep_session, .ctx = &r};
-	uint64_t nsess = 0;
-	rc = mml_cli_collect_hooked(in, det, &attrib, 0, &all, &nsess, &hook, err);
+	mml_collect_hook hook = {.finding = rep_finding, .message = r.html ? rep_message : NULL,
+	                         .session = rep_session, .ctx = &r};
+	mml_cli_collected res;
+	mml_cli_target all_sessions = *tg;
+	all_sessions.session = 0;
+	rc = mml_cli_target_collect("mmlens report", &all_sessions, in, det, &attrib, &all, &res, &hook, err);
 	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
 		goto done;
 	if (r.db && (r.failed || mml_db_commit(r.db) != MML_OK)) {
@@ -237,15 +256,15 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		{"html", required_argument, 0, 'H'},        {"catalog", required_argument, 0, 'C'},
 		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
 		{"compare", required_argument, 0, 'B'},     {"help", no_argument, 0, 'h'},
-		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
+		{"series", no_argument, 0, 'S'},            MML_CLI_LABEL_OPTIONS,
+		{0, 0, 0, 0},
 	};
 	const char *cats[33], *model = NULL;
+	bool series = false;
 	rep_args a = {0};
 	size_t ncat = 0;
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
-	mml_labels labels;
-	mml_labels_init(&labels);
 	int c, rc = MML_EXIT_OK;
 	optind = 1;
 	opterr = 0;
@@ -259,7 +278,14 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 			continue;
 		switch (c) {
 		case 'D': a.dbpath = optarg; break;
-		case 'p': model = optarg; break;
+		case 'S': series = true; break;
+		case 'p':
+			if (mml_cli_opt_once("mmlens report", "--policy", model, err)) {
+				rc = MML_EXIT_USAGE;
+				goto out;
+			}
+			model = optarg;
+			break;
 		case 'R': in.redact = 1; break;
 		case 'H': a.htmlpath = optarg; break;
 		case 'B': a.compare = optarg; break;
@@ -273,8 +299,8 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 	}
 	cats[ncat] = NULL;
 	in.cats = cats;
-	if ((!a.dbpath && !a.htmlpath) || optind != argc - 1) {
-		fprintf(err, "mmlens report: expected --db FILE and/or --html FILE, and one INPUT\n%s", report_usage);
+	if ((!a.dbpath && !a.htmlpath) || optind >= argc) {
+		fprintf(err, "mmlens report: expected --db FILE and/or --html FILE, and INPUT\n%s", report_usage);
 		rc = MML_EXIT_USAGE;
 		goto out;
 	}
@@ -283,20 +309,23 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		rc = MML_EXIT_USAGE;
 		goto out;
 	}
-	in.input = argv[optind];
-	if ((rc = mml_cli_labels("mmlens report", &in, in.input, &labels, err)) != MML_EXIT_OK)
-		goto out;
-	a.labels = &labels;
-	mml_policy pol;
-	mml_policy_init(&pol);
-	if (model && mml_cli_policy_load("mmlens report", model, &pol, err)) {
+	mml_cli_target tg;
+	rc = mml_cli_target_open("mmlens report", &in, (const char *const *)argv + optind, (size_t)(argc - optind),
+	                         series, &tg, err);
+	if (!rc && tg.session)
+		fprintf(err, "mmlens report: the report covers every session; @%llu is ignored\n",
+		        (unsigned long long)tg.session);
+	mml_cli_policies pols;
+	if (!rc && (!model || strcmp(model, "none")) && mml_cli_policies_load("mmlens report", model, &pols, err))
 		rc = MML_EXIT_INPUT;
-		goto out;
+	if (!rc) {
+		a.target = &tg;
+		a.pols = !model || strcmp(model, "none") ? &pols : NULL;
+		rc = report_run(&in, &a, err);
+		if (a.pols)
+			mml_cli_policies_free(&pols);
 	}
-	a.pol = model ? &pol : NULL;
-	rc = report_run(&in, &a, err);
-	mml_policy_free(&pol);
+	mml_cli_target_free(&tg);
 out:
-	mml_labels_free(&labels);
 	return rc;
 }

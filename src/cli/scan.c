@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mmlens/cli.h"
+#include "mmlens/collect.h"
 #include "mmlens/decode.h"
 #include "mmlens/detect.h"
 #include "mmlens/report.h"
@@ -26,12 +27,16 @@ enum { FMT_JSONL, FMT_TABLE, FMT_TEXT };
 
 typedef struct scan_shared {
 	const mml_detect *det;   /* NULL in decode mode */
+	const mml_attrib *attrib; /* the built-in map: which APIs stay unattributed, which empty bodies are auth */
 	int format;
 	bool redact;
 	uint64_t only_msg;       /* decode: 0 = all */
 	pthread_mutex_t lock;
 	mml_summary *total;
 	bool nomem;
+	bool split;              /* one pipeline: sessions are counted (a cumulative log is said to be one) */
+	uint64_t nsess;          /* sessions seen */
+	uint64_t starts[8];      /* the first message of the first sessions */
 } scan_shared;
 
 /* Findings of the current message per category (category ids are static strings). */
@@ -44,16 +49,22 @@ typedef struct cat_count {
 typedef struct scanner {
 	scan_shared *sh;
 	FILE **outp;
-	mml_dtree tree;
-	mml_detect_scratch *scr;
+	mml_inspector in;        /* decode, attribute, detect (src/analyze/inspect.c) */
 	mml_summary *sum;
-	mml_scan_counts counts;
 	const mml_msg *cur;
 	mml_buf lines;           /* JSONL of the current message's findings, written once at its end */
 	mml_buf head;            /* their common start (mml_jsonl_finding_head); empty until the first */
 	cat_count cats[CUR_CATS];
 	size_t ncats;
 } scanner;
+
+static void on_split(void *ctx, const mml_session *ss)
+{
+	scan_shared *sh = ctx;
+	if (sh->nsess < sizeof sh->starts / sizeof sh->starts[0])
+		sh->starts[sh->nsess] = ss->first;
+	sh->nsess++;
+}
 
 static void *scanner_make(void *ctx, FILE **outp)
 {
@@ -63,19 +74,16 @@ static void *scanner_make(void *ctx, FILE **outp)
 		return NULL;
 	s->sh = sh;
 	s->outp = outp;
-	mml_dtree_init(&s->tree, NULL); /* default limits */
 	mml_buf_init(&s->lines, 0);
 	mml_buf_init(&s->head, 0);
 	s->sum = mml_summary_new();
-	if (sh->det)
-		s->scr = mml_detect_scratch_new(sh->det);
-	if (!s->sum || (sh->det && !s->scr)) {
+	if (!s->sum || mml_inspector_init(&s->in, sh->det, sh->attrib) != MML_OK) {
 		mml_summary_free(s->sum);
-		mml_detect_scratch_free(s->scr);
-		mml_dtree_free(&s->tree);
 		free(s);
 		return NULL;
 	}
+	if (sh->split)
+		mml_inspector_sessions(&s->in, on_split, sh);
 	return s;
 }
 
@@ -83,14 +91,14 @@ static void scanner_done(void *ctx, void *state)
 {
 	scan_shared *sh = ctx;
 	scanner *s = state;
-	mml_summary_counts_add(s->sum, &s->counts);
+	mml_inspector_finish(&s->in);
+	mml_summary_counts_add(s->sum, &s->in.counts);
 	pthread_mutex_lock(&sh->lock);
 	if (mml_summary_merge(sh->total, s->sum) != MML_OK)
 		sh->nomem = true;
 	pthread_mutex_unlock(&sh->lock);
 	mml_summary_free(s->sum);
-	mml_detect_scratch_free(s->scr);
-	mml_dtree_free(&s->tree);
+	mml_inspector_free(&s->in);
 	mml_buf_free(&s->lines);
 	mml_buf_free(&s->head);
 	free(s);
@@ -118,7 +126,6 @@ static void on_finding(void *ctx, const mml_finding *f)
 {
 	scanner *s = ctx;
 	FILE *out = *s->outp;
-	s->counts.findings++;
 	size_t i = 0;
 	while (i < s->ncats && s->cats[i].cat != f->category)
 		i++;
@@ -147,35 +154,8 @@ static void on_finding(void *ctx, const mml_finding *f)
 	}
 }
 
-bool mml_cli_readable(const mml_msg *m)
-{
-	return m->status == MML_ST_DECRYPTED || m->status == MML_ST_PLAINTEXT;
-}
-
-mml_err mml_cli_decode_msg(mml_dtree *t, const mml_msg *m)
-{
-	static const uint8_t empty[1];
-	mml_err e = mml_decode_body(t, m->body ? m->body : empty, m->body ? m->body_len : 0);
-	if (e != MML_OK)
-		return e;
-	if (m->env && m->env->has_biz && m->env->biz.uin)
-		(void)mml_decode_meta_uint(t, "header", "uin", m->env->biz.uin);
-	const mml_outer *o = m->outer;
-	if (o && o->transport == MML_TR_HTTP && o->dir == 0 && o->http_path) {
-		const char *q = strchr(o->http_path, '?');
-		if (q && q[1])
-			(void)mml_decode_meta_url(t, "query", q + 1, strlen(q + 1));
-	}
-	return MML_OK;
-}
-
-bool mml_cli_request(const mml_msg *m)
-{
-	return !m->outer || !m->outer->flow || m->outer->dir == 0;
-}
-
 /* The decoded-tree view of one message (decode mode). */
-static void print_tree(scanner *s, const mml_msg *m)
+static void print_tree(scanner *s, const mml_msg *m, const mml_dtree *tree)
 {
 	FILE *out = *s->outp;
 	if (!out)
@@ -183,8 +163,8 @@ static void print_tree(scanner *s, const mml_msg *m)
 	if (s->sh->format == FMT_TEXT) {
 		fprintf(out, "== msg %llu  req_type %lld  %s  %zu bytes%s%s\n", (unsigned long long)m->id,
 		        (long long)m->req_type, m->api ? m->api : "(unknown api)", m->body_len,
-		        s->tree.limit_hit ? "  limit hit: " : "", s->tree.limit_hit ? s->tree.limit_hit : "");
-		mml_dtree_write_text(&s->tree, out);
+		        tree->limit_hit ? "  limit hit: " : "", tree->limit_hit ? tree->limit_hit : "");
+		mml_dtree_write_text(tree, out);
 		fputc('\n', out);
 		return;
 	}
@@ -196,9 +176,9 @@ static void print_tree(scanner *s, const mml_msg *m)
 	fputs(",\"api\":", out);
 	mml_json_cstr(out, m->api);
 	fputs(",\"limit_hit\":", out);
-	mml_json_cstr(out, s->tree.limit_hit);
+	mml_json_cstr(out, tree->limit_hit);
 	fputs(",\"tree\":", out);
-	mml_dtree_write_json(&s->tree, out);
+	mml_dtree_write_json(tree, out);
 	fputs("}\n", out);
 }
 
@@ -207,26 +187,19 @@ static void scanner_msg(void *state, const mml_msg *m)
 	scanner *s = state;
 	if (s->sh->only_msg && m->id != s->sh->only_msg)
 		return;
-	s->counts.messages++;
-	if (!mml_cli_readable(m)) {
-		s->counts.unreadable++;
-		return;
-	}
-	if (mml_cli_decode_msg(&s->tree, m) != MML_OK) {
+	const mml_dtree *tree;
+	mml_recv r;
+	mml_body_kind kind;
+	if (mml_inspect_msg(&s->in, m, &tree, &r, &kind) != MML_OK)
 		s->sh->nomem = true;
+	if (!tree)
 		return;
-	}
-	s->counts.bodies++;
-	s->counts.body_bytes += m->body_len;
-	if (s->tree.limit_hit)
-		s->counts.limit_hits++;
 	if (!s->sh->det) {
-		print_tree(s, m);
+		print_tree(s, m, tree);
 		return;
 	}
-	mml_detect_msg dm = {.req_type = m->req_type, .api = m->api, .request = mml_cli_request(m)};
 	s->cur = m;
-	mml_detect_run(s->sh->det, s->scr, &s->tree, &dm, on_finding, s);
+	mml_inspect_detect(&s->in, on_finding, s);
 	lines_flush(s);
 	cats_flush(s);
 	mml_buf_reset(&s->head);
@@ -274,7 +247,9 @@ int mml_cli_input_kind(const char *path)
 /* ---- the commands ---- */
 
 typedef struct scan_opts {
-	const char *input, *keylog, *out, *stats_json;
+	const char *input, *out, *stats_json;
+	const char *keylogs[MML_CLI_MAX_KEYLOGS + 1];
+	size_t nkeylogs;
 	const char *cats[33];
 	size_t ncat;
 	const char *known_files[17];
@@ -379,14 +354,14 @@ int mml_cli_run_input(const mml_cli_input *o, const mml_msg_sink *sink, FILE *er
 		fprintf(err, "mmlens: %s: cannot open: %m\n", o->input);
 		rc = MML_EXIT_INPUT;
 	} else if (kind == MML_IN_LOG) {
-		if (o->keylog)
+		if (o->nkeylogs)
 			fprintf(err, "mmlens: %s is a plaintext log; --keylog is not needed and ignored\n", o->input);
 		rc = run_log(o, sink, err);
 	} else {
 		mml_decrypt_opts d;
 		memset(&d, 0, sizeof d);
 		d.capture = o->input;
-		d.keylog = o->keylog;
+		d.keylogs = o->keylogs;
 		d.catalogs = o->cats;
 		d.out = o->out;
 		d.stats_json = o->stats_json;
@@ -395,7 +370,7 @@ int mml_cli_run_input(const mml_cli_input *o, const mml_msg_sink *sink, FILE *er
 		d.quiet = o->quiet;
 		d.jobs = o->jobs;
 		d.sink = sink;
-		if (!o->keylog)
+		if (!o->nkeylogs)
 			fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
 		mml_stats st;
 		memset(&st, 0, sizeof st);
@@ -409,19 +384,29 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 	scan_shared sh;
 	memset(&sh, 0, sizeof sh);
 	sh.det = det;
+	mml_attrib attrib;
+	mml_attrib_init(&attrib);
+	if (mml_attrib_load_builtin(&attrib) != MML_OK) {
+		fprintf(err, "mmlens: out of memory\n");
+		return MML_EXIT_INPUT;
+	}
+	sh.attrib = &attrib;
 	sh.format = o->format;
 	sh.redact = o->redact;
 	sh.only_msg = o->only_msg;
+	sh.split = o->jobs <= 1 && !o->only_msg;
 	pthread_mutex_init(&sh.lock, NULL);
 	sh.total = mml_summary_new();
 	if (!sh.total) {
 		fprintf(err, "mmlens: out of memory\n");
+		mml_attrib_free(&attrib);
 		return MML_EXIT_INPUT;
 	}
 	mml_msg_sink sink = {scanner_make, scanner_msg, scanner_done, scanner_finish, &sh};
-	mml_cli_input in = {.input = o->input, .keylog = o->keylog, .out = o->out, .stats_json = o->stats_json,
+	mml_cli_input in = {.input = o->input, .out = o->out, .stats_json = o->stats_json, .nkeylogs = o->nkeylogs,
 	                    .cats = o->cats, .max_body = o->max_body, .redact = o->redact, .quiet = o->quiet,
 	                    .jobs = o->jobs};
+	memcpy(in.keylogs, o->keylogs, sizeof in.keylogs);
 	int rc = mml_cli_run_input(&in, &sink, err);
 	if (sh.nomem) {
 		fprintf(err, "mmlens: out of memory while scanning; results are incomplete\n");
@@ -429,7 +414,17 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 	}
 	if (det && !o->quiet && rc != MML_EXIT_INPUT && o->format != FMT_TABLE)
 		mml_summary_write_table(sh.total, err);
+	if (det && sh.nsess > 1 && rc != MML_EXIT_INPUT) {
+		fprintf(err, "mmlens scan: note: %s holds %llu sessions (starting at message", o->input,
+		        (unsigned long long)sh.nsess);
+		for (size_t i = 0; i < sh.nsess && i < sizeof sh.starts / sizeof sh.starts[0]; i++)
+			fprintf(err, "%s %llu", i ? "," : "", (unsigned long long)sh.starts[i]);
+		fprintf(err, "%s): the findings are of all of them, whatever scenario the file is named after; "
+		        "`mmlens sessions` lists them, `mmlens audit INPUT@N` and `mmlens diff` take one\n",
+		        sh.nsess > sizeof sh.starts / sizeof sh.starts[0] ? ", ..." : "");
+	}
 	mml_summary_free(sh.total);
+	mml_attrib_free(&attrib);
 	pthread_mutex_destroy(&sh.lock);
 	return rc;
 }
@@ -502,7 +497,13 @@ int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in
                       FILE *err)
 {
 	switch (c) {
-	case 'k': in->keylog = arg; return 1;
+	case 'k':
+		if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
+			fprintf(err, "%s: at most %d --keylog files\n", cmd, MML_CLI_MAX_KEYLOGS);
+			return -1;
+		}
+		in->keylogs[in->nkeylogs++] = arg;
+		return 1;
 	case 'C': return mml_cli_opt_catalog(cmd, arg, cats, ncat, err) ? -1 : 1;
 	case 'M': return mml_cli_opt_max_body(cmd, arg, &in->max_body, err) ? -1 : 1;
 	case MML_OPT_MANIFEST: in->manifest = arg; return 1;
@@ -564,7 +565,13 @@ static int parse(int argc, char **argv, bool decode, scan_opts *o, mml_detect_cf
 		if ((decode && scan_only) || (!decode && c == 'm'))
 			c = '?';
 		switch (c) {
-		case 'k': o->keylog = optarg; break;
+		case 'k':
+			if (o->nkeylogs == MML_CLI_MAX_KEYLOGS) {
+				fprintf(err, "%s: at most %d --keylog files\n", cmd, MML_CLI_MAX_KEYLOGS);
+				return -1;
+			}
+			o->keylogs[o->nkeylogs++] = optarg;
+			break;
 		case 'o': o->out = optarg; break;
 		case 'F':
 			if (!decode && !strcmp(optarg, "jsonl"))

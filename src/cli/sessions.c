@@ -3,17 +3,16 @@
  * sessions (stage 7, include/mmlens/analyze.h) and write one JSON object
  * per session (docs/SCHEMA.md, "`mmlens sessions` output").
  *
- * Contract: the same inputs as `mmlens scan` (src/cli/input.h). Messages
- * must be seen in input order, so a capture runs on one pipeline. Each
- * readable body is decoded into one reused tree (for payload times when
- * there is no capture time); the splitter keeps O(1) state, so memory is
- * bounded by the largest body, not the input. A session's line is
+ * Contract: the same inputs as `mmlens scan` (src/cli/input.h), read
+ * through the collection of src/analyze/collect.c on one pipeline
+ * (sessions need input order); the splitter keeps O(1) state, so memory
+ * is bounded by the largest body, not the input. A session's line is
  * written as soon as the session closes. With --timeline every body is
- * also searched (the flow collection of src/cli/diff.c) and each session
- * is followed by its timeline rows (mml_flows_timeline); memory then
- * also holds one session's flow keys.
+ * also searched and each session is followed by its timeline rows
+ * (mml_flows_timeline); memory then also holds one session's flow keys.
  */
 #include <getopt.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,16 +24,10 @@
 
 typedef struct sess_shared {
 	bool nomem;
+	bool timeline;
 	const mml_labels *labels;
-	FILE *out;              /* the --timeline path writes here */
+	FILE *out;
 } sess_shared;
-
-typedef struct sess_state {
-	sess_shared *sh;
-	FILE **outp;
-	mml_dtree tree;
-	mml_sessions split;
-} sess_state;
 
 static void write_ts(FILE *f, bool has, int64_t v)
 {
@@ -54,23 +47,34 @@ static void write_session(FILE *out, const mml_session *s, const mml_labels *lab
 	fprintf(out, ",\"messages\":%llu,\"opened_by\":\"%s\",\"opener_req_type\":", (unsigned long long)s->messages,
 	        mml_sess_why_name(s->why));
 	write_ts(out, s->opener >= 0, s->opener);
+	char date[16] = "";
+	if (s->has_ts) {
+		time_t t = (time_t)s->start_ts;
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	}
+	fputs(",\"date\":", out);
+	mml_json_cstr(out, date[0] ? date : NULL);
+	fputs(",\"login_req_type\":", out);
+	write_ts(out, s->login >= 0, s->login);
+	fputs(",\"client_version\":", out);
+	write_ts(out, s->client_version != 0, s->client_version);
+	fputs(",\"app_version\":", out);
+	mml_json_cstr(out, s->app_version[0] ? s->app_version : NULL);
+	fprintf(out, ",\"logged_out\":%s", s->logged_out ? "true" : "false");
 	fputs(",\"label\":", out);
 	mml_cli_label_json(out, mml_labels_find(labels, s->index));
 	fputs("}\n", out);
 }
 
-static void on_session(void *ctx, const mml_session *s)
-{
-	sess_state *st = ctx;
-	if (*st->outp)
-		write_session(*st->outp, s, st->sh->labels);
-}
-
-/* --timeline: the session, then one row per (category, party, feature). */
-static void on_session_flows(void *ctx, const mml_session *s, const mml_flows *flows)
+/* A closed session, then with --timeline one row per (category, party, feature). */
+static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
 	sess_shared *sh = ctx;
 	write_session(sh->out, s, sh->labels);
+	if (!sh->timeline)
+		return;
 	mml_tl_row *rows;
 	size_t n = mml_flows_timeline(flows, &rows);
 	if (n == (size_t)-1) {
@@ -92,57 +96,17 @@ static void on_session_flows(void *ctx, const mml_session *s, const mml_flows *f
 	free(rows);
 }
 
-static void *sess_make(void *ctx, FILE **outp)
-{
-	sess_state *st = calloc(1, sizeof *st);
-	if (!st)
-		return NULL;
-	st->sh = ctx;
-	st->outp = outp;
-	mml_dtree_init(&st->tree, NULL);
-	mml_sessions_init(&st->split, on_session, st);
-	return st;
-}
-
-static void sess_msg(void *state, const mml_msg *m)
-{
-	sess_state *st = state;
-	const mml_dtree *tree = NULL;
-	bool readable = m->status == MML_ST_DECRYPTED || m->status == MML_ST_PLAINTEXT;
-	if (readable && m->body && m->body_len && !(m->outer && m->outer->ts_us)) {
-		if (mml_decode_body(&st->tree, m->body, m->body_len) == MML_OK)
-			tree = &st->tree;
-		else
-			st->sh->nomem = true;
-	}
-	mml_sessions_feed(&st->split, m, tree);
-}
-
-static void sess_done(void *ctx, void *state)
-{
-	(void)ctx;
-	sess_state *st = state;
-	mml_sessions_finish(&st->split);
-	mml_sessions_free(&st->split);
-	mml_dtree_free(&st->tree);
-	free(st);
-}
-
-static void sess_finish(void *ctx, FILE *out)
-{
-	(void)ctx;
-	(void)out;
-}
-
 static const char sessions_usage[] =
-	"usage: mmlens sessions [options] INPUT\n"
+	"usage: mmlens sessions [options] INPUT...\n"
 	"\n"
 	"Split INPUT (a capture with --keylog, or a plaintext log; - reads standard\n"
 	"input) into sessions and write one JSON object per session: its number,\n"
-	"first and last message ids, start and end time, and message count.\n"
-	"A session starts at a login/registration request (a burst of them is one\n"
-	"start) or at a jump in time of more than 2 hours (capture time, or the\n"
-	"timestamps inside the bodies).\n"
+	"first and last message ids, start and end time, date, app version, whether\n"
+	"it was logged out, message count and label. A session starts at an app start\n"
+	"or login (docs/SESSIONS.md), or at a jump in time of more than 2 hours that\n"
+	"behaves like a clock (capture time, or send times inside the bodies). Several\n"
+	"INPUTs that are a cumulative series (each a prefix of the next) are read once,\n"
+	"each file's own part one session labelled with the file's name.\n"
 	"\n"
 	"With --timeline each session is followed by its timeline: for each (category,\n"
 	"party, feature) of personal data it sent, the first and last message and time,\n"
@@ -154,29 +118,33 @@ static const char sessions_usage[] =
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md; --timeline)\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
 	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	"      --series           the INPUTs must be a cumulative series (else refused)\n"
 	MML_CLI_LABEL_USAGE
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors.\n";
 
-/* --timeline: sessions through the flow collection. */
-static int run_timeline(const mml_cli_input *in, const char *attrib_file, sess_shared *sh, FILE *err)
+/* Sessions through the flow collection (src/analyze/collect.c); with
+ * --timeline every body is also searched and attributed. */
+static int run_sessions(const mml_cli_target *tg, const mml_cli_input *in, const char *attrib_file, sess_shared *sh,
+                        FILE *err)
 {
-	mml_detect *det;
+	mml_detect *det = NULL;
 	mml_attrib attrib;
-	int rc = mml_cli_flows_setup("mmlens sessions", attrib_file, &det, &attrib, err);
+	mml_attrib_init(&attrib);
+	int rc = sh->timeline ? mml_cli_flows_setup("mmlens sessions", attrib_file, &det, &attrib, err) : MML_EXIT_OK;
 	if (rc)
 		return rc;
 	if (!(sh->out = mml_out_open(in->out))) {
 		fprintf(err, "mmlens: %s: cannot create output: %m\n", in->out);
 		rc = MML_EXIT_INPUT;
 	} else {
-		mml_cli_coll_hook hook = {.session = on_session_flows, .ctx = sh};
-		mml_flows all;
-		uint64_t nsess = 0;
-		mml_flows_init(&all);
-		rc = mml_cli_collect_hooked(in, det, &attrib, (uint64_t)-1, &all, &nsess, &hook, err);
-		mml_flows_free(&all);
+		mml_collect_hook hook = {.session = on_session, .ctx = sh};
+		mml_cli_collected res;
+		mml_cli_target all = *tg;
+		all.session = 0;
+		rc = mml_cli_target_collect("mmlens sessions", &all, in, det, sh->timeline ? &attrib : NULL, NULL, &res, &hook,
+		                            err);
 		if (mml_out_close(sh->out) != MML_OK) {
 			fprintf(err, "mmlens: %s: write error\n", in->out);
 			rc = MML_EXIT_INPUT;
@@ -193,9 +161,10 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 		{"keylog", required_argument, 0, 'k'},  {"output", required_argument, 0, 'o'},
 		{"catalog", required_argument, 0, 'C'}, {"max-body", required_argument, 0, 'M'},
 		{"timeline", no_argument, 0, 't'},      {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},          MML_CLI_LABEL_OPTIONS,
-		{0, 0, 0, 0},
+		{"help", no_argument, 0, 'h'},          {"series", no_argument, 0, 'S'},
+		MML_CLI_LABEL_OPTIONS,                  {0, 0, 0, 0},
 	};
+	bool series = false;
 	const char *cats[33], *attrib_file = NULL;
 	bool timeline = false;
 	size_t ncat = 0;
@@ -216,6 +185,7 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 		switch (c) {
 		case 'o': in.out = optarg; break;
 		case 't': timeline = true; break;
+		case 'S': series = true; break;
 		case 'A': attrib_file = optarg; break;
 		case 'h': fputs(sessions_usage, stdout); return MML_EXIT_OK;
 		default:
@@ -226,24 +196,22 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 	}
 	cats[ncat] = NULL;
 	in.cats = cats;
-	if (optind != argc - 1) {
-		fprintf(err, "mmlens sessions: expected one INPUT argument\n%s", sessions_usage);
+	if (optind >= argc) {
+		fprintf(err, "mmlens sessions: expected INPUT\n%s", sessions_usage);
 		return MML_EXIT_USAGE;
 	}
-	in.input = argv[optind];
-	mml_labels labels;
-	int lrc = mml_cli_labels("mmlens sessions", &in, in.input, &labels, err);
-	if (lrc)
-		return lrc;
-	sess_shared sh = {.labels = &labels};
-	int rc;
-	if (timeline) {
-		rc = run_timeline(&in, attrib_file, &sh, err);
-	} else {
-		mml_msg_sink sink = {sess_make, sess_msg, sess_done, sess_finish, &sh};
-		rc = mml_cli_run_input(&in, &sink, err);
+	mml_cli_target tg;
+	int rc = mml_cli_target_open("mmlens sessions", &in, (const char *const *)argv + optind, (size_t)(argc - optind),
+	                             series, &tg, err);
+	if (rc) {
+		mml_cli_target_free(&tg);
+		return rc;
 	}
-	mml_labels_free(&labels);
+	if (tg.session)
+		fprintf(err, "mmlens sessions: every session is listed; @%llu is ignored\n", (unsigned long long)tg.session);
+	sess_shared sh = {.labels = &tg.labels, .timeline = timeline};
+	rc = run_sessions(&tg, &in, attrib_file, &sh, err);
+	mml_cli_target_free(&tg);
 	if (sh.nomem) {
 		fprintf(err, "mmlens: out of memory while decoding; session times may be incomplete\n");
 		if (rc == MML_EXIT_OK)

@@ -34,6 +34,7 @@ static const char *const ck_names[CK__COUNT] = {
 	[CK_CONTACT] = "contact", [CK_COORD_LATLON] = "latlon", [CK_COORD_LONLAT] = "lonlat", [CK_MPAPI] = "mpapi",
 	[CK_MESSAGE] = "message", [CK_ID] = "id",             [CK_TZOFFSET] = "tzoffset", [CK_USERID] = "userid",
 	[CK_QUERY] = "query",     [CK_DEVIDTS] = "devid_ts",  [CK_CARRIERNAME] = "carriername", [CK_BASEREQ] = "baserequest",
+	[CK_DIGEST] = "digest",   [CK_FILEID] = "fileid",
 };
 
 const char *ck_name(vcheck c) { return (unsigned)c < CK__COUNT ? ck_names[c] : "?"; }
@@ -111,10 +112,9 @@ int ck_text(vcheck c, vstr v)
 		return v_wxid(v);
 	}
 	case CK_MPAPI: return v_mpapi(v);
-	case CK_MESSAGE: {
-		vstr t = v_trim(v);
-		return t.n && !(t.n >= 8 && !memcmp(t.p, "<sysmsg", 7)) ? VAL_OK : VAL_NO;
-	}
+	case CK_MESSAGE: return v_content_text(v);
+	case CK_DIGEST: return v_digest(v);
+	case CK_FILEID: return v_fileid(v);
 	case CK_ID: {
 		vstr t = v_trim(v);
 		if (!t.n)

@@ -3,8 +3,9 @@
  * configuration (--known, --known-file, --fields), building the detector
  * (taxonomy check, field layouts, known-value forms, the Vectorscan
  * database), per-thread scratch, and mml_detect_run: prepare the node
- * tables and scan the text leaves (walk.c), run the detectors on every
- * node (rules.c, rules_ctx.c), then report each (category, path) once.
+ * tables and scan the text leaves (walk.c), apply the kv row layouts
+ * (rules_content.c), run the detectors on every node (rules.c,
+ * rules_ctx.c, rules_content.c), then report each (category, path) once.
  *
  * Contract: a detector is immutable after mml_detect_new and may be
  * shared by threads; a scratch belongs to one thread. A run allocates
@@ -252,6 +253,7 @@ void mml_detect_scratch_free(mml_detect_scratch *s)
 	free(s->f);
 	free(s->vals);
 	free(s->m);
+	free(s->kvrow);
 	free(s->seen);
 	free(s);
 }
@@ -430,6 +432,8 @@ void mml_detect_run(const mml_detect *d, mml_detect_scratch *s, const mml_dtree 
 	if (!walk_prepare(&r))
 		return;
 	walk_scan(&r);
+	if (s->nkvrow)
+		rules_kv(&r);
 	/* children before parents: a container sees what its children are; the
 	 * nodes neither rule has anything for were marked by walk_prepare */
 	for (uint32_t i = t->count; i-- > 0;) {

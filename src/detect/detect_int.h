@@ -7,8 +7,10 @@
  * semantics), fields.c (field layouts, data/fields.tsv), known.c (--known
  * values and their forms), patterns.c (the Vectorscan database),
  * coords.c (coordinate pairs), walk.c (per-node tables, the text scan),
- * rules.c and rules_ctx.c (the detectors), detect.c (entry points, the
- * run, the output). docs/TAXONOMY.md describes what they detect.
+ * rules.c, rules_ctx.c and rules_content.c (the detectors),
+ * values_content.c (checks of written content, media, places from
+ * context), detect.c (entry points, the run, the output).
+ * docs/TAXONOMY.md describes what they detect.
  */
 #ifndef MMLENS_DETECT_INT_H
 #define MMLENS_DETECT_INT_H
@@ -30,7 +32,7 @@ const char *tax_id(int idx);
 enum {
 	C_ACCOUNT, C_DEVICE_ID, C_PUSH, C_THIRDPARTY, C_DEVINFO, C_CARRIER, C_IP, C_WIFI, C_NETTYPE, C_COORD,
 	C_PLACE, C_LOCALE, C_MP_ID, C_MP_ACT, C_MP_REQ, C_SEARCH, C_MESSAGE, C_POST, C_COMMENT, C_NAME, C_CONTACTS,
-	C_TEL_UI, C_TEL_APP, C_IDENTITY, C__COUNT
+	C_TEL_UI, C_TEL_APP, C_IDENTITY, C_MEDIA, C_ADDRESSEE, C__COUNT
 };
 extern int cat_ix[C__COUNT];
 bool tax_resolve_builtin(char *errbuf, size_t errcap);
@@ -88,6 +90,13 @@ int v_fingerprint(vstr v);    /* brand/product/device:ver/id/inc:type/tags */
 int v_cpu(vstr v);            /* arm64-v8a, fp asimd ..., qcom */
 int v_tzoffset(vstr v);
 bool v_is_placeholder_word(vstr v);
+/* values_content.c */
+int v_digest(vstr v);         /* 32, 40 or 64 hex: a media MD5/SHA-1/SHA-256 */
+int v_fileid(vstr v);         /* a media or file id: aupimg_<hex>_<ms>, CDN hex ids, numeric media ids */
+int v_mime_media(vstr v);     /* image/..., video/..., audio/... */
+int v_media_ref(vstr v);      /* a URL or a storage path with a long opaque segment */
+int v_content_text(vstr v);   /* message, post or comment text: not empty, not a <msg>/<sysmsg>/<?xml envelope */
+int v_place_ctx(vstr v);      /* a place by shape alone: Latin v_place, CJK only with a place suffix */
 /* Trim trailing NULs and surrounding spaces. */
 /* v without trailing NULs and blanks (space, tab, CR, LF) and without leading blanks; inline: the per-node pass calls it */
 static inline vstr v_trim(vstr v)
@@ -106,7 +115,7 @@ typedef enum vcheck {
 	CK_EMAIL, CK_APPID, CK_MPUSER, CK_MPID, CK_PUSH, CK_NETTYPE, CK_LANG, CK_REGION, CK_TZ, CK_DEVTYPE, CK_UA,
 	CK_PAGE, CK_URL, CK_PLACE, CK_MCCMNC, CK_APN, CK_CARRIER, CK_SSID, CK_UUID, CK_HEXID, CK_DIGITS, CK_OSVER,
 	CK_SCREEN, CK_FPRINT, CK_CPU, CK_CONTACT, CK_COORD_LATLON, CK_COORD_LONLAT, CK_MPAPI, CK_MESSAGE, CK_ID,
-	CK_TZOFFSET, CK_USERID, CK_QUERY, CK_DEVIDTS, CK_CARRIERNAME, CK_BASEREQ, CK__COUNT
+	CK_TZOFFSET, CK_USERID, CK_QUERY, CK_DEVIDTS, CK_CARRIERNAME, CK_BASEREQ, CK_DIGEST, CK_FILEID, CK__COUNT
 } vcheck;
 const char *ck_name(vcheck c);
 int ck_parse(const char *s, size_t n); /* -1 unknown */
@@ -158,6 +167,17 @@ mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mm
                   unsigned *bad);
 /* Expand struct placements; call once after every lay_parse. */
 mml_err lay_finish(lay_table *t);
+/* kv row rules (selector kv:LOGID): a column of the rows with that log id. */
+typedef struct lay_kvrule {
+	uint64_t logid;
+	uint32_t order;
+	uint16_t col;   /* the column, csv[col] */
+	uint8_t dir;    /* 0 req, 1 resp, 2 any */
+	lay_hit hit;
+} lay_kvrule;
+bool lay_kv_any(const lay_table *t);
+/* The rules of rows with this log id, sorted by column (*n of them), or NULL. */
+const lay_kvrule *lay_kv_find(const lay_table *t, uint64_t logid, size_t *n);
 /* The (selector, direction) keys of a message, and those with rules. */
 typedef struct lay_sel {
 	uint64_t k[6];
@@ -313,6 +333,7 @@ enum {
 	SH_MACPH = 1u << 26,    /* MAC placeholder */
 	SH_DEVID_PH = 1u << 27,
 	SH_DECIMAL = 1u << 28,  /* a decimal number with 3+ fraction digits */
+	SH_MIME = 1u << 29,     /* a media MIME type: image/..., video/..., audio/... */
 	SH_MPID = SH_APPID | SH_MPUSER,
 };
 
@@ -380,6 +401,11 @@ struct mml_detect_scratch {
 	size_t nvals, valcap;
 	smatch *m;
 	size_t nm, mcap;
+	struct dkvrow {     /* records that are kv rows with rules (walk_prepare) */
+		uint32_t node;
+		uint64_t logid;
+	} *kvrow;
+	size_t nkvrow, kvrowcap;
 	uint64_t *seen;     /* emitted (category, path) hashes */
 	size_t seencap;
 	bool nomem;
@@ -408,8 +434,19 @@ uint32_t classify(vstr v);
 /* The same, with the text's MML_TC_* classes when known (mml_dnode.tcls, 0 not known). */
 uint32_t classify_k(vstr v, unsigned tcls);
 vstr node_text(const mml_dtree *t, uint32_t i);
-/* rules.c, rules_ctx.c */
+/* The log id of a kv row: the record csv sits in protobuf field F whose
+ * sibling just before it is a varint field F-1 (walk.c). */
+bool kv_row_logid(const mml_dtree *t, uint32_t csv, uint64_t *logid);
+/* rules.c, rules_ctx.c, rules_content.c */
 void rules_node(drun *r, uint32_t i);
+/* Apply a layout rule to node i (fields.tsv semantics: '-' silences, a passing check claims). */
+void rules_layout(drun *r, uint32_t i, const lay_hit *h);
+/* kv row layouts (before the per-node rules: they claim their cells). */
+void rules_kv(drun *r);
+/* A record's media references: the cell before a media MIME type (csv.media). */
+void rules_media_row(drun *r, uint32_t i);
+/* Is v the value of a search.query finding of this body? */
+bool rules_is_query(const drun *r, vstr v);
 void rules_struct(drun *r, uint32_t i);
 void rules_matches(drun *r);
 bool mp_context(const drun *r, uint32_t i);

@@ -9,7 +9,11 @@
  *
  *  - selector: '*' (every message), a request type number (763), an API
  *    path (/cgi-bin/micromsg-bin/secautoauth), several joined by ',', or
- *    '@Name' to define a struct (its paths are relative to the struct);
+ *    '@Name' to define a struct (its paths are relative to the struct), or
+ *    'kv:LOGID' (alone): the rows of kv telemetry with that log id, a
+ *    delimited record in protobuf field F whose field F-1, just before
+ *    it, is the log id (newreportkvcomm {1: logid, 2: row}, rtkvreport
+ *    {7: logid, 8: row}); its path is a column of the row ('csv[6]');
  *  - dir: req, resp or '*';
  *  - path: a field path without repeat indexes ('4[2].1' is written
  *    '4.1' and matches every repeat); a path starting with ':' matches
@@ -25,8 +29,10 @@
  * direction, hash of the normalised path); later rules (user files after
  * the built-in file) replace earlier ones with the same key. A lookup is
  * a few probes per active (selector, direction) of the message, behind a
- * 64-kbit filter, so fields without rules cost one bit test. Bad lines
- * are reported with their line number and skipped.
+ * 64-kbit filter, so fields without rules cost one bit test. kv row rules
+ * are kept apart, sorted by (log id, column): one binary search per
+ * delimited record that sits next to a log id. Bad lines are reported
+ * with their line number and skipped.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -65,6 +71,8 @@ struct lay_table {
 	size_t ncombo, ccap;
 	char **dets;         /* interned detector names */
 	size_t ndets;
+	lay_kvrule *kv;      /* kv row rules, sorted by (logid, col, dir) after lay_finish */
+	size_t nkv, kvcap;
 };
 
 /* Path hashes: a polynomial hash mod 2^64 (h = h * B + byte), so the
@@ -155,6 +163,7 @@ void lay_free(lay_table *t)
 	for (size_t i = 0; i < t->ndets; i++)
 		free(t->dets[i]);
 	free(t->dets);
+	free(t->kv);
 	free(t->s);
 	free(t->r);
 	free(t->combos);
@@ -318,6 +327,38 @@ static char *dupn(const char *s, size_t n)
 	return c;
 }
 
+/* A kv:LOGID rule: the path must be one column, "csv[N]". Returns why not, or NULL. */
+static const char *add_kv(lay_table *t, const char *sel, size_t seln, int dir, const char *np, const lay_hit *h,
+                          mml_err *e)
+{
+	uint64_t logid = 0;
+	if (seln <= 3 || seln > 3 + 12)
+		return "bad kv:LOGID selector";
+	for (size_t k = 3; k < seln; k++) {
+		if (sel[k] < '0' || sel[k] > '9')
+			return "a kv:LOGID selector stands alone, LOGID a number";
+		logid = logid * 10 + (uint64_t)(sel[k] - '0');
+	}
+	unsigned col = 0;
+	int used = 0;
+	if (sscanf(np, "csv[%u]%n", &col, &used) != 1 || np[used] || col > 65535)
+		return "a kv row rule names one column: csv[N]";
+	if (t->nkv == t->kvcap) {
+		size_t nc = t->kvcap ? t->kvcap * 2 : 16;
+		lay_kvrule *nk = realloc(t->kv, nc * sizeof *nk);
+		if (!nk) {
+			*e = MML_E_NOMEM;
+			return NULL;
+		}
+		t->kv = nk;
+		t->kvcap = nc;
+	}
+	t->kv[t->nkv] = (lay_kvrule){.logid = logid, .order = (uint32_t)t->nkv, .col = (uint16_t)col,
+	                             .dir = (uint8_t)dir, .hit = *h};
+	t->nkv++;
+	return NULL;
+}
+
 mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx,
                   unsigned *bad)
 {
@@ -383,6 +424,18 @@ mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mm
 			return MML_E_NOMEM;
 		if (!why && place && col[0][0] == '@')
 			why = "a struct cannot be placed inside a struct definition";
+		if (!why && cl[0] >= 3 && !memcmp(col[0], "kv:", 3)) {
+			mml_err ke = MML_OK;
+			why = place ? "a struct cannot be placed in a kv row" : add_kv(t, col[0], cl[0], dir, np, &h, &ke);
+			if (ke)
+				return ke;
+			if (!why)
+				continue;
+		} else if (!why) {
+			for (size_t k = 0; k + 4 <= cl[0] && !why; k++)
+				if (!memcmp(col[0] + k, ",kv:", 4))
+					why = "a kv:LOGID selector stands alone, LOGID a number";
+		}
 		if (!why && (col[0][0] == '@' || place)) {
 			/* a struct rule or a placement: kept for lay_finish */
 			if (t->ns == t->scap) {
@@ -427,8 +480,59 @@ mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mm
 	return MML_OK;
 }
 
+static int kv_cmp(const void *a, const void *b)
+{
+	const lay_kvrule *x = a, *y = b;
+	if (x->logid != y->logid)
+		return x->logid < y->logid ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sort the kv rules; of rules with the same (logid, column, direction) the last read wins. */
+static void kv_finish(lay_table *t)
+{
+	if (!t->nkv)
+		return;
+	qsort(t->kv, t->nkv, sizeof *t->kv, kv_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < t->nkv; i++) {
+		if (k && t->kv[k - 1].logid == t->kv[i].logid && t->kv[k - 1].col == t->kv[i].col &&
+		    t->kv[k - 1].dir == t->kv[i].dir)
+			k--;
+		t->kv[k++] = t->kv[i];
+	}
+	t->nkv = k;
+	for (size_t i = 0; i < k; i++)
+		t->kv[i].order = (uint32_t)i;
+}
+
+bool lay_kv_any(const lay_table *t) { return t->nkv != 0; }
+
+const lay_kvrule *lay_kv_find(const lay_table *t, uint64_t logid, size_t *n)
+{
+	size_t lo = 0, hi = t->nkv;
+	*n = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->kv[mid].logid < logid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t e = lo;
+	while (e < t->nkv && t->kv[e].logid == logid)
+		e++;
+	*n = e - lo;
+	return *n ? &t->kv[lo] : NULL;
+}
+
 mml_err lay_finish(lay_table *t)
 {
+	kv_finish(t);
 	for (size_t i = 0; i < t->ns; i++) {
 		sdef *p = &t->s[i];
 		if (!p->placement)

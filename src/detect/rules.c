@@ -111,7 +111,7 @@ static bool msg_pair(const drun *r, uint32_t i, double *a, double *b, bool *dbl)
 	return true;
 }
 
-static void layout_node(drun *r, uint32_t i, const lay_hit *h)
+void rules_layout(drun *r, uint32_t i, const lay_hit *h)
 {
 	mml_detect_scratch *s = r->s;
 	const mml_dnode *d = NODE(i);
@@ -392,7 +392,7 @@ void rules_node(drun *r, uint32_t i)
 		const lay_hit *h =
 			lay_find(r->d->lay, &r->sel, s->hf[i], s->hl[i], (s->nfl[i] & NF_LOCAL) != 0);
 		if (h)
-			layout_node(r, i, h);
+			rules_layout(r, i, h);
 	}
 	if (d->kind == MML_DK_VARINT && known_nums(r->d->known)) {
 		int kn = known_number(r->d->known, d->u);

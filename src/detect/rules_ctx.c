@@ -1,9 +1,12 @@
 /*
  * rules_ctx.c - the detectors that need a whole container (a protobuf
  * message, a JSON object, a URL query, an XML element, a delimited
- * record): coordinate pairs, carrier groups, places next to a fix, the
- * {1: key, 2/3: value} pairs of protobuf lists, and official-account
- * article rows of the kv telemetry.
+ * record): coordinate pairs, carrier groups, places next to a fix (or
+ * the body's search query repeated there), the {1: key, 2/3: value}
+ * pairs of protobuf lists, official-account article rows of the kv
+ * telemetry, and media files named next to their MIME type
+ * (rules_content.c). A cell a layout gave a meaning (a kv row's) is
+ * not read again as part of a carrier group.
  *
  * Contract: rules_struct() runs once per container, children before
  * parents (detect.c walks the nodes backwards), so a message sees the
@@ -166,7 +169,15 @@ static void csv_pair(drun *r, uint32_t i)
 	(void)pf;
 }
 
-/* carrier name and MCC-MNC within three places of each other, and the APN after them */
+/* a layout (a kv row's) says this node is something other than a carrier */
+static bool claimed_other(const drun *r, uint32_t c)
+{
+	return (r->s->nfl[c] & (NF_CLAIMED | NF_SUPPRESS)) && !dr_has(r, c, cat(C_CARRIER));
+}
+
+/* carrier name and MCC-MNC within three places of each other, and the APN after them
+ * (not a cell a layout gave another meaning: log 555's "...,463735,87,0,AndroidWifi,310260,..."
+ * is an SSID, not the emulator's operator name next to an MCC-MNC) */
 static void carrier_group(drun *r, uint32_t i)
 {
 	uint32_t kids[256];
@@ -179,9 +190,9 @@ static void carrier_group(drun *r, uint32_t i)
 	}
 	for (int k = 0; k < n; k++) {
 		uint32_t sh = r->s->shape[kids[k]];
-		if ((sh & SH_MCCMNC) && mcc < 0) {
+		if ((sh & SH_MCCMNC) && mcc < 0 && !claimed_other(r, kids[k])) {
 			for (int j = k - 3 < 0 ? 0 : k - 3; j < n && j <= k + 3; j++)
-				if (j != k && (r->s->shape[kids[j]] & SH_CARRIER)) {
+				if (j != k && (r->s->shape[kids[j]] & SH_CARRIER) && !claimed_other(r, kids[j])) {
 					mcc = k;
 					name = j;
 					break;
@@ -221,6 +232,20 @@ static bool has_fix(const drun *r, uint32_t i)
 	return false;
 }
 
+/* A text next to a fix, named by nothing but where it sits: the body's
+ * search query when it repeats it (a query sent with the user's position
+ * is no place: log 538), a place when it has the shape of one (Latin
+ * capitalised words, CJK ending like a place name: v_place_ctx), else
+ * nothing (log 523: the query "小程序示例" of a search suggestion). */
+static void place_or_query(drun *r, uint32_t c)
+{
+	vstr v = v_trim(node_text(r->t, c));
+	if (rules_is_query(r, v))
+		dr_add(r, c, cat(C_SEARCH), "ctx.query", 0.8, VAL_OK, v.p, v.n);
+	else if (v_place_ctx(v) == VAL_OK)
+		dr_add(r, c, cat(C_PLACE), "ctx.place", 0.7, VAL_OK, v.p, v.n);
+}
+
 /* a place name next to a fix: a text sibling of the pair's message, or
  * the cell after a "lat/lon" cell */
 static void place_near_fix(drun *r, uint32_t i)
@@ -230,10 +255,8 @@ static void place_near_fix(drun *r, uint32_t i)
 		bool after = false;
 		FOR_CHILD(c, i)
 		{
-			if (after && (r->s->shape[c] & SH_PLACE) && r->s->first[c] == MML_DNONE) {
-				vstr v = v_trim(node_text(r->t, c));
-				dr_add(r, c, cat(C_PLACE), "ctx.place", 0.7, VAL_OK, v.p, v.n);
-			}
+			if (after && (r->s->shape[c] & SH_PLACE) && r->s->first[c] == MML_DNONE)
+				place_or_query(r, c);
 			after = has_fix(r, c);
 		}
 		return;
@@ -250,10 +273,8 @@ static void place_near_fix(drun *r, uint32_t i)
 	{
 		const mml_dnode *x = NODE(c);
 		if (x->kind == MML_DK_STRING && x->first_child == MML_DNONE && (r->s->shape[c] & SH_PLACE) &&
-		    r->s->first[c] == MML_DNONE && !(r->s->nfl[c] & (NF_CLAIMED | NF_SUPPRESS))) {
-			vstr v = v_trim(node_text(r->t, c));
-			dr_add(r, c, cat(C_PLACE), "ctx.place", 0.7, VAL_OK, v.p, v.n);
-		}
+		    r->s->first[c] == MML_DNONE && !(r->s->nfl[c] & (NF_CLAIMED | NF_SUPPRESS)))
+			place_or_query(r, c);
 	}
 }
 
@@ -326,6 +347,8 @@ void rules_struct(drun *r, uint32_t i)
 			place_near_fix(r, i);
 		if (kor & SH_GHOA)
 			article_row(r, i);
+		if (kor & SH_MIME)
+			rules_media_row(r, i);
 		break;
 	default:
 		break;

@@ -46,6 +46,7 @@ static const char *const well_known[C__COUNT] = {
 	[C_COMMENT] = "content.comment",       [C_NAME] = "profile.name",
 	[C_CONTACTS] = "contacts",             [C_TEL_UI] = "telemetry.ui",
 	[C_TEL_APP] = "telemetry.app",         [C_IDENTITY] = "identity",
+	[C_MEDIA] = "content.media",           [C_ADDRESSEE] = "contacts.addressee",
 };
 
 static bool id_ok(const char *s)

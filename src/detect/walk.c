@@ -17,7 +17,10 @@
  *    the decoder (mml_dnode.tcls) when it saw them;
  *  - the terminal text leaves, joined by NULs into one buffer;
  *  - whether rules_node (NF_BUSY) or rules_struct (NF_STRUCT) has anything
- *    for the node, so mml_detect_run visits only those.
+ *    for the node, so mml_detect_run visits only those;
+ *  - the delimited records that are kv rows with layout rules (a log id
+ *    in the protobuf field just before the record's: kv_row_logid), for
+ *    rules_kv, one check per record.
  * walk_scan() runs the Vectorscan database once over that buffer and
  * keeps the substring matches (and the --known hits) for rules.c.
  */
@@ -331,6 +334,8 @@ uint32_t classify_k(vstr v, unsigned tcls)
 	if (slash) {
 		if ((c == 'h' || c == 'H' || c == 'w') && v_url(v))
 			s |= SH_URL;
+		else if ((c == 'i' || c == 'v' || c == 'a') && v_mime_media(v))
+			s |= SH_MIME;
 		else if (v_pagepath(v))
 			s |= SH_PAGE;
 	}
@@ -369,6 +374,41 @@ uint32_t classify_k(vstr v, unsigned tcls)
 }
 
 /* ---- prepare ---- */
+
+bool kv_row_logid(const mml_dtree *t, uint32_t csv, uint64_t *logid)
+{
+	uint32_t sp = t->n[csv].parent;
+	if (sp == MML_DNONE || sp == 0)
+		return false;
+	const mml_dnode *s = &t->n[sp];
+	uint32_t m = s->parent;
+	if ((s->kind != MML_DK_STRING && s->kind != MML_DK_BYTES) || s->field < 2 || m == MML_DNONE ||
+	    t->n[m].kind != MML_DK_MSG)
+		return false;
+	/* the sibling just before: a leaf, so the node just before in document order */
+	const mml_dnode *b = &t->n[sp - 1];
+	if (b->parent != m || b->next != sp || b->field != s->field - 1 || b->kind != MML_DK_VARINT)
+		return false;
+	*logid = b->u;
+	return true;
+}
+
+/* A record that is a kv row with rules: remembered for rules_kv(). */
+static void note_kv_row(drun *r, uint32_t i)
+{
+	mml_detect_scratch *s = r->s;
+	uint64_t logid;
+	size_t n;
+	if (!kv_row_logid(r->t, i, &logid) || !lay_kv_find(r->d->lay, logid, &n))
+		return;
+	if (!det_grow((void **)&s->kvrow, &s->kvrowcap, s->nkvrow + 1, sizeof *s->kvrow, 16)) {
+		s->nomem = true;
+		return;
+	}
+	s->kvrow[s->nkvrow].node = i;
+	s->kvrow[s->nkvrow].logid = logid;
+	s->nkvrow++;
+}
 
 /* Could rules_node(i) do anything? false only when it surely would not:
  * no layout rule can match the node's paths (fl: its flags so far), no
@@ -491,12 +531,14 @@ bool walk_prepare(drun *r)
 	}
 	s->nleaf = 0;
 	s->ntext = 0;
+	s->nkvrow = 0;
 	memset(s->first, 0xff, n * sizeof *s->first);
 	memset(s->kor, 0, n * sizeof *s->kor);
 	const uint64_t *filt = lay_filter(r->d->lay), *pfilt = lay_pfilter(r->d->lay);
 	const bool lay_on = r->sel.n != 0; /* NF_LAYCAND is read only then */
 	const bool all = s->all_hashes;
 	const bool knum = known_nums(r->d->known) != 0, kbin = known_nforms(r->d->known) != 0;
+	const bool kvon = lay_kv_any(r->d->lay);
 	/* the record the cells before were in (cells of one record come in a row
 	 * but for the subtrees of embedded formats in them) */
 	uint32_t row = MML_DNONE;
@@ -578,6 +620,8 @@ bool walk_prepare(drun *r)
 			fl |= NF_BUSY;
 		if (struct_kind(d))
 			fl |= NF_STRUCT;
+		if (kvon && d->kind == MML_DK_CSV)
+			note_kv_row(r, i);
 		s->nfl[i] = fl;
 		s->shape[i] = sh;
 		if (d->parent != MML_DNONE && d->parent < i) {

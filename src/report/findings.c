@@ -407,14 +407,111 @@ mml_err mml_summary_merge(mml_summary *dst, const mml_summary *src)
 	return MML_OK;
 }
 
-void mml_summary_counts_add(mml_summary *s, const mml_scan_counts *c)
+void mml_summary_counts_add(mml_summary *s, const mml_scan_counts *c) { mml_scan_counts_add(&s->counts, c); }
+
+static int type_cmp(const void *a, const void *b)
 {
-	s->counts.messages += c->messages;
-	s->counts.bodies += c->bodies;
-	s->counts.body_bytes += c->body_bytes;
-	s->counts.findings += c->findings;
-	s->counts.limit_hits += c->limit_hits;
-	s->counts.unreadable += c->unreadable;
+	const mml_type_count *x = a, *y = b;
+	uint64_t nx = x->empty + x->opaque, ny = y->empty + y->opaque;
+	if (nx != ny)
+		return nx > ny ? -1 : 1;
+	return (x->req_type > y->req_type) - (x->req_type < y->req_type);
+}
+
+/* The request types behind empty (want_empty) or opaque bodies, most first. */
+static size_t types_of(const mml_scan_counts *c, bool want_empty, mml_type_count *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->ntypes; i++)
+		if (want_empty ? c->types[i].empty : c->types[i].opaque)
+			out[n++] = c->types[i];
+	qsort(out, n, sizeof *out, type_cmp);
+	return n;
+}
+
+void mml_counts_write_json(const mml_scan_counts *c, FILE *f)
+{
+	fprintf(f,
+	        "\"messages\":%llu,\"bodies\":%llu,\"body_bytes\":%llu,\"unreadable\":%llu,\"empty\":%llu,"
+	        "\"opaque\":%llu,\"unknown_api\":%llu,\"api_from_body\":%llu,\"unattributed\":%llu,"
+	        "\"limit_hits\":%llu,\"findings\":%llu",
+	        (unsigned long long)c->messages, (unsigned long long)c->bodies, (unsigned long long)c->body_bytes,
+	        (unsigned long long)c->unreadable, (unsigned long long)c->empty, (unsigned long long)c->opaque,
+	        (unsigned long long)c->unknown_api, (unsigned long long)c->api_from_body,
+	        (unsigned long long)c->unattributed, (unsigned long long)c->limit_hits,
+	        (unsigned long long)c->findings);
+	mml_type_count v[MML_COUNT_TYPES];
+	for (int k = 0; k < 2; k++) {
+		size_t n = types_of(c, k == 0, v);
+		fputs(k == 0 ? ",\"empty_by_type\":[" : ",\"opaque_by_type\":[", f);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(f, "%s{\"req_type\":", i ? "," : "");
+			if (v[i].req_type >= 0)
+				fprintf(f, "%lld", (long long)v[i].req_type);
+			else
+				fputs("null", f);
+			fputs(",\"api\":", f);
+			mml_json_cstr(f, v[i].api[0] ? v[i].api : NULL);
+			fprintf(f, ",\"auth\":%s,\"messages\":%llu}", v[i].auth ? "true" : "false",
+			        (unsigned long long)(k == 0 ? v[i].empty : v[i].opaque));
+		}
+		uint64_t other = k == 0 ? c->other_empty : c->other_opaque;
+		if (other)
+			fprintf(f, "%s{\"req_type\":null,\"api\":\"(other types)\",\"auth\":false,\"messages\":%llu}",
+			        n ? "," : "", (unsigned long long)other);
+		fputc(']', f);
+	}
+}
+
+static void types_text(const mml_scan_counts *c, bool empty, FILE *f)
+{
+	mml_type_count v[MML_COUNT_TYPES];
+	size_t n = types_of(c, empty, v);
+	for (size_t i = 0; i < n && i < 8; i++) {
+		const char *api = v[i].api[0] ? strrchr(v[i].api, '/') : NULL;
+		fprintf(f, "%s%lld%s%s x%llu", i ? ", " : " (request type ", (long long)v[i].req_type, api ? " " : "",
+		        api ? api + 1 : "", (unsigned long long)(empty ? v[i].empty : v[i].opaque));
+	}
+	if (n > 8 || (empty ? c->other_empty : c->other_opaque))
+		fputs(", ...", f);
+	if (n)
+		fputc(')', f);
+}
+
+void mml_counts_write_text(const mml_scan_counts *c, FILE *f)
+{
+	fprintf(f, "mmlens scan: %llu messages, %llu bodies decoded (%llu bytes), %llu unreadable, %llu empty, "
+	        "%llu opaque, %llu findings\n",
+	        (unsigned long long)c->messages, (unsigned long long)(c->bodies - c->empty - c->opaque),
+	        (unsigned long long)c->body_bytes, (unsigned long long)c->unreadable, (unsigned long long)c->empty,
+	        (unsigned long long)c->opaque, (unsigned long long)c->findings);
+	if (c->unreadable)
+		fprintf(f, "  %llu message(s) could not be opened (no key, authentication failed, cut): what they carried "
+		        "is not seen\n", (unsigned long long)c->unreadable);
+	if (c->empty) {
+		fprintf(f, "  %llu empty bod%s", (unsigned long long)c->empty, c->empty == 1 ? "y" : "ies");
+		types_text(c, true, f);
+		fputs(": nothing of theirs is seen\n", f);
+		bool auth = false;
+		for (size_t i = 0; i < c->ntypes; i++)
+			auth |= c->types[i].auth && c->types[i].empty;
+		if (auth)
+			fputs("  the login/registration requests among them are empty: the device fingerprint and credentials "
+			      "they carry are not in this input\n", f);
+	}
+	if (c->opaque) {
+		fprintf(f, "  %llu opaque bod%s", (unsigned long long)c->opaque, c->opaque == 1 ? "y" : "ies");
+		types_text(c, false, f);
+		fputs(": not protobuf or any known format (encrypted again or compressed otherwise); not searched\n", f);
+	}
+	if (c->unknown_api)
+		fprintf(f, "  %llu message(s) with an unknown API (no catalog entry%s): receiver and feature unknown\n",
+		        (unsigned long long)c->unknown_api, c->api_from_body ? "" : ", no name in the body");
+	if (c->api_from_body)
+		fprintf(f, "  %llu message(s) named their API inside the body\n", (unsigned long long)c->api_from_body);
+	if (c->limit_hits)
+		fprintf(f, "  %llu bodies hit a decode limit (decoded as far as the limit)\n",
+		        (unsigned long long)c->limit_hits);
 }
 
 static int cell_cmp(const void *a, const void *b)
@@ -440,12 +537,9 @@ static const cell **sorted(const mml_summary *s)
 
 void mml_summary_write_json(const mml_summary *s, FILE *f)
 {
-	const mml_scan_counts *c = &s->counts;
-	fprintf(f,
-	        "{\"kind\":\"summary\",\"messages\":%llu,\"bodies\":%llu,\"body_bytes\":%llu,\"unreadable\":%llu,"
-	        "\"limit_hits\":%llu,\"findings\":%llu,\"matrix\":[",
-	        (unsigned long long)c->messages, (unsigned long long)c->bodies, (unsigned long long)c->body_bytes,
-	        (unsigned long long)c->unreadable, (unsigned long long)c->limit_hits, (unsigned long long)c->findings);
+	fputs("{\"kind\":\"summary\",", f);
+	mml_counts_write_json(&s->counts, f);
+	fputs(",\"matrix\":[", f);
 	const cell **v = sorted(s);
 	for (size_t i = 0; v && i < s->n; i++) {
 		fputs(i ? ",{\"category\":" : "{\"category\":", f);
@@ -461,13 +555,7 @@ void mml_summary_write_json(const mml_summary *s, FILE *f)
 
 void mml_summary_write_table(const mml_summary *s, FILE *f)
 {
-	const mml_scan_counts *c = &s->counts;
-	fprintf(f, "mmlens scan: %llu messages, %llu bodies decoded (%llu bytes), %llu unreadable, %llu findings\n",
-	        (unsigned long long)c->messages, (unsigned long long)c->bodies, (unsigned long long)c->body_bytes,
-	        (unsigned long long)c->unreadable, (unsigned long long)c->findings);
-	if (c->limit_hits)
-		fprintf(f, "  %llu bodies hit a decode limit (decoded as far as the limit)\n",
-		        (unsigned long long)c->limit_hits);
+	mml_counts_write_text(&s->counts, f);
 	if (!s->n)
 		return;
 	fprintf(f, "\n%-24s %-44s %8s %8s\n", "category", "api", "messages", "findings");

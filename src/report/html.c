@@ -147,6 +147,7 @@ void mml_html_free(mml_html *h)
 	free(h->marks);
 	free(h->tbuf);
 	mml_flows_free(&h->prev);
+	mml_html_gaps_free(h);
 	free(h);
 }
 
@@ -297,6 +298,7 @@ void mml_html_add_message(mml_html *h, const mml_msg *m, const mml_dtree *tree, 
 void mml_html_add_session(mml_html *h, const mml_session *s, const mml_label *label, const mml_flows *flows)
 {
 	h->nsess++;
+	mml_html_gaps_add(h, s, label, flows);
 	if (h->nsess <= h->o.max_sessions) {
 		mml_html_sec_session(h, h->t_sess, s, label, flows);
 		if (!h->o.compare && h->has_prev) {
@@ -431,7 +433,10 @@ mml_err mml_html_write(mml_html *h, FILE *out, const mml_flows *all, const char 
 	fputs("</td></tr><tr><th>kind</th><td>", out);
 	mml_html_cstr(out, h->o.kind);
 	fputs("</td></tr><tr><th>policy model</th><td>", out);
-	mml_html_cstr(out, h->o.pol ? h->o.pol->name : "none (--policy not given)");
+	mml_html_cstr(out, !h->o.ps ? "none (--policy not given)"
+	                   : h->o.ps->fixed ? h->o.ps->fixed->name
+	                                    : "auto (Weixin's guidelines for Weixin's features and mainland accounts, "
+	                                      "WeChat's policy for the rest)");
 	time_t now = time(NULL);
 	fprintf(out,
 	        "</td></tr><tr><th>generated</th><td>%s UTC</td></tr><tr><th>sessions</th><td>%llu</td></tr>"
@@ -445,7 +450,7 @@ mml_err mml_html_write(mml_html *h, FILE *out, const mml_flows *all, const char 
 	      out);
 	write_left_out(h, out);
 	mml_html_sec_matrix(h, out, all);
-	mml_err e = mml_html_sec_gaps(h, out, all);
+	mml_err e = mml_html_sec_gaps(h, out);
 	if (e != MML_OK)
 		return e;
 	fputs("<section id=\"diff\"><h2>Diff</h2>\n", out);

@@ -16,8 +16,37 @@ typedef struct hmark {
 	unsigned parties;  /* bit per mml_party */
 } hmark;
 
+/* One group of judged flows for the policy-gap tables (html_gaps.c):
+ * sessions with the same verdict, model, statement, receiver and category. */
+#define MML_HTML_GAP_SESS 12
+#define MML_HTML_GAP_EV 6
+typedef struct hgap {
+	mml_verdict v;
+	const mml_policy *pol;
+	const mml_policy_stmt *st;
+	const char *category;        /* static */
+	mml_party party;
+	mml_feature feature;
+	bool attributed, api_unknown;
+	uint8_t deciding;            /* undetermined: which facts decide it (judge.h) */
+	char *note;                  /* undetermined: the judgement in words */
+	uint64_t findings;
+	uint64_t sess[MML_HTML_GAP_SESS];
+	size_t nsess;
+	uint64_t more_sess;
+	size_t nev;
+	struct {
+		uint64_t msg;
+		char *api, *path;
+		const char *detector;
+	} ev[MML_HTML_GAP_EV];
+} hgap;
+
 struct mml_html {
 	mml_html_opts o;
+	hgap *gaps;                  /* judged flows that are not plainly disclosed, grouped */
+	size_t ngaps, agaps;
+	uint64_t verdicts[MML_VERDICT__COUNT]; /* judged (session, flow) rows by verdict */
 	FILE *t_sess, *t_diff, *t_find, *t_msgs, *scratch;
 	mml_err err;                 /* sticky: first failure while streaming */
 	/* counts */
@@ -52,7 +81,11 @@ const char *mml_html_time(char buf[32], bool has, int64_t ts);
 void mml_html_sec_session(mml_html *h, FILE *f, const mml_session *s, const mml_label *label,
                           const mml_flows *flows);
 void mml_html_sec_matrix(const mml_html *h, FILE *f, const mml_flows *all);
-mml_err mml_html_sec_gaps(const mml_html *h, FILE *f, const mml_flows *all);
+/* html_gaps.c: judge a closed session's flows into h->gaps; write the tables. */
+void mml_html_gaps_add(mml_html *h, const mml_session *s, const mml_label *label, const mml_flows *flows);
+void mml_html_gaps_free(mml_html *h);
+mml_err mml_html_sec_gaps(const mml_html *h, FILE *f);
+void mml_html_evidence(const mml_html *h, FILE *f, const mml_flow_evref *ev, size_t n, uint64_t count);
 /* One diff of a against b; side names for 'A' and 'B'. */
 mml_err mml_html_sec_diff(const mml_html *h, FILE *f, const mml_flows *a, const mml_flows *b, const char *name_a,
                           const char *name_b);

@@ -4,8 +4,7 @@
  * header, labels, timeline (inline SVG: one row per category, one mark
  * per (message, category), or per bin of messages past the cap) and
  * timeline table (mml_flows_timeline); the party x category matrix; the
- * policy gaps with their evidence chains (verdicts from
- * mml_policy_covers, as `mmlens audit` and the database give them); the
+ * (the policy gaps are html_gaps.c's); the
  * diff (mml_flows_diff).
  *
  * Contract: every value from the input or the policy goes through
@@ -277,49 +276,7 @@ void mml_html_sec_matrix(const mml_html *h, FILE *f, const mml_flows *all)
 	free(cnt);
 }
 
-typedef struct vkey {
-	const char *category;
-	bool attributed;
-	mml_party party;
-	mml_feature feature;
-} vkey;
-
-static bool vkey_match(const mml_flow_rec *r, void *ctx)
-{
-	const vkey *k = ctx;
-	return r->attributed == k->attributed && r->party == k->party && r->feature == k->feature &&
-	       !strcmp(r->category, k->category);
-}
-
-typedef struct gap {
-	size_t rec;
-	const char *cat;
-	mml_verdict v;
-	const mml_policy_stmt *st;
-} gap;
-
-static int verdict_rank(mml_verdict v)
-{
-	switch (v) {
-	case MML_VERDICT_CONTRADICTED: return 0;
-	case MML_VERDICT_OTHER_PARTY: return 1;
-	case MML_VERDICT_OMITTED: return 2;
-	case MML_VERDICT_VAGUE: return 3;
-	default: return 4;
-	}
-}
-
-static int gap_cmp(const void *a, const void *b)
-{
-	const gap *x = a, *y = b;
-	int d = verdict_rank(x->v) - verdict_rank(y->v);
-	if (d)
-		return d;
-	d = strcmp(x->cat, y->cat);
-	return d ? d : (x->rec > y->rec) - (x->rec < y->rec);
-}
-
-static void write_evidence(const mml_html *h, FILE *f, const mml_flow_evref *ev, size_t n, uint64_t count)
+void mml_html_evidence(const mml_html *h, FILE *f, const mml_flow_evref *ev, size_t n, uint64_t count)
 {
 	fputs("<ul class=\"ev\">", f);
 	for (size_t j = 0; j < n; j++) {
@@ -336,102 +293,6 @@ static void write_evidence(const mml_html *h, FILE *f, const mml_flow_evref *ev,
 	if (count > n)
 		fprintf(f, "<li>and %llu more finding(s)</li>", (unsigned long long)(count - n));
 	fputs("</ul>", f);
-}
-
-mml_err mml_html_sec_gaps(const mml_html *h, FILE *f, const mml_flows *all)
-{
-	fputs("<section id=\"gaps\"><h2>Policy gaps</h2>\n", f);
-	if (!h->o.pol) {
-		fputs("<p>No policy model given (<code>--policy</code>): no verdicts.</p>\n</section>\n", f);
-		return MML_OK;
-	}
-	gap *g = all->n ? malloc(all->n * sizeof *g) : NULL;
-	if (all->n && !g)
-		return MML_E_NOMEM;
-	size_t ng = 0;
-	uint64_t counts[MML_VERDICT__COUNT] = {0};
-	for (size_t i = 0; i < all->n; i++) {
-		const mml_flow_rec *r = &all->rec[i];
-		vkey k = {r->category, r->attributed, r->party, r->feature};
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !vkey_match(&all->rec[j], &k);
-		if (!first)
-			continue;
-		mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL};
-		const mml_policy_stmt *st = NULL;
-		mml_verdict v = mml_policy_covers(h->o.pol, &fl, &st);
-		counts[v]++;
-		if (v != MML_VERDICT_DISCLOSED)
-			g[ng++] = (gap){i, r->category, v, st};
-	}
-	fputs("<p>Each (party, category, context) flow of the input against the policy model <b>", f);
-	mml_html_cstr(f, h->o.pol->name);
-	fputs("</b> (docs/POLICY.md). Verdicts:", f);
-	for (int v = 0; v < MML_VERDICT__COUNT; v++)
-		fprintf(f, " %s %llu%s", mml_verdict_name((mml_verdict)v), (unsigned long long)counts[v],
-		        v + 1 < MML_VERDICT__COUNT ? "," : ".");
-	fputs(" Below: every flow the policy does not plainly disclose, with the statement that decided it and "
-	      "the findings that are the evidence. A statement's condition (a permission, the account region) is "
-	      "not judged here, where the flows of every session are pooled: it is shown with the statement; "
-	      "<code>mmlens audit INPUT@N</code> with session labels, and the database, judge it per "
-	      "session.</p>\n",
-	      f);
-	if (!ng) {
-		fputs("<p>None.</p>\n</section>\n", f);
-		free(g);
-		return MML_OK;
-	}
-	qsort(g, ng, sizeof *g, gap_cmp);
-	fputs("<table id=\"gaps-table\"><thead><tr><th>verdict</th><th>party</th><th>category</th><th>context</th>"
-	      "<th>findings</th><th>statement</th><th>quote</th><th>evidence</th></tr></thead><tbody>\n",
-	      f);
-	mml_flow_evref ev[MML_FLOWS_EVIDENCE];
-	mml_err e = MML_OK;
-	for (size_t i = 0; i < ng; i++) {
-		const mml_flow_rec *r = &all->rec[g[i].rec];
-		vkey k = {r->category, r->attributed, r->party, r->feature};
-		uint64_t count = 0;
-		size_t n = mml_flows_evidence(all, vkey_match, &k, ev, MML_FLOWS_EVIDENCE, &count);
-		if (n == (size_t)-1) {
-			e = MML_E_NOMEM;
-			break;
-		}
-		const char *vn = mml_verdict_name(g[i].v);
-		fprintf(f, "<tr><td class=\"v-%s\">%s</td><td>%s%s</td><td>", vn, vn, mml_party_name(r->party),
-		        r->attributed ? "" : " (unattributed)");
-		mml_html_cstr(f, r->category);
-		fprintf(f, "</td><td>%s</td><td class=\"num\">%llu</td><td>", mml_feature_name(r->feature),
-		        (unsigned long long)count);
-		const mml_policy_stmt *st = g[i].st;
-		if (st) {
-			fputs("<code>", f);
-			mml_html_cstr(f, st->id);
-			fputs("</code>, section ", f);
-			mml_html_cstr(f, st->section);
-			fprintf(f, " (about %s)", mml_party_name(st->party));
-			for (size_t c = 0; c < st->ncond; c++) {
-				fputs(c ? ", " : "; if ", f);
-				mml_html_cstr(f, st->cond_key[c]);
-				fputc('=', f);
-				mml_html_cstr(f, st->cond_val[c]);
-			}
-		} else {
-			fputs("none", f);
-		}
-		fputs("</td><td>", f);
-		if (st && st->quote) {
-			fputs("<q>", f);
-			mml_html_cstr(f, st->quote);
-			fputs("</q>", f);
-		}
-		fputs("</td><td>", f);
-		write_evidence(h, f, ev, n, count);
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</tbody></table>\n</section>\n", f);
-	free(g);
-	return e;
 }
 
 typedef struct diff_ctx {
@@ -459,7 +320,7 @@ static void diff_item(void *ctx, const mml_diff_item *d)
 	else if (d->has_party)
 		fputs(mml_party_name(d->party), f);
 	fprintf(f, "</td><td class=\"num\">%llu</td><td>", (unsigned long long)d->count);
-	write_evidence(c->h, f, d->ev, d->nev, d->count);
+	mml_html_evidence(c->h, f, d->ev, d->nev, d->count);
 	fputs("</td></tr>\n", f);
 }
 

@@ -34,7 +34,8 @@ static const char schema_sql[] =
 	"  idx INTEGER NOT NULL, first_msg INTEGER NOT NULL, last_msg INTEGER NOT NULL,\n"
 	"  messages INTEGER NOT NULL, start_ts INTEGER, end_ts INTEGER,\n"
 	"  opened_by TEXT NOT NULL, opener_req_type INTEGER,\n"
-	"  scenario TEXT, features TEXT, permissions TEXT, region TEXT);\n"
+	"  scenario TEXT, features TEXT, permissions TEXT, region TEXT,\n"
+	"  app_version TEXT, logged_out INTEGER);\n"
 	"CREATE TABLE IF NOT EXISTS flows (\n"
 	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
 	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
@@ -46,7 +47,8 @@ static const char schema_sql[] =
 	"  session_id INTEGER NOT NULL REFERENCES sessions(id),\n"
 	"  party TEXT NOT NULL, attributed INTEGER NOT NULL, category TEXT NOT NULL,\n"
 	"  context TEXT NOT NULL, verdict TEXT NOT NULL, statement TEXT, section TEXT,\n"
-	"  statement_party TEXT, quote TEXT, findings INTEGER NOT NULL);\n"
+	"  statement_party TEXT, quote TEXT, findings INTEGER NOT NULL,\n"
+	"  policy TEXT, policy_why TEXT, api_unknown INTEGER, apis TEXT, judgement TEXT);\n"
 	"CREATE TABLE IF NOT EXISTS findings (\n"
 	"  id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),\n"
 	"  session_id INTEGER REFERENCES sessions(id), msg INTEGER NOT NULL, ts INTEGER,\n"
@@ -63,20 +65,21 @@ enum { S_INPUT, S_SESSION, S_LINK, S_FLOW, S_VERDICT, S_FINDING, S_SESS_UPD, S__
 static const char *const stmt_sql[S__N] = {
 	"INSERT INTO inputs (path, kind, run_time, policy, redacted) VALUES (?1, ?2, ?3, ?4, ?5)",
 	"INSERT INTO sessions (input_id, idx, first_msg, last_msg, messages, start_ts, end_ts, opened_by,"
-	" opener_req_type, scenario, features, permissions, region)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	" opener_req_type, scenario, features, permissions, region, app_version, logged_out)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?15, ?16)",
 	"UPDATE findings SET session_id = ?1 WHERE input_id = ?2 AND msg BETWEEN ?3 AND ?4"
 	" AND session_id IS NULL",
 	"INSERT INTO flows (input_id, session_id, party, attributed, category, context, api, findings, messages,"
 	" first_msg, last_msg, first_ts, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	"INSERT INTO verdicts (input_id, session_id, party, attributed, category, context, verdict, statement,"
-	" section, statement_party, quote, findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	" section, statement_party, quote, findings, policy, policy_why, api_unknown, apis, judgement)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	"INSERT INTO findings (input_id, msg, ts, party, attributed, context, api, category, path, detector,"
 	" confidence, placeholder, value, session_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 	" ?14)",
 	"UPDATE sessions SET input_id = ?1, idx = ?2, first_msg = ?3, last_msg = ?4, messages = ?5, start_ts = ?6,"
 	" end_ts = ?7, opened_by = ?8, opener_req_type = ?9, scenario = ?10, features = ?11, permissions = ?12,"
-	" region = ?13 WHERE id = ?14",
+	" region = ?13, app_version = ?15, logged_out = ?16 WHERE id = ?14",
 };
 
 struct mml_db {
@@ -110,6 +113,23 @@ static mml_err exec(mml_db *db, const char *sql)
 	return MML_OK;
 }
 
+/* ALTER TABLE ... ADD COLUMN unless the table has it (a table the CREATE
+ * statements just made has every column already). */
+static mml_err add_column(mml_db *db, const char *table, const char *col, const char *type)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM pragma_table_info('%s') WHERE name = '%s'", table, col);
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(db, "schema");
+	int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (have)
+		return MML_OK;
+	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, col, type);
+	return exec(db, sql);
+}
+
 /* The schema version stored, inserting ours into a new file; -1 on error. */
 static int schema_version(mml_db *db)
 {
@@ -138,6 +158,20 @@ static int schema_version(mml_db *db)
 		             "UPDATE schema_version SET version = 2") != MML_OK)
 			return -1;
 		v = 2;
+	}
+	if (v == 2) { /* version 3 added judged verdicts (docs/POLICY.md) and session versions */
+		static const char *const cols[][3] = {
+			{"sessions", "app_version", "TEXT"},  {"sessions", "logged_out", "INTEGER"},
+			{"verdicts", "policy", "TEXT"},       {"verdicts", "policy_why", "TEXT"},
+			{"verdicts", "api_unknown", "INTEGER"}, {"verdicts", "apis", "TEXT"},
+			{"verdicts", "judgement", "TEXT"},
+		};
+		for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+			if (add_column(db, cols[i][0], cols[i][1], cols[i][2]) != MML_OK)
+				return -1;
+		if (exec(db, "UPDATE schema_version SET version = 3") != MML_OK)
+			return -1;
+		v = 3;
 	}
 	return v;
 }
@@ -275,48 +309,59 @@ mml_err mml_db_add_finding(mml_db *db, const mml_db_finding *df)
 	return step(db, S_FINDING, "findings");
 }
 
-/* Whether record i is the first of f with its verdict key. */
-static bool first_of_key(const mml_flows *f, size_t i)
-{
-	const mml_flow_rec *r = &f->rec[i];
-	for (size_t j = 0; j < i; j++) {
-		const mml_flow_rec *o = &f->rec[j];
-		if (o->attributed == r->attributed && o->party == r->party && o->feature == r->feature &&
-		    !strcmp(o->category, r->category))
-			return false;
-	}
-	return true;
-}
+typedef struct vctx {
+	mml_db *db;
+	int64_t sid;
+	mml_err e;
+} vctx;
 
-static mml_err add_verdict(mml_db *db, int64_t sid, const mml_flows *f, size_t i, const mml_policy *pol,
-                           const mml_label *label)
+/* One judged flow (src/analyze/audit.c) as a verdicts row; the whole
+ * judgement as its JSON text (the same members `mmlens audit` writes). */
+static void add_verdict(void *ctx, const mml_audit_row *r)
 {
-	const mml_flow_rec *r = &f->rec[i];
-	uint64_t count = 0;
-	for (size_t j = i; j < f->n; j++) {
-		const mml_flow_rec *o = &f->rec[j];
-		if (o->attributed == r->attributed && o->party == r->party && o->feature == r->feature &&
-		    !strcmp(o->category, r->category))
-			count += o->count;
-	}
-	mml_policy_flow fl = {.party = r->party, .category = r->category, .context = r->feature, .recipient = NULL,
-	                      .cond = label ? mml_label_cond : NULL, .cond_ctx = (void *)label};
-	const mml_policy_stmt *ps = NULL;
-	mml_verdict v = mml_policy_covers(pol, &fl, &ps);
+	vctx *x = ctx;
+	mml_db *db = x->db;
+	if (x->e != MML_OK)
+		return;
+	const mml_judgement *j = &r->j;
+	const mml_policy_stmt *ps = j->v == MML_VERDICT_UNDETERMINED ? NULL : j->st;
 	sqlite3_stmt *q = db->st[S_VERDICT];
 	sqlite3_bind_int64(q, 1, db->input_id);
-	sqlite3_bind_int64(q, 2, sid);
+	sqlite3_bind_int64(q, 2, x->sid);
 	bind_text(q, 3, mml_party_name(r->party));
 	sqlite3_bind_int(q, 4, r->attributed);
 	bind_text(q, 5, r->category);
 	bind_text(q, 6, mml_feature_name(r->feature));
-	bind_text(q, 7, mml_verdict_name(v));
+	bind_text(q, 7, mml_verdict_name(j->v));
 	bind_text(q, 8, ps ? ps->id : NULL);
 	bind_text(q, 9, ps ? ps->section : NULL);
 	bind_text(q, 10, ps ? mml_party_name(ps->party) : NULL);
 	bind_text(q, 11, ps ? ps->quote : NULL);
-	sqlite3_bind_int64(q, 12, (sqlite3_int64)count);
-	return step(db, S_VERDICT, "verdicts");
+	sqlite3_bind_int64(q, 12, (sqlite3_int64)r->count);
+	bind_text(q, 13, j->pol ? j->pol->name : NULL);
+	bind_text(q, 14, j->policy_why);
+	sqlite3_bind_int(q, 15, r->ntypes > 0);
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&txt, &len);
+	if (mem) {
+		for (size_t i = 0; i < r->napis; i++)
+			fprintf(mem, "%s%s", i ? "," : "", r->apis[i]);
+		for (size_t i = 0; i < r->ntypes; i++)
+			fprintf(mem, "%s%lld", i || r->napis ? "," : "", (long long)r->req_types[i]);
+		fclose(mem);
+		sqlite3_bind_text(q, 16, txt, -1, free);
+	}
+	txt = NULL;
+	mem = open_memstream(&txt, &len);
+	if (mem) {
+		fputc('{', mem);
+		mml_judgement_json(mem, j, r->session);
+		fputc('}', mem);
+		fclose(mem);
+		sqlite3_bind_text(q, 17, txt, -1, free);
+	}
+	x->e = step(db, S_VERDICT, "verdicts");
 }
 
 /* A label list as one comma-separated text (NULL when not given); false when out of memory. */
@@ -340,7 +385,7 @@ static bool bind_list(sqlite3_stmt *q, int i, char *const *v, size_t n, bool giv
 }
 
 mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *label, const mml_flows *flows,
-                           const mml_policy *pol)
+                           const mml_policyset *ps, const mml_attrib *attrib)
 {
 	bool ahead = db->open_idx && db->open_idx == s->index;
 	sqlite3_stmt *q = db->st[ahead ? S_SESS_UPD : S_SESSION];
@@ -369,6 +414,8 @@ mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *la
 		}
 		bind_text(q, 13, label->region);
 	}
+	bind_text(q, 15, s->app_version[0] ? s->app_version : NULL);
+	sqlite3_bind_int(q, 16, s->logged_out);
 	MML_RETURN_IF_ERR(step(db, ahead ? S_SESS_UPD : S_SESSION, "sessions"));
 	int64_t sid = ahead ? db->open_id : sqlite3_last_insert_rowid(db->h);
 	if (ahead)
@@ -402,8 +449,11 @@ mml_err mml_db_add_session(mml_db *db, const mml_session *s, const mml_label *la
 			sqlite3_bind_int64(q, 13, r->last_ts);
 		}
 		MML_RETURN_IF_ERR(step(db, S_FLOW, "flows"));
-		if (pol && first_of_key(flows, i))
-			MML_RETURN_IF_ERR(add_verdict(db, sid, flows, i, pol, label));
+	}
+	if (ps) {
+		vctx x = {db, sid, MML_OK};
+		MML_RETURN_IF_ERR(mml_audit_flows(ps, attrib, flows, s->index, label, add_verdict, &x));
+		return x.e;
 	}
 	return MML_OK;
 }

@@ -233,6 +233,24 @@ void simc_basereq(sim_body *b, const sim_device *d, uint32_t field, uint32_t sce
 	simc_truth(b, "device.info", "android-34", "%s.5", path);
 }
 
+void simc_rbytes(sim_rng *r, mml_buf *o, uint32_t field, size_t n)
+{
+	uint8_t t[512];
+	if (n > sizeof t)
+		n = sizeof t;
+	sim_rng_bytes(r, t, n);
+	pbw_bytes(o, field, t, n);
+}
+
+/* {1: n, 2: n random bytes}: the app's length-prefixed buffers */
+void simc_keybuf(sim_rng *r, mml_buf *o, uint32_t field, size_t n)
+{
+	size_t m = pbw_begin(o, field);
+	pbw_varint(o, 1, n);
+	simc_rbytes(r, o, 2, n);
+	pbw_end(o, m);
+}
+
 /* BaseResponse {1: 0, 2: {1: ""}} at field 1. */
 void simc_baseresp(sim_body *b)
 {

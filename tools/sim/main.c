@@ -9,17 +9,20 @@
  * logged-in activity repeats until the capture reaches that size; bodies
  * then come from a pool made at the start, so generation stays fast and
  * memory stays flat. Devices interleave step by step. Deterministic for a
- * seed. Writes nothing but the files named on the command line.
+ * seed. Writes nothing but the files named on the command line. The
+ * `bench` mix (which exchange next, its body pool, DNS lookups) lives in
+ * benchmix.c; what each message says in content*.c.
  */
 #include <getopt.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchmix.h"
 #include "net.h"
 #include "proto.h"
 
-enum { SC_STARTUP, SC_MESSAGING, SC_MINIPROGRAM, SC_ALL, SC_BENCH, SC_BENCH_HEAVY };
+enum { SC_STARTUP, SC_MESSAGING, SC_MINIPROGRAM, SC_ALL, SC_BENCH, SC_BENCH_HEAVY, SC_POST, SC_COMMENT, SC_IMAGE };
 
 /* both bench mixes run their longlink on the session key (one key line per device) */
 #define IS_BENCH(s) ((s)->o.scenario == SC_BENCH || (s)->o.scenario == SC_BENCH_HEAVY)
@@ -79,13 +82,27 @@ static const char HOST_SHORT[] = "sgshort.wechat.com";
 static const sim_kind PLAN_STARTUP[] = {SIM_K_GETCDNDNS, SIM_K_FCMREG, SIM_K_CHECKRESUPDATE, SIM_K_BYPSYNC,
                                         SIM_K_STATUSNOTIFY, SIM_K_NETWORKINFO, SIM_K_CHECKRESUPDATE, SIM_K_TELEMETRY};
 static const sim_kind PLAN_MESSAGING[] = {SIM_K_GETCDNDNS, SIM_K_BYPSYNC,  SIM_K_SENDMSG,   SIM_K_SENDMSG,
-                                          SIM_K_STATUSNOTIFY, SIM_K_SENDMSG, SIM_K_TELEMETRY, SIM_K_SENDMSG};
+                                          SIM_K_STATUSNOTIFY, SIM_K_SENDMSG, SIM_K_TELEMETRY, SIM_K_SENDMSG,
+                                          SIM_K_UPLOADIMG,    SIM_K_SENDMSG};
 static const sim_kind PLAN_MINIPROGRAM[] = {SIM_K_GETCDNDNS, SIM_K_NETWORKINFO, SIM_K_SEARCH,  SIM_K_MP_LAUNCH,
                                             SIM_K_LOCATION,  SIM_K_MP_REPORT,   SIM_K_MP_REPORT, SIM_K_TELEMETRY,
                                             SIM_K_LOCATION,  SIM_K_MP_REPORT};
+/* the session plan of both bench mixes (and of `all` before the core features): kept as it is,
+ * so that the bench captures stay byte for byte the same */
+static const sim_kind PLAN_BENCH[] = {SIM_K_GETCDNDNS, SIM_K_FCMREG,   SIM_K_CHECKRESUPDATE, SIM_K_BYPSYNC,
+                                      SIM_K_STATUSNOTIFY, SIM_K_NETWORKINFO, SIM_K_SENDMSG, SIM_K_SEARCH,
+                                      SIM_K_MP_LAUNCH, SIM_K_LOCATION, SIM_K_MP_REPORT, SIM_K_TELEMETRY};
 static const sim_kind PLAN_ALL[] = {SIM_K_GETCDNDNS, SIM_K_FCMREG,   SIM_K_CHECKRESUPDATE, SIM_K_BYPSYNC,
                                     SIM_K_STATUSNOTIFY, SIM_K_NETWORKINFO, SIM_K_SENDMSG, SIM_K_SEARCH,
-                                    SIM_K_MP_LAUNCH, SIM_K_LOCATION, SIM_K_MP_REPORT, SIM_K_TELEMETRY};
+                                    SIM_K_MP_LAUNCH, SIM_K_LOCATION, SIM_K_MP_REPORT, SIM_K_TELEMETRY,
+                                    SIM_K_UPLOADIMG, SIM_K_SNSPOST, SIM_K_SNSCOMMENT};
+/* the core features: a Moments post, comments on friends' posts, images sent in chats */
+static const sim_kind PLAN_POST[] = {SIM_K_GETCDNDNS, SIM_K_BYPSYNC, SIM_K_SNSPOST, SIM_K_STATUSNOTIFY,
+                                     SIM_K_SNSPOST, SIM_K_TELEMETRY, SIM_K_SNSPOST};
+static const sim_kind PLAN_COMMENT[] = {SIM_K_GETCDNDNS, SIM_K_BYPSYNC, SIM_K_SNSCOMMENT, SIM_K_SNSCOMMENT,
+                                        SIM_K_STATUSNOTIFY, SIM_K_SNSCOMMENT, SIM_K_SNSCOMMENT};
+static const sim_kind PLAN_IMAGE[] = {SIM_K_GETCDNDNS, SIM_K_BYPSYNC, SIM_K_UPLOADIMG, SIM_K_SENDMSG,
+                                      SIM_K_STATUSNOTIFY, SIM_K_UPLOADIMG, SIM_K_UPLOADIMG};
 
 /* ---- ground truth ---- */
 
@@ -418,252 +435,14 @@ static void longlink_msg(sim *s, dev_state *ds, bool heartbeat)
 	ds->ll_seq++;
 }
 
-/*
- * ---- the bench mix ----
- *
- * `bench` follows the real capture's message mix (docs/SIMULATOR.md): most
- * exchanges carry small plain bodies (checkresupdate, androidfcmreg,
- * getnetworkinfo, ...); a few responses are multi-KB and zlib-compressed
- * 3-6x (getcdndns, the Finder-sized syncs, one login-sized sync), and the
- * small syncs compress about 1.6x. Bodies come from a pool of size classes
- * made at the start; the padding of a class (field 99: feed-like text with
- * random base64 mixed in) is sized to reach the real body sizes and
- * compression ratios. `bench-heavy` is the earlier mix (2-16 KiB sync
- * responses at 3:1 on every longlink packet), kept for comparison.
- */
-enum { BX_SHORT, BX_LONG, BX_HEARTBEAT, BX_DNS };
-
-typedef struct bench_ex {
-	uint8_t what;  /* BX_* */
-	sim_kind kind; /* shortlink / longlink body kind */
-	uint8_t cls;   /* size class (bench_class) */
-	uint8_t w;     /* weight: exchanges per 50 */
-} bench_ex;
-
-/*
- * Weights per 50 exchanges: the real capture's 25 exchanges after login,
- * doubled, except that the exchanges with a multi-KB response (getcdndns,
- * findersync/finderinit as class-1 syncs, secautoauth's 22 KB response as
- * the class-2 sync) keep their real count: the simulator makes no
- * un-keyed exchanges, MDNS or ICMP, which the real capture's size also
- * holds, so at the real frequency its bodies would add up to 0.9x the
- * capture instead of 0.57x.
- */
-static const bench_ex BENCH_MIX[] = {
-	{BX_SHORT, SIM_K_CHECKRESUPDATE, 0, 16}, {BX_SHORT, SIM_K_GETCDNDNS, 0, 2}, {BX_SHORT, SIM_K_FCMREG, 0, 4},
-	{BX_SHORT, SIM_K_NEWSYNC, 1, 3},         {BX_SHORT, SIM_K_BYPSYNC, 0, 4},   {BX_SHORT, SIM_K_STATUSNOTIFY, 0, 2},
-	{BX_SHORT, SIM_K_NETWORKINFO, 0, 2},     {BX_SHORT, SIM_K_NEWSYNC, 0, 2},   {BX_SHORT, SIM_K_NEWSYNC, 2, 1},
-	{BX_LONG, SIM_K_NEWSYNC, 0, 2},          {BX_HEARTBEAT, SIM_K__COUNT, 0, 2}, {BX_DNS, SIM_K__COUNT, 0, 4},
-};
-
-/* A size class: the body's size (at most max bytes as made, then padded
- * to [lo, hi]) and its compression (ratio x10 of the padded body under
- * zlib, as the real capture's bodies of that size show). */
-typedef struct bench_pad {
-	uint16_t max;      /* remake the content until it is at most this (0: any) */
-	uint16_t lo, hi;   /* total body bytes after padding (0: no padding) */
-	uint8_t ratio10;   /* zlib ratio x10 the padding aims at */
-	int8_t compress;   /* -1 as the content says, 0 plain, 1 zlib */
-} bench_pad;
-
-typedef struct bench_class {
-	sim_kind kind;
-	uint8_t cls;
-	bench_pad req, resp;
-} bench_class;
-
-/* real: checkresupdate 4-25 B / 12 B plain; getcdndns 53 B / 5,447 B at
- * 3.5x; newsync 411 B at 1.6x / 430-831 B at 1.6x; findersync and finderinit
- * 771 B at 1.7x / 7.8-8.7 KB at 3.2-3.3x; secautoauth's response 22 KB at 5.5x */
-static const bench_class BENCH_CLASSES[] = {
-	{SIM_K_CHECKRESUPDATE, 0, {32, 0, 0, 0, -1}, {16, 0, 0, 0, 0}},
-	{SIM_K_GETCDNDNS, 0, {0, 0, 0, 0, -1}, {0, 5000, 5900, 35, 1}},
-	{SIM_K_FCMREG, 0, {0, 0, 0, 0, -1}, {0, 0, 0, 0, -1}},
-	{SIM_K_BYPSYNC, 0, {0, 0, 0, 0, -1}, {0, 0, 0, 0, -1}},
-	{SIM_K_STATUSNOTIFY, 0, {0, 0, 0, 0, -1}, {0, 0, 0, 0, -1}},
-	{SIM_K_NETWORKINFO, 0, {0, 0, 0, 0, -1}, {0, 0, 0, 0, -1}},
-	{SIM_K_NEWSYNC, 0, {0, 380, 440, 16, 1}, {0, 420, 850, 16, 1}},
-	{SIM_K_NEWSYNC, 1, {0, 700, 800, 17, 1}, {0, 7500, 9000, 32, 1}},
-	{SIM_K_NEWSYNC, 2, {0, 700, 800, 17, 1}, {0, 18000, 24000, 55, 1}},
-};
-
-enum { BENCH_VARIANTS = 8 };
-
-/* Field 99 padding of n bytes: feed-like keys and values with rnd_pct
- * percent random base64 (no personal data). */
-static void bench_padding(sim_rng *r, mml_buf *pb, size_t n, unsigned rnd_pct)
-{
-	static const char *const vocab[] = {
-		"{\"objectId\":\"", "\",\"objectNonceId\":\"", "\",\"mediaType\":4,", "\"width\":1080,\"height\":1920,",
-		"\"likeCount\":", "\"commentCount\":", "\"forwardCount\":", "\"createtime\":1701",
-		"\"status\":0,",  "\"favFlag\":0,",  "\"description\":\"\",", "\"mediaList\":[{",
-		"\"fileSize\":",  "\"videoPlayLen\":", "\"spec\":[{\"fileFormat\":\"xWT111\"}],", "},\n"};
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t m = pbw_begin(pb, 99), done = 0, rnd = 0;
-	while (done < n) {
-		char w[48];
-		size_t wl;
-		uint64_t x = sim_rng_next(r);
-		if (rnd * 100 < (uint64_t)rnd_pct * (done + 1)) {
-			wl = 8 + (x & 31);
-			for (size_t i = 0; i < wl; i++)
-				w[i] = b64[sim_rng_below(r, 64)];
-			rnd += wl;
-		} else {
-			const char *v = vocab[(x >> 8) % (sizeof vocab / sizeof *vocab)];
-			wl = strlen(v);
-			memcpy(w, v, wl);
-			if (x & 0x10000) { /* a number after a key */
-				int k = snprintf(w + wl, sizeof w - wl, "%u,", (unsigned)(x >> 20) % 100000u);
-				wl += (size_t)k;
-			}
-		}
-		if (wl > n - done)
-			wl = n - done;
-		mml_buf_append(pb, w, wl);
-		done += wl;
-	}
-	pbw_end(pb, m);
-}
-
-/* zlib ratio x10 of a body */
-static unsigned ratio10(const mml_buf *pb, mml_buf *z)
-{
-	mml_buf_reset(z);
-	if (mml_deflate(pb->p, pb->len, z) != MML_OK || !z->len)
-		return 10;
-	return (unsigned)(pb->len * 10 / z->len);
-}
-
-/*
- * Make one pooled body of a size class: the content (remade while larger
- * than p->max), then padding to a size in [lo, hi] with the largest random
- * share (found by bisection) at which the whole body still deflates at
- * p->ratio10 or more (content already larger than lo is not padded).
- * Every trial restarts from the same generator state: the result depends
- * on the seed only.
- */
-static void bench_body(sim *s, dev_state *ds, const bench_class *c, bool req, int seq, sim_body *b, mml_buf *z)
-{
-	const bench_pad *p = req ? &c->req : &c->resp;
-	sim_ctx_info ci = {.location_on = s->o.location_on, .ts_us = s->net.now_us, .seq = seq};
-	for (int t = 0; t < 64; t++) {
-		sim_content_make(&s->rng, &ds->d, &ci, c->kind, req, b);
-		if (!p->max || b->pb.len <= p->max)
-			break;
-	}
-	if (p->hi && b->pb.len + 4 < p->lo) {
-		size_t base = b->pb.len;
-		size_t total = p->lo + (size_t)sim_rng_below(&s->rng, (uint64_t)(p->hi - p->lo) + 1);
-		size_t n = total > base + 4 ? total - base - 4 : 0;
-		sim_rng r0 = s->rng;
-		unsigned lo = 0, hi = 100;
-		while (lo < hi) { /* the largest random share still reaching the ratio */
-			unsigned mid = (lo + hi + 1) / 2;
-			s->rng = r0;
-			b->pb.len = base;
-			bench_padding(&s->rng, &b->pb, n, mid);
-			if (ratio10(&b->pb, z) >= p->ratio10)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
-		s->rng = r0;
-		b->pb.len = base;
-		bench_padding(&s->rng, &b->pb, n, lo);
-	}
-	if (p->compress >= 0)
-		b->compress = p->compress;
-}
-
-/* The bench pool: BENCH_VARIANTS requests and responses per size class. */
-static void make_pool_bench(sim *s, dev_state *ds)
-{
-	int nc = (int)(sizeof BENCH_CLASSES / sizeof *BENCH_CLASSES);
-	s->npool = nc * 2 * BENCH_VARIANTS;
-	s->pool = calloc((size_t)s->npool, sizeof *s->pool);
-	s->poolz = calloc((size_t)s->npool, sizeof *s->poolz);
-	s->poolcls = calloc((size_t)s->npool, 1);
-	if (!s->pool || !s->poolz || !s->poolcls) {
-		free(s->pool);
-		free(s->poolz);
-		free(s->poolcls);
-		s->pool = NULL;
-		s->poolz = NULL;
-		s->poolcls = NULL;
-		s->npool = 0;
-		return;
-	}
-	for (int i = 0; i < s->npool; i++) {
-		const bench_class *c = &BENCH_CLASSES[i / (2 * BENCH_VARIANTS)];
-		bool req = i % 2 == 0;
-		sim_body *b = &s->pool[i];
-		sim_body_init(b);
-		mml_buf_init(&s->poolz[i], 0);
-		bench_body(s, ds, c, req, i, b, &s->poolz[i]);
-		mml_buf_reset(&s->poolz[i]);
-		s->poolcls[i] = c->cls;
-		if (b->compress)
-			mml_deflate(b->pb.p, b->pb.len, &s->poolz[i]);
-	}
-}
-
-/*
- * The name lookups before a connection, as the real capture has them (112
- * DNS packets for its 34 connections): an A and an AAAA query for host,
- * each answered. Plain UDP that mmlens reads past.
- */
-static void bench_dns(sim *s, dev_state *ds, const char *host)
-{
-	static const uint8_t RESOLVER[4] = {8, 8, 8, 8};
-	for (int q = 0; q < 2; q++) {
-		uint8_t m[512];
-		uint16_t id = (uint16_t)sim_rng_next(&s->rng), port = (uint16_t)(40000 + sim_rng_below(&s->rng, 20000));
-		size_t k = 12;
-		memset(m, 0, 12);
-		m[0] = (uint8_t)(id >> 8), m[1] = (uint8_t)id, m[2] = 0x01, m[5] = 1;
-		for (const char *h = host; *h;) {
-			const char *dot = strchr(h, '.');
-			size_t l = dot ? (size_t)(dot - h) : strlen(h);
-			m[k++] = (uint8_t)l;
-			memcpy(m + k, h, l);
-			k += l;
-			h += l + (dot != NULL);
-		}
-		m[k++] = 0;
-		uint16_t type = q ? 28 : 1;
-		m[k++] = (uint8_t)(type >> 8), m[k++] = (uint8_t)type, m[k++] = 0, m[k++] = 1;
-		sim_udp_send(&s->net, ds->d.client_ip, port, RESOLVER, 53, 0, m, k);
-		sim_net_wait(&s->net, 8000 + sim_rng_below(&s->rng, 30000));
-		/* the answer: the question, then 2-4 addresses */
-		int na = 2 + (int)sim_rng_below(&s->rng, 3);
-		m[2] = 0x81, m[3] = 0x80, m[7] = (uint8_t)na;
-		for (int i = 0; i < na; i++) {
-			size_t rl = q ? 16 : 4;
-			uint8_t rr[10] = {0xc0, 0x0c, 0, (uint8_t)type, 0, 1, 0, 0, 0, (uint8_t)(30 + sim_rng_below(&s->rng, 570))};
-			memcpy(m + k, rr, 10);
-			k += 10;
-			m[k++] = 0, m[k++] = (uint8_t)rl;
-			sim_rng_bytes(&s->rng, m + k, rl);
-			k += rl;
-		}
-		sim_udp_send(&s->net, ds->d.client_ip, port, RESOLVER, 53, 1, m, k);
-	}
-}
-
-/* One bench activity step: an exchange drawn with the real capture's weights. */
+/* One bench activity step (benchmix.c, docs/SIMULATOR.md "The bench mix"): an
+ * exchange drawn with the real capture's weights, its DNS lookups first. */
 static void bench_step(sim *s, dev_state *ds)
 {
-	unsigned tot = 0;
-	for (size_t i = 0; i < sizeof BENCH_MIX / sizeof *BENCH_MIX; i++)
-		tot += BENCH_MIX[i].w;
-	unsigned u = (unsigned)sim_rng_below(&s->rng, tot);
-	const bench_ex *e = BENCH_MIX;
-	while (u >= e->w)
-		u -= e++->w;
+	const bench_ex *e = sim_bench_draw(&s->rng);
 	s->want_cls = e->cls;
 	if (e->what == BX_SHORT || e->what == BX_DNS)
-		bench_dns(s, ds, e->what == BX_SHORT ? HOST_SHORT : "dns.weixin.qq.com");
+		sim_bench_dns(&s->net, &s->rng, ds->d.client_ip, e->what == BX_SHORT ? HOST_SHORT : "dns.weixin.qq.com");
 	switch (e->what) {
 	case BX_SHORT: shortlink(s, ds, e->kind, SIM_INNER_CBC); break;
 	case BX_LONG: longlink_msg(s, ds, false); break;
@@ -742,7 +521,7 @@ static void make_pool(sim *s, dev_state *ds)
 		s->npool = 0;
 		return;
 	}
-	sim_kind kinds[SIM_K__COUNT + 1];
+	sim_kind kinds[64]; /* a plan (at most 63 steps) and newsync */
 	int nk = 0;
 	for (int i = 0; i < ds->nplan; i++)
 		kinds[nk++] = ds->plan[i];
@@ -799,17 +578,22 @@ static int run(sim *s)
 		sim_rng_bytes(&s->rng, ds[i].session_key, 16);
 		sim_rng_bytes(&s->rng, ds[i].cookie, 15);
 		ds[i].next_port = (uint16_t)(33000 + 1000 * (i % 30));
+#define PLAN(p) (ds[i].plan = (p), ds[i].nplan = (int)(sizeof(p) / sizeof(sim_kind)))
 		switch (s->o.scenario) {
-		case SC_MESSAGING: ds[i].plan = PLAN_MESSAGING, ds[i].nplan = (int)(sizeof PLAN_MESSAGING / sizeof(sim_kind)); break;
-		case SC_MINIPROGRAM: ds[i].plan = PLAN_MINIPROGRAM, ds[i].nplan = (int)(sizeof PLAN_MINIPROGRAM / sizeof(sim_kind)); break;
-		case SC_ALL:
+		case SC_MESSAGING: PLAN(PLAN_MESSAGING); break;
+		case SC_MINIPROGRAM: PLAN(PLAN_MINIPROGRAM); break;
+		case SC_ALL: PLAN(PLAN_ALL); break;
 		case SC_BENCH:
-		case SC_BENCH_HEAVY: ds[i].plan = PLAN_ALL, ds[i].nplan = (int)(sizeof PLAN_ALL / sizeof(sim_kind)); break;
-		default: ds[i].plan = PLAN_STARTUP, ds[i].nplan = (int)(sizeof PLAN_STARTUP / sizeof(sim_kind)); break;
+		case SC_BENCH_HEAVY: PLAN(PLAN_BENCH); break;
+		case SC_POST: PLAN(PLAN_POST); break;
+		case SC_COMMENT: PLAN(PLAN_COMMENT); break;
+		case SC_IMAGE: PLAN(PLAN_IMAGE); break;
+		default: PLAN(PLAN_STARTUP); break;
 		}
+#undef PLAN
 	}
 	if (s->o.size && s->o.scenario == SC_BENCH)
-		make_pool_bench(s, &ds[0]);
+		s->npool = sim_bench_pool(&s->rng, &ds[0].d, s->o.location_on, s->net.now_us, &s->pool, &s->poolz, &s->poolcls);
 	else if (s->o.size)
 		make_pool(s, &ds[0]);
 	int live = nd;
@@ -839,8 +623,8 @@ static const char usage[] =
 	"  --keylog FILE        key log to write (the published JSON-lines format)\n"
 	"  --keylog-sparse      log one OUTER line per key and direction only\n"
 	"  --truth FILE         ground truth JSONL to write\n"
-	"  --scenario NAME      startup | messaging | miniprogram | all | bench |\n"
-	"                       bench-heavy (default startup)\n"
+	"  --scenario NAME      startup | messaging | miniprogram | post | comment |\n"
+	"                       image | all | bench | bench-heavy (default startup)\n"
 	"  --location on|off    location permission (default off)\n"
 	"  --seed N             random seed (default 1)\n"
 	"  --devices N          phones at once, 1-1000 (default 1)\n"
@@ -901,7 +685,11 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "all")) s.o.scenario = SC_ALL;
 			else if (!strcmp(optarg, "bench")) s.o.scenario = SC_BENCH;
 			else if (!strcmp(optarg, "bench-heavy")) s.o.scenario = SC_BENCH_HEAVY;
-			else return bad("--scenario must be startup, messaging, miniprogram, all, bench or bench-heavy");
+			else if (!strcmp(optarg, "post")) s.o.scenario = SC_POST;
+			else if (!strcmp(optarg, "comment")) s.o.scenario = SC_COMMENT;
+			else if (!strcmp(optarg, "image")) s.o.scenario = SC_IMAGE;
+			else return bad("--scenario must be startup, messaging, miniprogram, post, comment, image, all, bench "
+			                "or bench-heavy");
 			break;
 		case 'l':
 			if (!strcmp(optarg, "on")) s.o.location_on = true;

@@ -4,9 +4,9 @@
  *
  * The simulator writes realistic WeChat traffic (pcap/pcapng), the key log
  * instrumentation would have recorded, and a ground-truth JSONL. Module
- * split: content.c (what a message says) -> biz.c (business layer) ->
+ * split: content*.c (what a message says) -> biz.c (business layer) ->
  * mmtlsw.c (records, handshakes) -> net.c (TCP/IP, pathologies) ->
- * pcapw.c (files). main.c drives the scenario.
+ * pcapw.c (files). main.c drives the scenario, benchmix.c the bench mix.
  */
 #ifndef MMLENS_SIM_H
 #define MMLENS_SIM_H
@@ -86,6 +86,9 @@ typedef enum sim_kind {
 	SIM_K_MP_REPORT,     /* Mini Program telemetry batch: JSON page views, CSV rows, URLs */
 	SIM_K_LOCATION,      /* location report: float32 pairs (permission on) or placeholders (off) */
 	SIM_K_TELEMETRY,     /* app telemetry: comma-separated, URL-encoded */
+	SIM_K_SNSPOST,       /* 209 mmsnspost: a Moments post (text, images: URL, md5, media id; tagged friends) */
+	SIM_K_SNSCOMMENT,    /* 213 mmsnscomment: a comment on a friend's post (text, the addressee's id and name) */
+	SIM_K_UPLOADIMG,     /* 625 uploadmsgimg: an image sent to a contact (client image id, md5, CDN file id) */
 	SIM_K__COUNT
 } sim_kind;
 

@@ -1,0 +1,372 @@
+/*
+ * questions.c - the question file of `mmlens answer` (include/mmlens/answer.h,
+ * docs/ANSWERS.md), JSON read with jansson, at most 1 MiB:
+ *   {"questions_version": 1, "source": STR?, "questions": [QUESTION, ...]}
+ *   QUESTION = {"id": [A-Za-z0-9_.-]{1,64}, "question": STR, "kind": KIND,
+ *     "categories": [TAXONOMY-ID], "parties": [PARTY], "endpoints": "miniprogram",
+ *     "scope": [TAXONOMY-ID], "scope_features": [FEATURE], "scope_text": STR,
+ *     "permission": STR, "baseline": [TAXONOMY-ID],
+ *     "needs": {FEATURE: [TAXONOMY-ID]}, "policy": STR}
+ * KIND: received_by | permission_effect | beyond_need | governed_by, each
+ * with the keys it needs (received_by: categories and parties or
+ * endpoints; permission_effect: permission and categories; beyond_need:
+ * needs; governed_by: policy). Unknown keys are errors; lists hold at most
+ * MML_Q_MAXLIST items; strings 1..1024 bytes; at most 256 questions.
+ *
+ * Contract: every problem is reported through diag naming the question
+ * (by id, else by index); any problem fails the load and leaves the set
+ * as it was. A question whose id is already in the set replaces it.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmlens/answer.h"
+#include "mmlens/util.h"
+
+extern const unsigned char mml_questions_data[];
+extern const size_t mml_questions_data_len;
+
+#define Q_MAX_FILE ((size_t)1 << 20)
+#define Q_MAX 256
+#define Q_MAX_STR 1024
+
+typedef struct qctx {
+	const char *name;
+	mml_diag_fn diag;
+	void *dctx;
+	size_t errors;
+	bool nomem;
+} qctx;
+
+#define QERR(c, ...)                                                                                               \
+	do {                                                                                                       \
+		(c)->errors++;                                                                                     \
+		if ((c)->diag)                                                                                     \
+			(c)->diag((c)->dctx, __VA_ARGS__);                                                         \
+	} while (0)
+
+void mml_questions_init(mml_questions *qs) { memset(qs, 0, sizeof *qs); }
+
+static void q_free(mml_question *q)
+{
+	free(q->id);
+	free(q->question);
+	free(q->scope_text);
+	free(q->permission);
+	free(q->policy);
+	for (size_t i = 0; i < q->ncat; i++)
+		free(q->cat[i]);
+	for (size_t i = 0; i < q->nscope; i++)
+		free(q->scope[i]);
+	for (size_t i = 0; i < q->nbase; i++)
+		free(q->base[i]);
+	for (size_t i = 0; i < q->nneeds; i++)
+		for (size_t k = 0; k < q->needs[i].ncat; k++)
+			free(q->needs[i].cat[k]);
+	memset(q, 0, sizeof *q);
+}
+
+void mml_questions_free(mml_questions *qs)
+{
+	for (size_t i = 0; i < qs->n; i++)
+		q_free(&qs->q[i]);
+	free(qs->q);
+	memset(qs, 0, sizeof *qs);
+}
+
+static const char *str_of(const json_t *v)
+{
+	if (!json_is_string(v))
+		return NULL;
+	size_t n = json_string_length(v);
+	const char *s = json_string_value(v);
+	return n && n <= Q_MAX_STR && strlen(s) == n ? s : NULL;
+}
+
+static char *dup_s(qctx *c, const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		c->nomem = true;
+	return d;
+}
+
+static bool id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		      ch == '.' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* A list of taxonomy ids into out; false (reported) when bad. */
+static bool cat_list(qctx *c, const json_t *v, const char *key, const char *who, char **out, size_t *n)
+{
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
+		QERR(c, "%s: question %s: \"%s\" must be a list of at most %d categories", c->name, who, key, MML_Q_MAXLIST);
+		return false;
+	}
+	size_t i;
+	json_t *e;
+	bool ok = true;
+	json_array_foreach((json_t *)v, i, e)
+	{
+		const char *s = str_of(e);
+		if (!s || !mml_taxonomy_parent(s)) {
+			QERR(c, "%s: question %s: \"%s\": unknown category \"%.64s\"", c->name, who, key, s ? s : "?");
+			ok = false;
+			continue;
+		}
+		out[(*n)++] = dup_s(c, s);
+	}
+	return ok;
+}
+
+/* A list of names parsed by parse() into a bit set. */
+static bool name_bits(qctx *c, const json_t *v, const char *key, const char *who, bool (*parse)(const char *, size_t, int *),
+                      unsigned *bits)
+{
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
+		QERR(c, "%s: question %s: \"%s\" must be a list of at most %d names", c->name, who, key, MML_Q_MAXLIST);
+		return false;
+	}
+	size_t i;
+	json_t *e;
+	bool ok = true;
+	json_array_foreach((json_t *)v, i, e)
+	{
+		const char *s = str_of(e);
+		int x;
+		if (!s || !parse(s, strlen(s), &x)) {
+			QERR(c, "%s: question %s: \"%s\": unknown name \"%.64s\"", c->name, who, key, s ? s : "?");
+			ok = false;
+			continue;
+		}
+		*bits |= 1u << x;
+	}
+	return ok;
+}
+
+static bool party_p(const char *s, size_t n, int *x)
+{
+	mml_party p;
+	if (!mml_party_parse(s, n, &p))
+		return false;
+	*x = (int)p;
+	return true;
+}
+
+static bool feature_p(const char *s, size_t n, int *x)
+{
+	mml_feature f;
+	if (!mml_feature_parse(s, n, &f))
+		return false;
+	*x = (int)f;
+	return true;
+}
+
+static const char *const q_keys[] = {"id",       "question",       "kind",       "categories", "parties",
+                                     "endpoints", "scope",         "scope_features", "scope_text", "permission",
+                                     "baseline", "needs",          "policy"};
+static const char *const kinds[] = {"received_by", "permission_effect", "beyond_need", "governed_by"};
+
+static bool parse_needs(qctx *c, const json_t *v, const char *who, mml_question *q)
+{
+	if (!v)
+		return true;
+	if (!json_is_object(v) || json_object_size(v) > MML_Q_MAXLIST) {
+		QERR(c, "%s: question %s: \"needs\" must be an object of features to category lists", c->name, who);
+		return false;
+	}
+	const char *k;
+	json_t *e;
+	bool ok = true;
+	json_object_foreach((json_t *)v, k, e)
+	{
+		mml_qneed *nd = &q->needs[q->nneeds];
+		if (!mml_feature_parse(k, strlen(k), &nd->feature)) {
+			QERR(c, "%s: question %s: \"needs\": unknown feature \"%.64s\"", c->name, who, k);
+			ok = false;
+			continue;
+		}
+		q->nneeds++;
+		ok &= cat_list(c, e, "needs", who, nd->cat, &nd->ncat);
+	}
+	return ok;
+}
+
+static void parse_q(qctx *c, const json_t *o, size_t index, mml_question *q)
+{
+	char who[96];
+	snprintf(who, sizeof who, "#%zu", index);
+	if (!json_is_object(o)) {
+		QERR(c, "%s: question %s: not an object", c->name, who);
+		return;
+	}
+	const char *id = str_of(json_object_get(o, "id"));
+	if (id && id_ok(id)) {
+		snprintf(who, sizeof who, "\"%s\"", id);
+		q->id = dup_s(c, id);
+	} else {
+		QERR(c, "%s: question %s: \"id\" must be [A-Za-z0-9_.-]{1,64}", c->name, who);
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)o, k, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < sizeof q_keys / sizeof q_keys[0]; i++)
+			known |= !strcmp(k, q_keys[i]);
+		if (!known)
+			QERR(c, "%s: question %s: unknown key \"%.64s\"", c->name, who, k);
+		else if ((!strcmp(k, "question") || !strcmp(k, "scope_text") || !strcmp(k, "permission") ||
+		          !strcmp(k, "policy") || !strcmp(k, "endpoints") || !strcmp(k, "kind")) &&
+		         !str_of(v))
+			QERR(c, "%s: question %s: \"%s\" must be a string of 1..%d bytes", c->name, who, k, Q_MAX_STR);
+	}
+	const char *text = str_of(json_object_get(o, "question"));
+	if (!text)
+		QERR(c, "%s: question %s: \"question\" (its text) is missing", c->name, who);
+	else
+		q->question = dup_s(c, text);
+	const char *kind = str_of(json_object_get(o, "kind"));
+	int kd = -1;
+	for (int i = 0; kind && i < 4; i++)
+		if (!strcmp(kind, kinds[i]))
+			kd = i;
+	if (kd < 0)
+		QERR(c, "%s: question %s: \"kind\" must be received_by, permission_effect, beyond_need or governed_by",
+		     c->name, who);
+	q->kind = kd < 0 ? MML_Q_RECEIVED_BY : (mml_qkind)kd;
+	cat_list(c, json_object_get(o, "categories"), "categories", who, q->cat, &q->ncat);
+	cat_list(c, json_object_get(o, "scope"), "scope", who, q->scope, &q->nscope);
+	cat_list(c, json_object_get(o, "baseline"), "baseline", who, q->base, &q->nbase);
+	name_bits(c, json_object_get(o, "parties"), "parties", who, party_p, &q->parties);
+	name_bits(c, json_object_get(o, "scope_features"), "scope_features", who, feature_p, &q->scope_features);
+	parse_needs(c, json_object_get(o, "needs"), who, q);
+	const char *ep = str_of(json_object_get(o, "endpoints"));
+	if (ep && strcmp(ep, "miniprogram"))
+		QERR(c, "%s: question %s: \"endpoints\" can only be \"miniprogram\"", c->name, who);
+	q->mp_endpoints = ep != NULL;
+	const char *s;
+	if ((s = str_of(json_object_get(o, "scope_text"))))
+		q->scope_text = dup_s(c, s);
+	if ((s = str_of(json_object_get(o, "permission"))))
+		q->permission = dup_s(c, s);
+	if ((s = str_of(json_object_get(o, "policy"))))
+		q->policy = dup_s(c, s);
+	/* what each kind needs */
+	if (kd == MML_Q_RECEIVED_BY && (!q->ncat || (!q->parties && !q->mp_endpoints)))
+		QERR(c, "%s: question %s: received_by needs \"categories\" and \"parties\" or \"endpoints\"", c->name, who);
+	if (kd == MML_Q_PERMISSION_EFFECT && (!q->permission || !q->ncat))
+		QERR(c, "%s: question %s: permission_effect needs \"permission\" and \"categories\"", c->name, who);
+	if (kd == MML_Q_BEYOND_NEED && !q->nneeds)
+		QERR(c, "%s: question %s: beyond_need needs \"needs\"", c->name, who);
+	if (kd == MML_Q_GOVERNED_BY && !q->policy)
+		QERR(c, "%s: question %s: governed_by needs \"policy\"", c->name, who);
+}
+
+static const char *const top_keys[] = {"questions_version", "source", "questions"};
+
+mml_err mml_questions_parse(mml_questions *qs, const char *text, size_t n, const char *name, mml_diag_fn diag,
+                            void *dctx)
+{
+	qctx c = {.name = name ? name : "questions", .diag = diag, .dctx = dctx};
+	if (n > Q_MAX_FILE) {
+		QERR(&c, "%s: over %zu bytes", c.name, Q_MAX_FILE);
+		qs->errors = c.errors;
+		return MML_E_LIMIT;
+	}
+	json_error_t je;
+	json_t *root = json_loadb(text ? text : "", n, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		QERR(&c, "%s:%d: not JSON: %s", c.name, je.line, je.text);
+		qs->errors = c.errors;
+		return MML_E_MALFORMED;
+	}
+	json_t *arr = json_is_object(root) ? json_object_get(root, "questions") : NULL;
+	if (!json_is_object(root))
+		QERR(&c, "%s: the file must be a JSON object", c.name);
+	else {
+		const char *k;
+		json_t *v;
+		json_object_foreach(root, k, v)
+		{
+			bool known = false;
+			for (size_t i = 0; i < 3; i++)
+				known |= !strcmp(k, top_keys[i]);
+			if (!known)
+				QERR(&c, "%s: unknown top-level key \"%.64s\"", c.name, k);
+		}
+	}
+	if (!json_is_array(arr) || json_array_size(arr) > Q_MAX) {
+		if (json_is_object(root))
+			QERR(&c, "%s: \"questions\" must be an array of at most %d questions", c.name, Q_MAX);
+		arr = NULL;
+	}
+	size_t nq = arr ? json_array_size(arr) : 0;
+	mml_question *nv = nq ? calloc(nq, sizeof *nv) : NULL;
+	if (nq && !nv)
+		c.nomem = true;
+	for (size_t i = 0; nv && i < nq; i++) {
+		parse_q(&c, json_array_get(arr, i), i, &nv[i]);
+		for (size_t j = 0; nv[i].id && j < i; j++)
+			if (nv[j].id && !strcmp(nv[j].id, nv[i].id))
+				QERR(&c, "%s: question \"%s\": duplicate id", c.name, nv[i].id);
+	}
+	json_decref(root);
+	mml_err e = c.nomem ? MML_E_NOMEM : c.errors ? MML_E_MALFORMED : MML_OK;
+	if (e == MML_OK && qs->n + nq > qs->alloc) {
+		mml_question *g = realloc(qs->q, (qs->n + nq) * sizeof *g);
+		if (!g)
+			e = MML_E_NOMEM;
+		else {
+			qs->q = g;
+			qs->alloc = qs->n + nq;
+		}
+	}
+	for (size_t i = 0; i < nq; i++) {
+		if (e != MML_OK) {
+			q_free(&nv[i]);
+			continue;
+		}
+		size_t k = 0;
+		while (k < qs->n && strcmp(qs->q[k].id, nv[i].id))
+			k++;
+		if (k < qs->n)
+			q_free(&qs->q[k]);
+		else
+			qs->n++;
+		qs->q[k] = nv[i];
+	}
+	free(nv);
+	qs->errors = c.errors;
+	return e;
+}
+
+mml_err mml_questions_load(mml_questions *qs, const char *path_or_builtin, mml_diag_fn diag, void *dctx)
+{
+	if (!strcmp(path_or_builtin, "builtin"))
+		return mml_questions_parse(qs, (const char *)mml_questions_data, mml_questions_data_len,
+		                           "builtin:questions.json", diag, dctx);
+	mml_buf b;
+	mml_buf_init(&b, Q_MAX_FILE);
+	mml_err e = mml_read_file(path_or_builtin, Q_MAX_FILE, &b);
+	if (e == MML_OK)
+		e = mml_questions_parse(qs, (const char *)b.p, b.len, path_or_builtin, diag, dctx);
+	else if (diag)
+		diag(dctx, "%s: cannot read: %s", path_or_builtin, mml_strerror(e));
+	mml_buf_free(&b);
+	return e;
+}

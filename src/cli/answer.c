@@ -1,0 +1,250 @@
+/*
+ * answer.c - `mmlens answer [options] INPUT...`: the study's questions
+ * (data/questions.json, plus --questions FILE) answered from an input's
+ * sessions: supported, not supported, or not determinable from this
+ * data, with evidence and caveats (docs/ANSWERS.md; the analysis:
+ * src/analyze/answer.c).
+ *
+ * Contract: the input is read once through the collection of
+ * src/analyze/collect.c; every session's flows are kept (memory: the
+ * sessions x their distinct flow keys x the evidence cap, never the
+ * messages). Output files are created 0600.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input.h"
+#include "mmlens/answer.h"
+#include "mmlens/report.h"
+
+typedef struct ans_ctx {
+	const mml_labels *labels;
+	uint64_t want;
+	mml_answer_sess *sess;
+	size_t n, alloc;
+	bool nomem;
+	FILE *out;
+	bool text;
+	uint64_t counts[3];
+} ans_ctx;
+
+static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
+{
+	ans_ctx *a = ctx;
+	if (a->want && a->want != s->index)
+		return;
+	if (a->n == a->alloc) {
+		size_t na = a->alloc ? a->alloc * 2 : 16;
+		mml_answer_sess *v = realloc(a->sess, na * sizeof *v);
+		if (!v) {
+			a->nomem = true;
+			return;
+		}
+		a->sess = v;
+		a->alloc = na;
+	}
+	mml_answer_sess *as = &a->sess[a->n];
+	as->s = *s;
+	as->label = mml_labels_find(a->labels, s->index);
+	mml_flows_init(&as->flows);
+	a->n++;
+	if (mml_flows_merge(&as->flows, flows) != MML_OK)
+		a->nomem = true;
+}
+
+static void on_answer(void *ctx, const mml_answer *an)
+{
+	ans_ctx *a = ctx;
+	a->counts[an->v]++;
+	if (a->text)
+		mml_answer_text(a->out, an);
+	else
+		mml_answer_json(a->out, an);
+}
+
+static const char answer_usage[] =
+	"usage: mmlens answer [options] INPUT... [@N|@NAME]\n"
+	"\n"
+	"Answer the study's questions from INPUT's sessions: is Mini Program activity\n"
+	"sent to WeChat; does granting location change what is sent, and to whom; is\n"
+	"location sent to Mini Program endpoints; do core features send more than they\n"
+	"need; which flows fall under Weixin's guidelines (data/questions.json). Each\n"
+	"answer is supported, not supported, or not determinable from this data, with\n"
+	"its evidence (sessions, messages, APIs, field paths) and caveats. Comparisons\n"
+	"use session labels: --label N:permissions=location (granted), N:permissions=\n"
+	"(none), --manifest FILE. INPUT is a capture with --keylog or a plaintext log;\n"
+	"several INPUTs that are a cumulative series are read once, each file's own part\n"
+	"a session named after the file.\n"
+	"\n"
+	"  -q, --questions FILE   more questions, or replacements by id (docs/ANSWERS.md);\n"
+	"                         repeatable\n"
+	"  -p, --policy MODEL     for the policy questions: auto (default), wechat, weixin\n"
+	"                         or a model file\n"
+	"      --format F         jsonl (default) or text\n"
+	"  -k, --keylog FILE      instrumentation key log (captures); repeatable, merged\n"
+	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
+	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
+	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
+	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	"      --series           the INPUTs must be a cumulative series (else refused)\n"
+	MML_CLI_LABEL_USAGE
+	"  -h, --help             this help\n"
+	"\n"
+	"Exit status: 0 ok, 1 usage, 2 unreadable input, model or question file,\n"
+	"3 input had errors.\n";
+
+enum { OPT_FORMAT = 0x301, OPT_SERIES };
+
+static int load_questions(mml_questions *qs, const char *const *files, size_t n, FILE *err)
+{
+	mml_cli_diag d = {.err = err, .prefix = "questions: "};
+	mml_questions_init(qs);
+	if (mml_questions_load(qs, "builtin", mml_cli_diag_fn, &d) != MML_OK) {
+		mml_cli_diag_done(&d);
+		fprintf(err, "mmlens answer: the built-in questions do not load\n");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (mml_questions_load(qs, files[i], mml_cli_diag_fn, &d) != MML_OK) {
+			mml_cli_diag_done(&d);
+			fprintf(err, "mmlens answer: %s: cannot load the questions\n", files[i]);
+			return -1;
+		}
+	return 0;
+}
+
+int mml_cmd_answer(int argc, char **argv, FILE *err)
+{
+	static const struct option lo[] = {
+		{"questions", required_argument, 0, 'q'},   {"policy", required_argument, 0, 'p'},
+		{"format", required_argument, 0, OPT_FORMAT}, {"keylog", required_argument, 0, 'k'},
+		{"output", required_argument, 0, 'o'},      {"catalog", required_argument, 0, 'C'},
+		{"attribution", required_argument, 0, 'A'}, {"max-body", required_argument, 0, 'M'},
+		{"series", no_argument, 0, OPT_SERIES},     {"help", no_argument, 0, 'h'},
+		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
+	};
+	const char *cats[33], *qfiles[16], *model = NULL, *outpath = NULL, *attrib_file = NULL, *format = NULL;
+	size_t ncat = 0, nq = 0;
+	bool series = false;
+	mml_cli_input in;
+	memset(&in, 0, sizeof in);
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "q:p:k:o:h", lo, NULL)) != -1) {
+		int shared = mml_cli_opt_input("mmlens answer", c, optarg, &in, cats, &ncat, err);
+		if (shared < 0)
+			return MML_EXIT_USAGE;
+		if (shared)
+			continue;
+		switch (c) {
+		case 'q':
+			if (nq == 16) {
+				fprintf(err, "mmlens answer: at most 16 --questions files\n");
+				return MML_EXIT_USAGE;
+			}
+			qfiles[nq++] = optarg;
+			break;
+		case 'p':
+			if (mml_cli_opt_once("mmlens answer", "--policy", model, err))
+				return MML_EXIT_USAGE;
+			model = optarg;
+			break;
+		case OPT_FORMAT:
+			if (mml_cli_opt_once("mmlens answer", "--format", format, err))
+				return MML_EXIT_USAGE;
+			format = optarg;
+			if (strcmp(format, "jsonl") && strcmp(format, "text")) {
+				fprintf(err, "mmlens answer: --format wants jsonl or text\n");
+				return MML_EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			if (mml_cli_opt_once("mmlens answer", "--output", outpath, err))
+				return MML_EXIT_USAGE;
+			outpath = optarg;
+			break;
+		case 'A':
+			if (mml_cli_opt_once("mmlens answer", "--attribution", attrib_file, err))
+				return MML_EXIT_USAGE;
+			attrib_file = optarg;
+			break;
+		case OPT_SERIES: series = true; break;
+		case 'h': fputs(answer_usage, stdout); return MML_EXIT_OK;
+		default:
+			fprintf(err, "mmlens answer: unknown or incomplete option '%s'\n%s", argv[optind - 1], answer_usage);
+			return MML_EXIT_USAGE;
+		}
+	}
+	cats[ncat] = NULL;
+	in.cats = cats;
+	if (optind >= argc) {
+		fprintf(err, "mmlens answer: expected INPUT\n%s", answer_usage);
+		return MML_EXIT_USAGE;
+	}
+	mml_questions qs;
+	if (load_questions(&qs, qfiles, nq, err)) {
+		mml_questions_free(&qs);
+		return MML_EXIT_INPUT;
+	}
+	mml_cli_policies pols;
+	if (mml_cli_policies_load("mmlens answer", model, &pols, err)) {
+		mml_questions_free(&qs);
+		return MML_EXIT_INPUT;
+	}
+	mml_detect *det;
+	mml_attrib attrib;
+	int rc = mml_cli_flows_setup("mmlens answer", attrib_file, &det, &attrib, err);
+	if (rc) {
+		mml_cli_policies_free(&pols);
+		mml_questions_free(&qs);
+		return rc;
+	}
+	mml_cli_target tg;
+	ans_ctx a = {.text = format && !strcmp(format, "text")};
+	mml_cli_collected res;
+	memset(&res, 0, sizeof res);
+	rc = mml_cli_target_open("mmlens answer", &in, (const char *const *)argv + optind, (size_t)(argc - optind), series,
+	                         &tg, err);
+	if (!rc) {
+		mml_collect_hook hook = {.session = on_session, .ctx = &a};
+		a.labels = &tg.labels;
+		a.want = tg.session;
+		rc = mml_cli_target_collect("mmlens answer", &tg, &in, det, &attrib, NULL, &res, &hook, err);
+	}
+	if (a.nomem) {
+		fprintf(err, "mmlens answer: out of memory\n");
+		rc = MML_EXIT_INPUT;
+	}
+	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
+		const char *op = outpath ? outpath : "-";
+		if (!(a.out = mml_out_open(op))) {
+			fprintf(err, "mmlens: %s: cannot create output: %m\n", op);
+			rc = MML_EXIT_INPUT;
+		} else {
+			mml_answer_in ai = {.sess = a.sess, .nsess = a.n, .counts = &res.counts, .ps = &pols.set,
+			                    .attrib = &attrib};
+			if (mml_answer_all(&qs, &ai, on_answer, &a) != MML_OK) {
+				fprintf(err, "mmlens answer: out of memory\n");
+				rc = MML_EXIT_INPUT;
+			}
+			if (mml_out_close(a.out) != MML_OK) {
+				fprintf(err, "mmlens: %s: write error\n", op);
+				rc = MML_EXIT_INPUT;
+			}
+			fprintf(err, "mmlens answer: %zu question(s) over %zu session(s): %llu supported, %llu not supported, "
+			        "%llu not determinable\n", qs.n, a.n, (unsigned long long)a.counts[0],
+			        (unsigned long long)a.counts[1], (unsigned long long)a.counts[2]);
+		}
+	}
+	for (size_t i = 0; i < a.n; i++)
+		mml_flows_free(&a.sess[i].flows);
+	free(a.sess);
+	mml_cli_target_free(&tg);
+	mml_detect_free(det);
+	mml_attrib_free(&attrib);
+	mml_cli_policies_free(&pols);
+	mml_questions_free(&qs);
+	return rc;
+}
