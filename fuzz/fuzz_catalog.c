@@ -10,9 +10,9 @@
  * attached) or none, and a confidence in range, and each is found again by
  * mml_catalog_entry and mml_catalog_lookup. Parsed after the built-in
  * catalog (the first 64 inputs, then every 16th), the input only adds and
- * replaces entries. Cut in two after a
- * newline (where depends on the first byte) and parsed as two texts, it
- * reads as the whole input does: the same entries, sources and bad lines.
+ * replaces entries. Cut in two after a newline (where depends on the
+ * first byte) and parsed as two texts, it reads as the whole input does:
+ * the same entries, sources and bad lines.
  */
 #include <stdarg.h>
 #include <stdint.h>

@@ -66,6 +66,7 @@ typedef struct mml_type_count {
 
 typedef struct mml_scan_counts {
 	uint64_t messages;      /* messages seen */
+	uint64_t decrypted;     /* ... opened by a key (MMTLS, the business layer) */
 	uint64_t unreadable;    /* messages without a readable body (no key, ...) */
 	uint64_t empty;         /* readable, with an empty body */
 	uint64_t opaque;        /* readable, the body decodes to nothing but bytes */

@@ -229,13 +229,20 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 	ab_init(&b, q);
 	if (!b.s)
 		return MML_E_NOMEM;
-	sset scope = {0}, hit_s = {0};
-	rset hits = {0}, others = {0};
-	uint64_t nhit = 0, nother = 0, unknown = 0;
+	sset scope = {0}, hit_s = {0}, out_s = {0};
+	rset hits = {0}, others = {0}, elsewhere = {0};
+	uint64_t nhit = 0, nother = 0, unknown = 0, nelse = 0;
 	for (size_t k = 0; k < in->nsess; k++) {
 		const mml_answer_sess *s = &in->sess[k];
-		if (!in_scope(q, s))
+		if (!in_scope(q, s)) { /* what the asked categories did outside the scope, for the record */
+			for (size_t i = 0; i < s->flows.n; i++)
+				if (covered(q->cat, q->ncat, s->flows.rec[i].category)) {
+					nelse += s->flows.rec[i].count;
+					rset_add(&elsewhere, &s->flows.rec[i]);
+					sset_add(&out_s, s->s.index);
+				}
 			continue;
+		}
 		sset_add(&scope, s->s.index);
 		for (size_t i = 0; i < s->flows.n; i++) {
 			const mml_flow_rec *r = &s->flows.rec[i];
@@ -296,6 +303,14 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 			fprintf(b.s, "; none of it reached %s.", target);
 		} else {
 			fputs(" was not sent at all.", b.s);
+		}
+		if (nelse) {
+			fputs(" In the other session", b.s);
+			fputs(out_s.n > 1 ? "s (" : " (", b.s);
+			sset_words(b.s, &out_s);
+			fprintf(b.s, ") it went to ");
+			rset_words(b.s, &elsewhere);
+			fputc('.', b.s);
 		}
 	}
 	input_caveats(&b, in);

@@ -62,6 +62,7 @@ static void type_add(mml_scan_counts *c, int64_t req_type, const char *api, bool
 void mml_scan_counts_add(mml_scan_counts *d, const mml_scan_counts *s)
 {
 	d->messages += s->messages;
+	d->decrypted += s->decrypted;
 	d->unreadable += s->unreadable;
 	d->empty += s->empty;
 	d->opaque += s->opaque;
@@ -182,6 +183,7 @@ mml_err mml_inspect_msg(mml_inspector *in, const mml_msg *m, const mml_dtree **t
 	*tree = NULL;
 	*kind = MML_BODY_UNREADABLE;
 	c->messages++;
+	c->decrypted += m->status == MML_ST_DECRYPTED;
 	mml_attrib_recv(in->attrib, &in->memo, m->api, m->host, m->req_type, &in->recv);
 	mml_err e = MML_OK;
 	bool readable = m->status == MML_ST_DECRYPTED || m->status == MML_ST_PLAINTEXT;

@@ -130,7 +130,7 @@ int mml_cmd_answer(int argc, char **argv, FILE *err)
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
 	int c;
-	optind = 1;
+	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "q:p:k:o:h", lo, NULL)) != -1) {
 		int shared = mml_cli_opt_input("mmlens answer", c, optarg, &in, cats, &ncat, err);

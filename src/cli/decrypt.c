@@ -12,25 +12,42 @@
 #include "input.h"
 #include "pipeline.h"
 
-/* Key-log lines that opened nothing: worth knowing, not an error. */
-static void report_unused_keys(const mml_keylog *kl, mml_cli_diag *r, const char *name)
+/* Key-log lines that opened nothing, file by file: worth knowing; a whole
+ * key log that opened nothing is an error (exit 3): the capture and the
+ * key log are not of one another, and everything it should open is
+ * missing. Returns whether one such file was found. */
+static bool report_unused_keys(const mml_keylog *kl, const mml_stats *st, mml_cli_diag *r)
 {
-	uint32_t first[16];
-	size_t dups = 0;
-	size_t unused = mml_keylog_unused(kl, first, 16, &dups);
-	char list[256];
-	size_t k = 0;
-	list[0] = 0;
-	for (size_t i = 0; i < unused && i < 16; i++)
-		k += (size_t)snprintf(list + k, sizeof list - k, "%s%u", k ? "," : "", first[i]);
-	if (unused)
-		fprintf(r->err, "mmlens: %s: %zu key log line(s) matched no record or message (lines %s%s)\n", name,
-		        unused, list, unused > 16 ? ",..." : "");
-	if (dups)
-		fprintf(r->err, "mmlens: %s: %zu key log line(s) repeat an earlier line\n", name, dups);
+	bool none = false;
+	for (size_t f = 0; f < mml_keylog_nfiles(kl); f++) {
+		const char *name;
+		size_t lines, used;
+		mml_keylog_file_stats(kl, f, &name, &lines, &used);
+		if (lines && !used) {
+			fprintf(r->err, "mmlens: %s: 0 of %zu key log lines matched any record or message of the capture "
+			        "(%llu record(s) without a key): is it this capture's key log?\n", name ? name : "key log", lines,
+			        (unsigned long long)st->records_no_key);
+			none = true;
+			continue;
+		}
+		uint32_t first[16];
+		size_t dups = 0;
+		size_t unused = mml_keylog_unused_in(kl, f, first, 16, &dups);
+		char list[256];
+		size_t k = 0;
+		list[0] = 0;
+		for (size_t i = 0; i < unused && i < 16; i++)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%u", k ? "," : "", first[i]);
+		if (unused)
+			fprintf(r->err, "mmlens: %s: %zu key log line(s) matched no record or message (lines %s%s)\n", name,
+			        unused, list, unused > 16 ? ",..." : "");
+		if (dups)
+			fprintf(r->err, "mmlens: %s: %zu key log line(s) repeat an earlier line\n", name, dups);
+	}
+	return none;
 }
 
-#define MML_DECRYPT_MAX_KEYLOGS 16
+#define MML_DECRYPT_MAX_KEYLOGS MML_KEYLOG_MAX_FILES
 
 /* o->keylog, then o->keylogs, into out (at most MML_DECRYPT_MAX_KEYLOGS); their number. */
 static size_t keylog_list(const mml_decrypt_opts *o, const char **out)
@@ -38,8 +55,11 @@ static size_t keylog_list(const mml_decrypt_opts *o, const char **out)
 	size_t n = 0;
 	if (o->keylog)
 		out[n++] = o->keylog;
-	for (size_t i = 0; o->keylogs && o->keylogs[i] && n < MML_DECRYPT_MAX_KEYLOGS; i++)
-		out[n++] = o->keylogs[i];
+	for (size_t i = 0; o->keylogs && o->keylogs[i]; i++)
+		if (n < MML_DECRYPT_MAX_KEYLOGS)
+			out[n++] = o->keylogs[i];
+		else
+			return (size_t)-1;
 	return n;
 }
 
@@ -73,8 +93,13 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 			goto done;
 		}
 	}
-	const char *kls[MML_DECRYPT_MAX_KEYLOGS + 1];
+	static const char *kls[MML_DECRYPT_MAX_KEYLOGS + 1];
 	size_t nkl = keylog_list(o, kls);
+	if (nkl == (size_t)-1) {
+		fprintf(err, "mmlens: more than %d key logs\n", MML_DECRYPT_MAX_KEYLOGS);
+		rc = MML_EXIT_USAGE;
+		goto done;
+	}
 	for (size_t i = 0; i < nkl; i++) {
 		mml_err e = mml_keylog_load(&kl, kls[i], mml_cli_diag_fn, &r, st);
 		if (e != MML_OK) {
@@ -122,8 +147,8 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		fprintf(err, "mmlens: %s (the packets before it were analysed)\n", cap.errbuf);
 		r.errors = 1;
 	}
-	if (nkl)
-		report_unused_keys(&kl, &r, kls[0]);
+	if (nkl && report_unused_keys(&kl, st, &r))
+		r.errors = 1;
 	if (st->pkt_malformed) {
 		fprintf(err, "mmlens: %s: %llu malformed packets were counted and skipped\n", o->capture,
 		        (unsigned long long)st->pkt_malformed);
@@ -164,7 +189,8 @@ static const char decrypt_usage[] =
 	"Recover every WeChat request and response in CAPTURE (pcap or pcapng,\n"
 	"or - for standard input) as JSONL, one object per message.\n"
 	"\n"
-	"  -k, --keylog FILE      instrumentation key log (JSON lines)\n"
+	"  -k, --keylog FILE      instrumentation key log (JSON lines); repeatable: the key logs\n"
+	"                         of several processes are merged; one that opens nothing: exit 3\n"
 	"  -o, --output FILE      write JSONL here (mode 0600) instead of stdout\n"
 	"      --stats-json FILE  write the record/message accounting as JSON\n"
 	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
@@ -193,16 +219,25 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 	};
 	mml_decrypt_opts o;
 	memset(&o, 0, sizeof o);
+	const char *keylogs[MML_CLI_MAX_KEYLOGS + 1] = {0};
+	size_t nkeylogs = 0;
+	o.keylogs = keylogs;
 	o.out = "-";
 	o.handshakes = 1;
 	const char *cats[33];
 	size_t ncat = 0;
 	int c;
-	optind = 1;
+	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:o:qhj:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'k': o.keylog = optarg; break;
+		case 'k':
+			if (nkeylogs == MML_CLI_MAX_KEYLOGS) {
+				fprintf(err, "mmlens decrypt: at most %d --keylog files\n", MML_CLI_MAX_KEYLOGS);
+				return MML_EXIT_USAGE;
+			}
+			keylogs[nkeylogs++] = optarg; /* repeatable: the key logs are merged */
+			break;
 		case 'o': o.out = optarg; break;
 		case 'S': o.stats_json = optarg; break;
 		case 'C':
@@ -240,7 +275,7 @@ int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 		return MML_EXIT_USAGE;
 	}
 	o.capture = argv[optind];
-	if (!o.keylog)
+	if (!nkeylogs)
 		fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
 	mml_stats st;
 	memset(&st, 0, sizeof st);

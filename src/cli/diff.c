@@ -245,10 +245,10 @@ static int side_check(const mml_side *s, const char *input, bool force, FILE *er
 	if (!c->messages)
 		return MML_EXIT_OK;
 	uint64_t bad = c->unreadable;
-	if (bad == c->messages) {
-		fprintf(err, "mmlens diff: side %s (%s): none of its %llu message(s) could be decrypted (no key log, or a "
-		        "key log of another capture): every difference would be an artifact; give its key log "
-		        "(--keylog-%c FILE)%s\n", s->name, input, (unsigned long long)c->messages, s->name[0] == 'A' ? 'a' : 'b',
+	if (bad && !c->decrypted) {
+		fprintf(err, "mmlens diff: side %s (%s): none of its %llu encrypted message(s) could be decrypted (no key "
+		        "log, or a key log of another capture): every difference would be an artifact; give its key log "
+		        "(--keylog-%c FILE)%s\n", s->name, input, (unsigned long long)c->unreadable, s->name[0] == 'A' ? 'a' : 'b',
 		        force ? "; compared anyway (--force)" : ", or --force to compare anyway");
 		return force ? MML_EXIT_OK : MML_EXIT_ERRORS;
 	}
@@ -292,7 +292,7 @@ static int diff_parse(int argc, char **argv, diff_opts *o, const char **cats, FI
 	size_t ncat = 0;
 	int c;
 	const char *outpath = NULL;
-	optind = 1;
+	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:o:h", lo, NULL)) != -1) {
 		int shared = mml_cli_opt_input("mmlens diff", c, optarg, &o->in, cats, &ncat, err);
@@ -365,6 +365,8 @@ static int prefix_sides(diff_opts *o, mml_cli_target *ta, mml_cli_target *tb, FI
 	if (ta->session || tb->session || ta->set.series || tb->set.series)
 		return MML_EXIT_OK;
 	const char *pair[2] = {ta->set.files[0], tb->set.files[0]};
+	if (ta->set.capture != tb->set.capture)
+		return MML_EXIT_OK; /* a capture and a log cannot be one another's prefix */
 	mml_cli_set s;
 	int rc = mml_cli_set_open("mmlens diff", pair, 2, false, o->in.redact, &s, err);
 	if (rc || !s.series) {

@@ -412,8 +412,6 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 		fprintf(err, "mmlens: out of memory while scanning; results are incomplete\n");
 		rc = MML_EXIT_INPUT;
 	}
-	if (det && !o->quiet && rc != MML_EXIT_INPUT && o->format != FMT_TABLE)
-		mml_summary_write_table(sh.total, err);
 	if (det && sh.nsess > 1 && rc != MML_EXIT_INPUT) {
 		fprintf(err, "mmlens scan: note: %s holds %llu sessions (starting at message", o->input,
 		        (unsigned long long)sh.nsess);
@@ -423,6 +421,8 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 		        "`mmlens sessions` lists them, `mmlens audit INPUT@N` and `mmlens diff` take one\n",
 		        sh.nsess > sizeof sh.starts / sizeof sh.starts[0] ? ", ..." : "");
 	}
+	if (det && !o->quiet && rc != MML_EXIT_INPUT && o->format != FMT_TABLE)
+		mml_summary_write_table(sh.total, err);
 	mml_summary_free(sh.total);
 	mml_attrib_free(&attrib);
 	pthread_mutex_destroy(&sh.lock);
@@ -557,7 +557,7 @@ static int parse(int argc, char **argv, bool decode, scan_opts *o, mml_detect_cf
 	o->out = "-";
 	o->format = decode ? FMT_TEXT : FMT_JSONL;
 	int c;
-	optind = 1;
+	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:o:j:qm:h", lo, NULL)) != -1) {
 		uint64_t v;

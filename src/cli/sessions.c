@@ -174,7 +174,7 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 	in.quiet = 1;
 	in.jobs = 1;
 	int c;
-	optind = 1;
+	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:o:th", lo, NULL)) != -1) {
 		int shared = mml_cli_opt_input("mmlens sessions", c, optarg, &in, cats, &ncat, err);

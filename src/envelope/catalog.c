@@ -19,9 +19,10 @@
  * for an id replaces the earlier one, provenance included, so user files
  * parsed after the built-in text extend and override it. A parse stages
  * its lines, sorts them (O(n log n) whatever the input order) and merges
- * them in, so a failed allocation leaves the catalog as it was before that
- * parse. Only MML_E_NOMEM and MML_E_LIMIT (more than 2^20 entries or 1024
- * sources) fail. Every byte of the text is read through an mml_cur.
+ * them in, so a failed allocation leaves the entries as they were before
+ * that parse (sources it declared stay). Only MML_E_NOMEM and MML_E_LIMIT
+ * (more than 2^20 entries or 1024 sources) fail. Every byte of the text is
+ * read through an mml_cur.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -432,11 +432,12 @@ static size_t types_of(const mml_scan_counts *c, bool want_empty, mml_type_count
 void mml_counts_write_json(const mml_scan_counts *c, FILE *f)
 {
 	fprintf(f,
-	        "\"messages\":%llu,\"bodies\":%llu,\"body_bytes\":%llu,\"unreadable\":%llu,\"empty\":%llu,"
+	        "\"messages\":%llu,\"decrypted\":%llu,\"bodies\":%llu,\"body_bytes\":%llu,\"unreadable\":%llu,\"empty\":%llu,"
 	        "\"opaque\":%llu,\"unknown_api\":%llu,\"api_from_body\":%llu,\"unattributed\":%llu,"
 	        "\"limit_hits\":%llu,\"findings\":%llu",
-	        (unsigned long long)c->messages, (unsigned long long)c->bodies, (unsigned long long)c->body_bytes,
-	        (unsigned long long)c->unreadable, (unsigned long long)c->empty, (unsigned long long)c->opaque,
+	        (unsigned long long)c->messages, (unsigned long long)c->decrypted, (unsigned long long)c->bodies,
+	        (unsigned long long)c->body_bytes, (unsigned long long)c->unreadable, (unsigned long long)c->empty,
+	        (unsigned long long)c->opaque,
 	        (unsigned long long)c->unknown_api, (unsigned long long)c->api_from_body,
 	        (unsigned long long)c->unattributed, (unsigned long long)c->limit_hits,
 	        (unsigned long long)c->findings);

@@ -203,7 +203,8 @@ mml_err mml_html_sec_gaps(const mml_html *h, FILE *f)
 	for (size_t i = 0; i < h->ngaps; i++)
 		if (h->gaps[i].v != MML_VERDICT_UNDETERMINED)
 			v[ng++] = &h->gaps[i];
-	qsort(v, ng, sizeof *v, gap_cmp);
+	if (ng)
+		qsort(v, ng, sizeof *v, gap_cmp);
 	fputs("<p>Each session's flows judged under that session's own labels (permissions, account region). "
 	      "Verdicts:", f);
 	for (int k = 0; k < MML_VERDICT__COUNT; k++)
