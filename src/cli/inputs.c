@@ -377,6 +377,12 @@ int mml_cli_set_open(const char *cmd, const char *const *files, size_t n, bool w
 		return MML_EXIT_USAGE;
 	}
 	s->series = series;
+	if (!series) /* not a series: read in the order given (sessions are numbered that way) */
+		for (size_t i = 0; i < n; i++) {
+			s->files[i] = files[i];
+			struct stat sb;
+			s->size[i] = strcmp(files[i], "-") && !stat(files[i], &sb) ? sb.st_size : 0;
+		}
 	if (series) {
 		if (series_parts(cmd, s, redact, err)) {
 			mml_cli_set_free(s);
