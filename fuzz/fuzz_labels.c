@@ -42,7 +42,8 @@ static void check(const mml_labels *l)
 		abort();
 	for (size_t i = 0; i < l->n; i++) {
 		const mml_label *b = &l->v[i];
-		if (!b->session || mml_labels_find(l, b->session) != b)
+		/* session 0 is the "all:" label: it labels every session without one, never a scenario */
+		if (mml_labels_find(l, b->session) != b || (!b->session && b->scenario))
 			abort();
 		check_str(b->scenario);
 		check_str(b->region);
@@ -84,6 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e != MML_OK && e != MML_E_NOMEM && !ebuf[0])
 		abort();
 	check(&l);
+	/* a session's own label next to an "all:" one: folded in, then still consistent */
+	char ebuf2[320];
+	if (mml_labels_arg(&l, "7:features=x", ebuf2, sizeof ebuf2) == MML_OK && mml_labels_finish(&l) == MML_OK)
+		check(&l);
 	mml_labels_free(&l);
 	free(arg);
 	return 0;

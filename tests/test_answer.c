@@ -264,3 +264,22 @@ TEST(answer_text_format_and_series)
 	free(out);
 	json_decref(r.lines);
 }
+
+TEST(answer_unknown_receiver_is_not_a_no)
+{
+	/* coordinates to an API no source names: whether Weixin received them
+	 * depends on the feature it serves, so neither yes nor no */
+	const lspec unknown_only[] = {{296, 99999, NULL}};
+	const char *p = craft("unkparty", unknown_only, 1);
+	const char *q = "{\"questions\":[{\"id\":\"loc-to-weixin\",\"question\":\"Does Weixin get the position?\","
+	                "\"kind\":\"received_by\",\"categories\":[\"location\"],\"parties\":[\"weixin\"]}]}";
+	const char *qf = t_write_tmp("unkparty.json", q, strlen(q));
+	const char *argv[] = {"answer", "--questions", qf, p, NULL};
+	expect("unkparty", argv, "loc-to-weixin", "not_determinable", "whose feature is unknown");
+	/* to WeChat's front ends at all (either party): yes */
+	const char *q2 = "{\"questions\":[{\"id\":\"loc-to-tencent\",\"question\":\"Does WeChat or Weixin get it?\","
+	                 "\"kind\":\"received_by\",\"categories\":[\"location\"],\"parties\":[\"wechat\",\"weixin\"]}]}";
+	const char *qf2 = t_write_tmp("unkparty2.json", q2, strlen(q2));
+	const char *argv2[] = {"answer", "--questions", qf2, p, NULL};
+	expect("unkparty2", argv2, "loc-to-tencent", "supported", "request type 99999 (API unknown)");
+}

@@ -6,6 +6,7 @@
  * (a repeated option, a side that could not be decrypted), and the
  * checked plan (scripts/check-deps.sh).
  */
+#define _GNU_SOURCE
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,117 @@ TEST(keylog_repeated_merges_and_one_that_opens_nothing_fails)
 	json_t *sum = json_array_get(one.lines, json_array_size(one.lines) - 1);
 	CHECK(t_int(sum, "decrypted") >= 40);
 	json_decref(one.lines);
+}
+
+TEST(series_part_without_messages_keeps_the_numbering)
+{
+	/* a file that adds nothing but a blank line, and an empty file: their
+	 * parts are sessions of 0 messages, and every later label stays right */
+	const char *s1 = lines_file("e1.log.jsonl", 1, 180);
+	char s2[1024], s3[1024], zero[1024];
+	snprintf(s2, sizeof s2, "%s/e2.log.jsonl", mml_test_tmpdir());
+	snprintf(s3, sizeof s3, "%s/e3.log.jsonl", mml_test_tmpdir());
+	snprintf(zero, sizeof zero, "%s/e0.log.jsonl", mml_test_tmpdir());
+	size_t n1, n4;
+	char *a = t_slurp(s1, &n1), *b = t_slurp(real_log(), &n4);
+	REQUIRE(a && b);
+	FILE *f = fopen(s2, "w"), *g = fopen(s3, "w"), *z = fopen(zero, "w");
+	REQUIRE(f && g && z);
+	fwrite(a, 1, n1, f);
+	fputc('\n', f);
+	fwrite(a, 1, n1, g);
+	fputc('\n', g);
+	fwrite(b + n1, 1, n4 - n1, g); /* lines 181-304 */
+	fclose(f);
+	fclose(g);
+	fclose(z);
+	free(a);
+	free(b);
+	const char *argv[] = {"sessions", zero, s1, s2, s3, NULL};
+	t_cmd r;
+	t_cmd_run(&r, mml_cmd_sessions, "emptypart", argv);
+	CHECK_EQ(r.rc, 0);
+	REQUIRE(json_array_size(r.lines) == 4);
+	CHECK_EQ(t_int(json_array_get(r.lines, 0), "messages"), 0);
+	CHECK_STR(t_str(json_object_get(json_array_get(r.lines, 0), "label"), "scenario"), "e0.log.jsonl");
+	CHECK_EQ(t_int(json_array_get(r.lines, 1), "messages"), 180);
+	CHECK_EQ(t_int(json_array_get(r.lines, 2), "messages"), 0);
+	CHECK_EQ(t_int(json_array_get(r.lines, 3), "messages"), 124);
+	CHECK_STR(t_str(json_object_get(json_array_get(r.lines, 3), "label"), "scenario"), "e3.log.jsonl");
+	json_decref(r.lines);
+}
+
+TEST(diff_and_report_warn_about_shared_messages)
+{
+	const char *a = lines_file("sha.log.jsonl", 1, 200), *b = lines_file("shb.log.jsonl", 150, 304);
+	const char *argv[] = {"diff", a, b, NULL};
+	t_cmd r;
+	t_cmd_run(&r, mml_cmd_diff, "dshare", argv);
+	CHECK_EQ(r.rc, 0);
+	CHECK(strstr(r.err, "share") && strstr(r.err, "message(s)"));
+	json_decref(r.lines);
+	/* an API-level difference lists only that API's receivers */
+	size_t i;
+	json_t *o;
+	char s5[1100], s4[1100];
+	snprintf(s5, sizeof s5, "%s@5", real_log());
+	snprintf(s4, sizeof s4, "%s@4", real_log());
+	const char *argv2[] = {"diff", s5, s4, NULL};
+	t_cmd_run(&r, mml_cmd_diff, "dlevel", argv2);
+	json_array_foreach(r.lines, i, o)
+	{
+		const char *lv = t_str(o, "level");
+		if (!lv || strcmp(lv, "category_api"))
+			continue;
+		json_t *rb = json_object_get(o, "received_by");
+		for (size_t k = 0; k < json_array_size(rb); k++) {
+			const char *api = t_str(json_array_get(rb, k), "api");
+			CHECK(api && t_str(o, "api") && !strcmp(api, t_str(o, "api")));
+		}
+	}
+	json_decref(r.lines);
+}
+
+TEST(redact_leaves_no_input_name)
+{
+	/* the input's name can name a person or a place: not in any output */
+	char dir[512], in[1024], cmp[1024], html[1024], db[1024], cmd[4096];
+	snprintf(dir, sizeof dir, "%s/alice-in-shenzhen", mml_test_tmpdir());
+	snprintf(in, sizeof in, "%s/alice-phone.log.jsonl", dir);
+	snprintf(cmp, sizeof cmp, "%s/alice-other.log.jsonl", dir);
+	snprintf(html, sizeof html, "%s/r.html", mml_test_tmpdir());
+	snprintf(db, sizeof db, "%s/r.db", mml_test_tmpdir());
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' && head -150 '%s' > '%s' && tail -50 '%s' > '%s'", dir, real_log(), in,
+	         real_log(), cmp);
+	REQUIRE(system(cmd) == 0);
+	char *argv[] = {"report", "--redact", "--html", html, "--db", db, "--compare", cmp, in, NULL};
+	CHECK_EQ(t_cmd_quiet(mml_cmd_report, argv), 0);
+	size_t n;
+	char *h = t_slurp(html, &n);
+	REQUIRE(h);
+	CHECK(!memmem(h, n, "alice", 5) && !memmem(h, n, "shenzhen", 8));
+	free(h);
+	char *d = t_slurp(db, &n);
+	REQUIRE(d);
+	CHECK(!memmem(d, n, "alice", 5));
+	free(d);
+}
+
+TEST(keylog_empty_or_given_twice)
+{
+	char cap[1024], keys[1024], empty[1024];
+	snprintf(cap, sizeof cap, "%s", mml_test_data("mmtls-capture/capture-logged-in-all-keys.pcapng"));
+	snprintf(keys, sizeof keys, "%s", mml_test_data("mmtls-capture/frida-logged-in-all-keys.log"));
+	snprintf(empty, sizeof empty, "%s", t_write_tmp("empty.keys", "", 0));
+	t_cmd r;
+	const char *a1[] = {"decrypt", "-q", "-k", empty, cap, NULL};
+	t_cmd_run(&r, mml_cmd_decrypt, "klempty", a1);
+	CHECK_EQ(r.rc, 3);
+	CHECK(strstr(r.err, "no key log line in it") != NULL);
+	json_decref(r.lines);
+	const char *a2[] = {"decrypt", "-q", "-k", keys, "-k", keys, cap, NULL};
+	t_cmd_run(&r, mml_cmd_decrypt, "kltwice", a2);
+	CHECK_EQ(r.rc, 0);
+	CHECK(strstr(r.err, "key log given twice: read once") != NULL);
+	json_decref(r.lines);
 }

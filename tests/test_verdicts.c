@@ -265,8 +265,8 @@ TEST(audit_policy_auto_picks_the_document)
 	static const struct {
 		const char *label;
 		const char *rest; /* the model of flows not to Search/Channels */
-	} cases[] = {{NULL, "wechat"}, {"4:region=US", "wechat"}, {"4:region=CN", "weixin"}};
-	for (size_t k = 0; k < 3; k++) {
+	} cases[] = {{NULL, "wechat"}, {"4:region=US", "wechat"}, {"4:region=CN", "weixin"}, {"all:region=CN", "weixin"}};
+	for (size_t k = 0; k < 4; k++) {
 		t_cmd r;
 		const char *argv[] = {"audit", at(real_log(), "4"), NULL, NULL, NULL};
 		if (cases[k].label) {
@@ -407,4 +407,30 @@ TEST(report_views_never_show_undetermined_as_gaps)
 	CHECK(sqlite3_column_int(q, 2) >= 1);
 	sqlite3_finalize(q);
 	sqlite3_close(h);
+}
+
+/* More unknown conditions than are tried one by one: never taken as held. */
+TEST(judge_too_many_unknown_conditions_is_undetermined)
+{
+	char text[4096];
+	size_t n = (size_t)snprintf(text, sizeof text, "{\"policy\":\"many\",\"statements\":[");
+	for (int i = 0; i < MML_JUDGE_FACTS + 1; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n,
+		                      "%s{\"id\":\"neg%d\",\"party\":\"wechat\",\"action\":\"does_not_collect\","
+		                      "\"category\":\"device.info\",\"context\":\"any\",\"condition\":{\"authorization\":\"x%d\"},"
+		                      "\"section\":\"s\",\"quote\":\"q\"}",
+		                      i ? "," : "", i, i);
+	snprintf(text + n, sizeof text - n, "]}");
+	mml_policy p;
+	mml_policy_init(&p);
+	REQUIRE(mml_policy_parse(&p, text, strlen(text), "many", NULL, NULL) == MML_OK);
+	mml_policyset ps = {.fixed = &p};
+	mml_judgement j;
+	judge(&ps, NULL, "device.info", MML_FEAT_MESSAGING, true, NULL, &j);
+	CHECK_EQ(j.v, MML_VERDICT_UNDETERMINED);
+	CHECK(j.overflow);
+	char txt[1024];
+	mml_judgement_text(&j, 1, txt, sizeof txt);
+	CHECK(strstr(txt, "too many") != NULL);
+	mml_policy_free(&p);
 }

@@ -365,7 +365,8 @@ void mml_labels_free(mml_labels *l);
 /*
  * One command-line label "N:KEY=VALUE" (KEY scenario, region, features,
  * permissions; list values comma-separated, added to what the session
- * has; "permissions=" alone means none granted). MML_E_ARG with a
+ * has; "permissions=" alone means none granted). N may be "all": every
+ * session (session 0 here; not for scenario). MML_E_ARG with a
  * reason in ebuf for a bad argument.
  */
 mml_err mml_labels_arg(mml_labels *l, const char *arg, char *ebuf, size_t elen);
@@ -382,7 +383,11 @@ mml_err mml_labels_load(mml_labels *l, const char *path, const char *input, mml_
 /* Add src's fields to the label of src->session (scenario and region
  * replaced, list items added): later sources refine earlier ones. */
 mml_err mml_labels_merge(mml_labels *l, const mml_label *src);
-/* The label of session `session`, or NULL. */
+/* After every source: fold the "all:" label (session 0) into each
+ * session's own label where that lacks the field (region, permissions;
+ * features added). */
+mml_err mml_labels_finish(mml_labels *l);
+/* The label of session `session`, else the "all:" label, else NULL. */
 const mml_label *mml_labels_find(const mml_labels *l, uint64_t session);
 /* The session whose scenario is `name` (exact); 0 when none, UINT64_MAX
  * when more than one session carries it. */

@@ -54,8 +54,10 @@ typedef struct mml_question {
 	unsigned parties;                  /* received_by: bit per mml_party */
 	bool mp_endpoints;                 /* received_by: "endpoints": "miniprogram" */
 	size_t nscope;
-	char *scope[MML_Q_MAXLIST];        /* a session is in scope when it sent one of these categories */
-	unsigned scope_features;           /* ... or one of these features' APIs received something / its label names it */
+	char *scope[MML_Q_MAXLIST];        /* a session is in scope when it sent one of these categories, */
+	size_t nscope_apis;
+	char *scope_apis[MML_Q_MAXLIST];   /* ... or one of these APIs (a prefix) received something, */
+	unsigned scope_features;           /* ... or its label names one of these features */
 	char *scope_text;
 	char *permission;                  /* permission_effect */
 	size_t nbase;
@@ -118,6 +120,7 @@ typedef struct mml_answer {
 	uint64_t ev_total;                 /* findings behind the answer */
 	size_t ncaveats;
 	const char *caveat[MML_ANS_CAVEATS];
+	size_t more_caveats;               /* beyond the cap, counted */
 } mml_answer;
 
 typedef void (*mml_answer_fn)(void *ctx, const mml_answer *a);

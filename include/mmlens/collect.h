@@ -140,10 +140,18 @@ typedef struct mml_collect_message {
 	const mml_recv *recv;
 } mml_collect_message;
 
+/* What one session held (the scalar counts of mml_scan_counts, from the
+ * session's first message to its close). */
+typedef struct mml_sess_counts {
+	uint64_t messages, decrypted, unreadable, empty, opaque, unknown_api;
+} mml_sess_counts;
+
 typedef struct mml_collect_hook {
 	void (*finding)(void *ctx, const mml_collect_finding *cf);  /* NULL: not wanted */
 	void (*message)(void *ctx, const mml_collect_message *cm);  /* NULL: not wanted */
 	void (*session)(void *ctx, const mml_session *s, const mml_flows *flows); /* as each closes */
+	/* NULL: not wanted; else told just before session() what that session held */
+	void (*session_counts)(void *ctx, const mml_session *s, const mml_sess_counts *c);
 	void *ctx;
 } mml_collect_hook;
 
@@ -164,7 +172,9 @@ void mml_collect_msg(mml_collector *c, const mml_msg *m);
 /*
  * A boundary the caller knows: the next message starts a new session
  * (a series part, the next input). With cfg->fixed these are the only
- * boundaries; otherwise the splitter's own come in addition.
+ * boundaries and each closes one session, even one without a message
+ * (mml_collect_finish closes the last); otherwise the splitter's own
+ * come in addition and a cut before any message does nothing.
  */
 void mml_collect_cut(mml_collector *c);
 /* End of input: the last session closes. */

@@ -69,6 +69,7 @@ typedef struct mml_judgement {
 	int cond_held;                /* st's conditions: 1 held by the labels, 0 st has none, -1 not known
 	                               * (the verdict is the same whether or not they held) */
 	bool feature_unknown;         /* the feature was enumerated (API unknown or unattributed) */
+	bool overflow;                /* more than MML_JUDGE_FACTS unknown facts: undetermined whatever the rest */
 	size_t nfacts;                /* unknown facts that were enumerated */
 	mml_fact fact[MML_JUDGE_FACTS];
 	uint8_t deciding;             /* bit i: fact i changes the verdict; bit 7: the feature does */

@@ -70,8 +70,10 @@ static void ab_init(ab *b, const mml_question *q)
 static void caveat(ab *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void caveat(ab *b, const char *fmt, ...)
 {
-	if (b->a.ncaveats >= MML_ANS_CAVEATS)
+	if (b->a.ncaveats >= MML_ANS_CAVEATS) {
+		b->a.more_caveats++;
 		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(b->cav[b->a.ncaveats], sizeof b->cav[0], fmt, ap);
@@ -208,17 +210,21 @@ static bool label_has_feature(const mml_label *lb, unsigned feats)
 	return false;
 }
 
+/* In scope: the session sent one of the scope categories, or one of the
+ * scope APIs received something, or its label names a scope feature. */
 static bool in_scope(const mml_question *q, const mml_answer_sess *s)
 {
-	if (!q->nscope && !q->scope_features)
+	if (!q->nscope && !q->nscope_apis && !q->scope_features)
 		return true;
 	if (label_has_feature(s->label, q->scope_features))
 		return true;
 	for (size_t i = 0; i < s->flows.n; i++) {
 		const mml_flow_rec *r = &s->flows.rec[i];
-		if (covered(q->scope, q->nscope, r->category) ||
-		    (r->attributed && r->feature >= 0 && (q->scope_features >> r->feature & 1)))
+		if (covered(q->scope, q->nscope, r->category))
 			return true;
+		for (size_t k = 0; r->api && k < q->nscope_apis; k++)
+			if (!strncmp(r->api, q->scope_apis[k], strlen(q->scope_apis[k])))
+				return true;
 	}
 	return false;
 }
@@ -248,14 +254,21 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 			const mml_flow_rec *r = &s->flows.rec[i];
 			if (!covered(q->cat, q->ncat, r->category))
 				continue;
-			bool match = q->mp_endpoints ? mp_endpoint(r) : (q->parties >> r->party & 1);
+			/* an unattributed message at WeChat's front ends went to WeChat or
+			 * Weixin, whichever runs its unknown feature */
+			const unsigned front = 1u << MML_PARTY_WECHAT | 1u << MML_PARTY_WEIXIN;
+			bool front_end = !r->attributed && r->party == MML_PARTY_WECHAT;
+			bool match = q->mp_endpoints ? mp_endpoint(r)
+			           : front_end      ? (q->parties & front) == front
+			                            : (q->parties >> r->party & 1);
+			bool maybe = !match && front_end && (q->mp_endpoints || (q->parties & front));
 			if (match) {
 				nhit += r->count;
 				rset_add(&hits, r);
 				sset_add(&hit_s, s->s.index);
 				evidence(&b, s, r);
-			} else if (q->mp_endpoints && !r->attributed && r->party == MML_PARTY_WECHAT) {
-				unknown += r->count; /* a WeChat API whose feature is unknown could be a Mini Program one */
+			} else if (maybe) {
+				unknown += r->count; /* a WeChat API whose feature is unknown could be the one asked about */
 				rset_add(&others, r);
 			} else {
 				nother += r->count;
@@ -286,10 +299,11 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 		sset_words(b.s, &scope);
 		fprintf(b.s, " (%s), ", q->scope_text ? q->scope_text : "the sessions in scope");
 		cats_words(b.s, q->cat, q->ncat);
-		fprintf(b.s, " went %llu time(s) to WeChat APIs whose feature is unknown (", (unsigned long long)unknown);
+		fprintf(b.s, " went %llu time(s) to APIs of WeChat's front ends whose feature is unknown (",
+		        (unsigned long long)unknown);
 		rset_words(b.s, &others);
-		fputs("); they could be Mini Program endpoints. Naming those request types (--catalog) would decide it.",
-		      b.s);
+		fprintf(b.s, "); they could be %s. Naming those request types (--catalog) would decide it.",
+		        q->mp_endpoints ? "Mini Program endpoints" : "the receivers asked about");
 	} else {
 		b.a.v = MML_ANS_NOT_SUPPORTED;
 		fputs("No: in session", b.s);
@@ -329,6 +343,7 @@ typedef struct cstat {
 
 typedef struct group {
 	sset s;
+	unsigned features;           /* features of its attributed flows: what its sessions did */
 	bool has_ts;
 	int64_t lo, hi;
 	const char *version;
@@ -346,6 +361,12 @@ static void group_add(group *g, const mml_answer_sess *s)
 		if (!g->has_ts || s->s.end_ts > g->hi)
 			g->hi = s->s.end_ts;
 		g->has_ts = true;
+	}
+	if (s->label && s->label->scenario) {
+		if (!g->scenario)
+			g->scenario = s->label->scenario;
+		else if (strcmp(g->scenario, s->label->scenario))
+			g->scenarios_differ = true;
 	}
 	if (s->s.app_version[0]) {
 		if (!g->version)
@@ -380,6 +401,9 @@ static void perm_caveats(ab *b, const group *g, const mml_answer_in *in)
 	for (int k = 0; k < 2; k++)
 		if (g[k].versions_differ)
 			caveat(b, "the sessions %s the permission come from several app versions", k ? "with" : "without");
+	if (g[0].scenario && g[1].scenario && strcmp(g[0].scenario, g[1].scenario))
+		caveat(b, "the sessions compared did different things (with the permission: \"%s\"%s; without: \"%s\"%s)",
+		       g[1].scenario, g[1].scenarios_differ ? ", ..." : "", g[0].scenario, g[0].scenarios_differ ? ", ..." : "");
 	(void)in;
 }
 
@@ -404,6 +428,8 @@ static mml_err permission_effect(const mml_question *q, const mml_answer_in *in,
 		group_add(&g[held], s);
 		for (size_t i = 0; i < s->flows.n; i++) {
 			const mml_flow_rec *r = &s->flows.rec[i];
+			if (r->attributed && r->feature >= 0)
+				g[held].features |= 1u << r->feature;
 			if (!covered(q->cat, q->ncat, r->category))
 				continue;
 			cstat *c = cstat_get(cs, &ncs, r->category);
@@ -463,6 +489,14 @@ static mml_err permission_effect(const mml_question *q, const mml_answer_in *in,
 		sset_words(b.s, &g[!k].s);
 		fputs("): none.", b.s);
 		differ = true;
+		/* did the other side even use the features that received it? */
+		for (size_t j = 0; j < c->r[k].n; j++) {
+			mml_feature f = c->r[k].r[j].feature;
+			if (f >= 0 && !(g[!k].features >> f & 1))
+				caveat(&b, "%s the permission no session used %s, the feature that received %s: the difference may "
+				       "come from what was done, not from the permission", k ? "without" : "with",
+				       mml_feature_name(f), c->cat);
+		}
 	}
 	if (differ) {
 		b.a.v = MML_ANS_SUPPORTED;
@@ -614,6 +648,9 @@ static mml_err governed_by(const mml_question *q, const mml_answer_in *in, mml_a
 	if (!in->ps) {
 		b.a.v = MML_ANS_NOT_DETERMINABLE;
 		fputs("Not determinable: no policy models were loaded.", b.s);
+	} else if (!in->nsess) {
+		b.a.v = MML_ANS_NOT_DETERMINABLE;
+		fputs("Not determinable: this data holds no session.", b.s);
 	} else if (g.rows) {
 		b.a.v = MML_ANS_SUPPORTED;
 		fprintf(b.s, "%llu flow(s) in %zu session(s) (", (unsigned long long)g.rows, g.sess.n);
@@ -629,11 +666,14 @@ static mml_err governed_by(const mml_question *q, const mml_answer_in *in, mml_a
 		fprintf(b.s, "None: no flow of this data falls under the %s model.", q->policy);
 	}
 	if (g.alt)
-		caveat(&b, "%llu more flow(s) would fall under it if the account is registered in mainland China (the "
-		       "account region is not labelled: --label N:region=...)", (unsigned long long)g.alt);
+		caveat(&b, "the account region is not labelled (--label all:region=...): if the account is registered in "
+		       "mainland China, Weixin's guidelines govern every flow, and %llu verdict(s) would change",
+		       (unsigned long long)g.alt);
 	if (g.rows && g.unattributed)
 		caveat(&b, "%llu flow(s) went to APIs whose feature is unknown: some may fall under it too",
 		       (unsigned long long)g.unattributed);
+	if (g.catlen + 130 >= sizeof g.cats)
+		caveat(&b, "the list of flows above is cut short");
 	return ab_emit(&b, fn, ctx);
 }
 

@@ -19,7 +19,9 @@
  * of a cumulative series) close the open session. With cfg.fixed they
  * are the only boundaries: each part is one session, whatever the
  * splitter would say inside it (a fresh splitter per part still gives
- * the part its times, app version and logged-out state).
+ * the part its times, app version and logged-out state), and a part
+ * without a message is still a session (of 0 messages), so part k is
+ * always session k.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +46,16 @@ struct mml_collector {
 	bool part_open;
 	mml_session part;
 	uint32_t part_votes;      /* messages behind part.client_version */
+	mml_sess_counts at_open;  /* the inspector's counts when the open session began */
+	mml_sess_counts before;   /* ... before the message being fed (it opens the next session) */
+	bool feeding;
 };
+
+static mml_sess_counts counts_now(const mml_collector *c)
+{
+	const mml_scan_counts *k = &c->in.counts;
+	return (mml_sess_counts){k->messages, k->decrypted, k->unreadable, k->empty, k->opaque, k->unknown_api};
+}
 
 static void nomem_if(mml_collector *c, mml_err e)
 {
@@ -67,6 +78,15 @@ static void close_session(mml_collector *c, const mml_session *s0)
 		r->last_ts = r->last_ts > s.end_ts ? s.end_ts : r->last_ts < s.start_ts ? s.start_ts : r->last_ts;
 	}
 	const mml_collect_hook *h = c->cfg.hook;
+	/* the messages since the last close (a tentative run counts with the session it lands in) */
+	mml_sess_counts now = c->feeding ? c->before : counts_now(c), d = {now.messages - c->at_open.messages,
+	                                          now.decrypted - c->at_open.decrypted,
+	                                          now.unreadable - c->at_open.unreadable, now.empty - c->at_open.empty,
+	                                          now.opaque - c->at_open.opaque,
+	                                          now.unknown_api - c->at_open.unknown_api};
+	c->at_open = now;
+	if (h && h->session_counts)
+		h->session_counts(h->ctx, &s, &d);
 	if (h && h->session)
 		h->session(h->ctx, &s, &c->cur);
 	if (c->cfg.out && (!c->cfg.want || c->cfg.want == s.index))
@@ -162,13 +182,16 @@ void mml_collect_msg(mml_collector *c, const mml_msg *m)
 	c->started = true;
 	mml_flows_clear(&c->msg);
 	c->nfind = 0;
+	c->before = counts_now(c);
 	if (mml_inspect_msg(&c->in, m, &tree, &c->recv, &kind) != MML_OK)
 		c->nomem = true;
 	/* The splitter first (it may close the sessions before this message),
 	 * then the message's time as its session sees it (capture time, else
 	 * a payload time that agreed with the session's clock, else the clock),
 	 * then its findings with that time. */
+	c->feeding = true;
 	mml_sessions_feed(&c->split, m, tree);
+	c->feeding = false;
 	if (m->outer && m->outer->ts_us) {
 		c->has_ts = true;
 		c->ts = (int64_t)(m->outer->ts_us / 1000000);
@@ -207,11 +230,15 @@ void mml_collect_msg(mml_collector *c, const mml_msg *m)
 
 void mml_collect_cut(mml_collector *c)
 {
-	if (!c->started)
+	if (!c->started && !c->cfg.fixed)
 		return;
 	mml_sessions_finish(&c->split);
 	mml_sessions_free(&c->split);
-	if (c->cfg.fixed && c->part_open) {
+	if (c->cfg.fixed) {
+		/* one session per part, even a part without a message (a file that
+		 * adds nothing to the one before it): the parts keep their numbers */
+		if (!c->part_open)
+			c->part = (mml_session){.opener = -1, .login = -1, .why = MML_SESS_FIRST};
 		close_session(c, &c->part);
 		c->part_open = false;
 	}

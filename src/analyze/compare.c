@@ -63,11 +63,17 @@ static bool mp_endpoint(const mml_flow_rec *r)
 	return r->party == MML_PARTY_MINIPROGRAM || (r->attributed && r->feature == MML_FEAT_MINIPROGRAMS);
 }
 
-static void receivers(const mml_flows *f, const char *cat, mml_difference *d)
+/* The receivers of what the difference is about: the category, and at the
+ * API or party levels only that API or party. */
+static void receivers(const mml_flows *f, const mml_diff_item *it, mml_difference *d)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		const mml_flow_rec *r = &f->rec[i];
-		if (strcmp(r->category, cat))
+		if (strcmp(r->category, it->category))
+			continue;
+		if (it->level == MML_DIFF_API && !(it->api ? r->api && !strcmp(r->api, it->api) : !r->api))
+			continue;
+		if (it->level == MML_DIFF_PARTY && r->party != it->party)
 			continue;
 		if (mp_endpoint(r))
 			d->mp_endpoints += r->count;
@@ -102,7 +108,7 @@ static void on_item(void *ctx, const mml_diff_item *it)
 	cmp_ctx *x = ctx;
 	const mml_side *s = it->only_in == 'A' ? x->a : x->b;
 	mml_difference d = {.item = it};
-	receivers(&s->flows, it->category, &d);
+	receivers(&s->flows, it, &d);
 	if (x->c->days_apart >= 1 || x->c->versions_differ) {
 		d.caveat = environmental(it->category)
 		                   ? "the sides were recorded on different days or app versions, and this category changes "

@@ -133,6 +133,8 @@ static void add_fact(mml_judgement *j, const mml_fact *f, const mml_label *lb)
 			return;
 	if (j->nfacts < MML_JUDGE_FACTS)
 		j->fact[j->nfacts++] = *f;
+	else
+		j->overflow = true; /* not enumerated: the verdict is then never taken as settled */
 }
 
 /* Under Weixin's guidelines the service itself is Weixin's: what WeChat's
@@ -212,19 +214,17 @@ static void judge_core(const mml_policyset *ps, const mml_attrib *attrib, const 
 		facts_of_model(j, ps->wechat, f, c, nc);
 		facts_of_model(j, ps->weixin, f, c, nc);
 	}
-	int region_fact = -1;
-	for (size_t i = 0; i < j->nfacts; i++)
-		if (j->fact[i].kind == MML_FACT_REGION)
-			region_fact = (int)i;
 	unsigned na = 1u << j->nfacts;
 	uint8_t vs[MML_FEAT__COUNT][MAX_ASSIGN];
 	int best_cert[MML_VERDICT__COUNT];
 	const char *why_of[MML_VERDICT__COUNT] = {0};
 	for (size_t k = 0; k < nc; k++)
 		for (unsigned a = 0; a < na; a++) {
-			int cna = region_fact >= 0 ? (int)((a >> region_fact) & 1) : cn;
+			/* the governing model follows the labelled region only (unknown: WeChat's
+			 * by default, and mml_judge adds what a mainland account's would say);
+			 * a region fact enumerated here feeds statements' conditions */
 			const char *why;
-			const mml_policy *pol = model_for(ps, c[k].party, cna, &why);
+			const mml_policy *pol = model_for(ps, c[k].party, cn, &why);
 			jctx x = {lb, j->fact, j->nfacts, a};
 			mml_policy_flow fl = {.party = party_under(pol, c[k].party), .category = f->category,
 			                      .context = c[k].feature, .cond = jcond, .cond_ctx = &x};
@@ -263,7 +263,7 @@ static void judge_core(const mml_policyset *ps, const mml_attrib *attrib, const 
 				j->deciding |= 0x80;
 	j->pol = j->out[0].pol;
 	j->policy_why = why_of[0];
-	if (j->nout == 1) {
+	if (j->nout == 1 && !j->overflow) {
 		j->v = j->out[0].v;
 		j->st = j->out[0].st;
 		j->cond_held = cond_certainty(j->st, lb);
@@ -355,22 +355,24 @@ void mml_judgement_decide(const mml_judgement *j, uint64_t session, char *buf, s
 	sbuf b = {buf, cap, 0};
 	if (cap)
 		buf[0] = 0;
-	char sess[32];
+	char sess[32], num[24];
 	if (session)
 		snprintf(sess, sizeof sess, "session %llu's", (unsigned long long)session);
 	else
-		snprintf(sess, sizeof sess, "the session's");
+		snprintf(sess, sizeof sess, "the sessions'");
+	if (session)
+		snprintf(num, sizeof num, "%llu", (unsigned long long)session);
+	else
+		snprintf(num, sizeof num, "N");
 	const char *sep = "";
 	for (size_t i = 0; i < j->nfacts; i++) {
 		if (!(j->deciding & (1u << i)))
 			continue;
 		const mml_fact *f = &j->fact[i];
 		if (f->kind == MML_FACT_PERMISSION)
-			put(&b, "%slabel %s permissions (--label %llu:permissions=...)", sep, sess,
-			    (unsigned long long)(session ? session : 1));
+			put(&b, "%slabel %s permissions (--label %s:permissions=...)", sep, sess, num);
 		else if (f->kind == MML_FACT_REGION)
-			put(&b, "%slabel the account region (--label %llu:region=...)", sep,
-			    (unsigned long long)(session ? session : 1));
+			put(&b, "%slabel the account region (--label %s:region=..., or all:region=...)", sep, num);
 		else
 			put(&b, "%sknow whether %s %s held (the traffic cannot show it)", sep, f->key, f->value);
 		sep = "; ";
@@ -400,6 +402,9 @@ void mml_judgement_text(const mml_judgement *j, uint64_t session, char *buf, siz
 		return;
 	}
 	put(&b, "undetermined: ");
+	if (j->overflow)
+		put(&b, "more than %d of the policy's conditions are unknown for this flow, too many to try every case; ",
+		    MML_JUDGE_FACTS);
 	for (size_t o = 0; o < j->nout; o++) {
 		if (o)
 			put(&b, "; ");

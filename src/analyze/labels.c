@@ -51,10 +51,14 @@ void mml_labels_free(mml_labels *l)
 
 const mml_label *mml_labels_find(const mml_labels *l, uint64_t session)
 {
-	for (size_t i = 0; i < l->n; i++)
+	const mml_label *all = NULL;
+	for (size_t i = 0; i < l->n; i++) {
 		if (l->v[i].session == session)
 			return &l->v[i];
-	return NULL;
+		if (!l->v[i].session)
+			all = &l->v[i];
+	}
+	return all; /* "all:" labels every session that has none of its own */
 }
 
 uint64_t mml_labels_by_scenario(const mml_labels *l, const char *name)
@@ -83,9 +87,10 @@ int mml_label_permission(const mml_label *lb, const char *p)
 static mml_label *label_get(mml_labels *l, uint64_t session, mml_err *e)
 {
 	*e = MML_OK;
-	mml_label *lb = (mml_label *)mml_labels_find(l, session);
-	if (lb)
-		return lb;
+	for (size_t i = 0; i < l->n; i++) /* this session's own label, never the "all:" one */
+		if (l->v[i].session == session)
+			return &l->v[i];
+	mml_label *lb;
 	if (l->n >= MML_LABELS_MAX) {
 		*e = MML_E_LIMIT;
 		return NULL;
@@ -210,9 +215,14 @@ mml_err mml_labels_arg(mml_labels *l, const char *arg, char *ebuf, size_t elen)
 	const char *colon = strchr(arg, ':'), *eq = colon ? strchr(colon, '=') : NULL;
 	char *end;
 	errno = 0;
-	unsigned long long sess = colon ? strtoull(arg, &end, 10) : 0;
-	if (!colon || !eq || arg[0] < '0' || arg[0] > '9' || end != colon || errno || sess == 0) {
-		snprintf(ebuf, elen, "'%.80s': expected N:KEY=VALUE with N a session number from 1", arg);
+	bool all = colon && (size_t)(colon - arg) == 3 && !strncmp(arg, "all", 3);
+	unsigned long long sess = colon && !all ? strtoull(arg, &end, 10) : 0;
+	if (!colon || !eq || (!all && (arg[0] < '0' || arg[0] > '9' || end != colon || errno || sess == 0))) {
+		snprintf(ebuf, elen, "'%.80s': expected N:KEY=VALUE with N a session number from 1, or all", arg);
+		return MML_E_ARG;
+	}
+	if (all && key_of(colon + 1, (size_t)(eq - colon - 1)) == K_SCENARIO) {
+		snprintf(ebuf, elen, "'%.80s': a scenario names one session, not all", arg);
 		return MML_E_ARG;
 	}
 	int key = key_of(colon + 1, (size_t)(eq - colon - 1));
@@ -314,7 +324,9 @@ mml_err mml_labels_parse(mml_labels *l, const char *text, size_t n, const char *
 		if (jin && !input_matches(json_string_value(jin), input))
 			continue;
 		mml_err e;
-		bool fresh = !mml_labels_find(l, (uint64_t)json_integer_value(js));
+		bool fresh = true;
+		for (size_t k = 0; k < l->n; k++)
+			fresh &= l->v[k].session != (uint64_t)json_integer_value(js);
 		mml_label *lb = label_get(l, (uint64_t)json_integer_value(js), &e);
 		if (!lb) {
 			if (e == MML_E_NOMEM) {
@@ -430,5 +442,33 @@ mml_err mml_labels_merge(mml_labels *l, const mml_label *src)
 	for (size_t i = 0; i < src->npermissions; i++)
 		MML_RETURN_IF_ERR(
 		        list_add(&lb->permissions, &lb->npermissions, src->permissions[i], strlen(src->permissions[i]), &why));
+	return MML_OK;
+}
+
+mml_err mml_labels_finish(mml_labels *l)
+{
+	const mml_label *all = NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].session)
+			all = &l->v[i];
+	if (!all)
+		return MML_OK;
+	mml_label d = *all; /* v may move while it is merged in: a copy of the pointers */
+	for (size_t i = 0; i < l->n; i++) {
+		mml_label *lb = &l->v[i];
+		if (!lb->session)
+			continue;
+		const char *why;
+		if (!lb->region && d.region)
+			MML_RETURN_IF_ERR(set_scalar(&lb->region, d.region, strlen(d.region), &why));
+		if (!lb->permissions_given && d.permissions_given) {
+			lb->permissions_given = true;
+			for (size_t k = 0; k < d.npermissions; k++)
+				MML_RETURN_IF_ERR(
+				        list_add(&lb->permissions, &lb->npermissions, d.permissions[k], strlen(d.permissions[k]), &why));
+		}
+		for (size_t k = 0; k < d.nfeatures; k++)
+			MML_RETURN_IF_ERR(list_add(&lb->features, &lb->nfeatures, d.features[k], strlen(d.features[k]), &why));
+	}
 	return MML_OK;
 }

@@ -4,7 +4,8 @@
  *   {"questions_version": 1, "source": STR?, "questions": [QUESTION, ...]}
  *   QUESTION = {"id": [A-Za-z0-9_.-]{1,64}, "question": STR, "kind": KIND,
  *     "categories": [TAXONOMY-ID], "parties": [PARTY], "endpoints": "miniprogram",
- *     "scope": [TAXONOMY-ID], "scope_features": [FEATURE], "scope_text": STR,
+ *     "scope": [TAXONOMY-ID], "scope_apis": ["/api/prefix"], "scope_features": [FEATURE],
+ *     "scope_text": STR,
  *     "permission": STR, "baseline": [TAXONOMY-ID],
  *     "needs": {FEATURE: [TAXONOMY-ID]}, "policy": STR}
  * KIND: received_by | permission_effect | beyond_need | governed_by, each
@@ -59,6 +60,8 @@ static void q_free(mml_question *q)
 		free(q->cat[i]);
 	for (size_t i = 0; i < q->nscope; i++)
 		free(q->scope[i]);
+	for (size_t i = 0; i < q->nscope_apis; i++)
+		free(q->scope_apis[i]);
 	for (size_t i = 0; i < q->nbase; i++)
 		free(q->base[i]);
 	for (size_t i = 0; i < q->nneeds; i++)
@@ -131,6 +134,31 @@ static bool cat_list(qctx *c, const json_t *v, const char *key, const char *who,
 	return ok;
 }
 
+/* A list of API path prefixes ("/..."); false (reported) when bad. */
+static bool api_list(qctx *c, const json_t *v, const char *who, char **out, size_t *n)
+{
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
+		QERR(c, "%s: question %s: \"scope_apis\" must be a list of at most %d API paths", c->name, who, MML_Q_MAXLIST);
+		return false;
+	}
+	size_t i;
+	json_t *e;
+	bool ok = true;
+	json_array_foreach((json_t *)v, i, e)
+	{
+		const char *s = str_of(e);
+		if (!s || s[0] != '/') {
+			QERR(c, "%s: question %s: \"scope_apis\": \"%.64s\" is not an API path", c->name, who, s ? s : "?");
+			ok = false;
+			continue;
+		}
+		out[(*n)++] = dup_s(c, s);
+	}
+	return ok;
+}
+
 /* A list of names parsed by parse() into a bit set. */
 static bool name_bits(qctx *c, const json_t *v, const char *key, const char *who, bool (*parse)(const char *, size_t, int *),
                       unsigned *bits)
@@ -176,9 +204,9 @@ static bool feature_p(const char *s, size_t n, int *x)
 	return true;
 }
 
-static const char *const q_keys[] = {"id",       "question",       "kind",       "categories", "parties",
-                                     "endpoints", "scope",         "scope_features", "scope_text", "permission",
-                                     "baseline", "needs",          "policy"};
+static const char *const q_keys[] = {"id",         "question",   "kind",       "categories",     "parties",
+                                     "endpoints",  "scope",      "scope_apis", "scope_features", "scope_text",
+                                     "permission", "baseline",   "needs",      "policy"};
 static const char *const kinds[] = {"received_by", "permission_effect", "beyond_need", "governed_by"};
 
 static bool parse_needs(qctx *c, const json_t *v, const char *who, mml_question *q)
@@ -252,6 +280,7 @@ static void parse_q(qctx *c, const json_t *o, size_t index, mml_question *q)
 	cat_list(c, json_object_get(o, "categories"), "categories", who, q->cat, &q->ncat);
 	cat_list(c, json_object_get(o, "scope"), "scope", who, q->scope, &q->nscope);
 	cat_list(c, json_object_get(o, "baseline"), "baseline", who, q->base, &q->nbase);
+	api_list(c, json_object_get(o, "scope_apis"), who, q->scope_apis, &q->nscope_apis);
 	name_bits(c, json_object_get(o, "parties"), "parties", who, party_p, &q->parties);
 	name_bits(c, json_object_get(o, "scope_features"), "scope_features", who, feature_p, &q->scope_features);
 	parse_needs(c, json_object_get(o, "needs"), who, q);

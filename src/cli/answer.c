@@ -114,7 +114,15 @@ static int load_questions(mml_questions *qs, const char *const *files, size_t n,
 	return 0;
 }
 
-int mml_cmd_answer(int argc, char **argv, FILE *err)
+typedef struct ans_opts {
+	mml_cli_input in;
+	const char *cats[33], *qfiles[16], *model, *outpath, *attrib_file, *format;
+	size_t nq;
+	bool series;
+} ans_opts;
+
+/* The options; MML_EXIT_OK, MML_EXIT_USAGE, or -1 after --help. */
+static int ans_parse(int argc, char **argv, ans_opts *o, FILE *err)
 {
 	static const struct option lo[] = {
 		{"questions", required_argument, 0, 'q'},   {"policy", required_argument, 0, 'p'},
@@ -124,120 +132,121 @@ int mml_cmd_answer(int argc, char **argv, FILE *err)
 		{"series", no_argument, 0, OPT_SERIES},     {"help", no_argument, 0, 'h'},
 		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
 	};
-	const char *cats[33], *qfiles[16], *model = NULL, *outpath = NULL, *attrib_file = NULL, *format = NULL;
-	size_t ncat = 0, nq = 0;
-	bool series = false;
-	mml_cli_input in;
-	memset(&in, 0, sizeof in);
+	size_t ncat = 0;
 	int c;
 	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "q:p:k:o:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens answer", c, optarg, &in, cats, &ncat, err);
+		int shared = mml_cli_opt_input("mmlens answer", c, optarg, &o->in, o->cats, &ncat, err);
 		if (shared < 0)
 			return MML_EXIT_USAGE;
 		if (shared)
 			continue;
-		switch (c) {
-		case 'q':
-			if (nq == 16) {
-				fprintf(err, "mmlens answer: at most 16 --questions files\n");
+		const char **once = c == 'p' ? &o->model : c == OPT_FORMAT ? &o->format : c == 'o' ? &o->outpath
+		                  : c == 'A' ? &o->attrib_file : NULL;
+		static const char *const names[] = {"--policy", "--format", "--output", "--attribution"};
+		if (once) {
+			int k = c == 'p' ? 0 : c == OPT_FORMAT ? 1 : c == 'o' ? 2 : 3;
+			if (mml_cli_opt_once("mmlens answer", names[k], *once, err))
 				return MML_EXIT_USAGE;
-			}
-			qfiles[nq++] = optarg;
-			break;
-		case 'p':
-			if (mml_cli_opt_once("mmlens answer", "--policy", model, err))
-				return MML_EXIT_USAGE;
-			model = optarg;
-			break;
-		case OPT_FORMAT:
-			if (mml_cli_opt_once("mmlens answer", "--format", format, err))
-				return MML_EXIT_USAGE;
-			format = optarg;
-			if (strcmp(format, "jsonl") && strcmp(format, "text")) {
+			*once = optarg;
+			if (c == OPT_FORMAT && strcmp(optarg, "jsonl") && strcmp(optarg, "text")) {
 				fprintf(err, "mmlens answer: --format wants jsonl or text\n");
 				return MML_EXIT_USAGE;
 			}
-			break;
-		case 'o':
-			if (mml_cli_opt_once("mmlens answer", "--output", outpath, err))
+			continue;
+		}
+		switch (c) {
+		case 'q':
+			if (o->nq == 16) {
+				fprintf(err, "mmlens answer: at most 16 --questions files\n");
 				return MML_EXIT_USAGE;
-			outpath = optarg;
+			}
+			o->qfiles[o->nq++] = optarg;
 			break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens answer", "--attribution", attrib_file, err))
-				return MML_EXIT_USAGE;
-			attrib_file = optarg;
-			break;
-		case OPT_SERIES: series = true; break;
-		case 'h': fputs(answer_usage, stdout); return MML_EXIT_OK;
+		case OPT_SERIES: o->series = true; break;
+		case 'h': fputs(answer_usage, stdout); return -1;
 		default:
 			fprintf(err, "mmlens answer: unknown or incomplete option '%s'\n%s", argv[optind - 1], answer_usage);
 			return MML_EXIT_USAGE;
 		}
 	}
-	cats[ncat] = NULL;
-	in.cats = cats;
+	o->cats[ncat] = NULL;
+	o->in.cats = o->cats;
 	if (optind >= argc) {
 		fprintf(err, "mmlens answer: expected INPUT\n%s", answer_usage);
 		return MML_EXIT_USAGE;
 	}
+	return MML_EXIT_OK;
+}
+
+/* The answers to out; an MML_EXIT_* code. */
+static int ans_write(ans_ctx *a, const ans_opts *o, const mml_questions *qs, const mml_cli_collected *res,
+                     const mml_cli_policies *pols, const mml_attrib *attrib, FILE *err)
+{
+	const char *op = o->outpath ? o->outpath : "-";
+	if (!(a->out = mml_out_open(op))) {
+		fprintf(err, "mmlens: %s: cannot create output: %m\n", op);
+		return MML_EXIT_INPUT;
+	}
+	int rc = MML_EXIT_OK;
+	mml_answer_in ai = {.sess = a->sess, .nsess = a->n, .counts = &res->counts, .ps = &pols->set, .attrib = attrib};
+	if (mml_answer_all(qs, &ai, on_answer, a) != MML_OK) {
+		fprintf(err, "mmlens answer: out of memory\n");
+		rc = MML_EXIT_INPUT;
+	}
+	if (mml_out_close(a->out) != MML_OK) {
+		fprintf(err, "mmlens: %s: write error\n", op);
+		rc = MML_EXIT_INPUT;
+	}
+	fprintf(err, "mmlens answer: %zu question(s) over %zu session(s): %llu supported, %llu not supported, %llu not "
+	        "determinable\n", qs->n, a->n, (unsigned long long)a->counts[0], (unsigned long long)a->counts[1],
+	        (unsigned long long)a->counts[2]);
+	return rc;
+}
+
+int mml_cmd_answer(int argc, char **argv, FILE *err)
+{
+	ans_opts o;
+	memset(&o, 0, sizeof o);
+	int rc = ans_parse(argc, argv, &o, err);
+	if (rc)
+		return rc < 0 ? MML_EXIT_OK : rc;
 	mml_questions qs;
-	if (load_questions(&qs, qfiles, nq, err)) {
+	if (load_questions(&qs, o.qfiles, o.nq, err)) {
 		mml_questions_free(&qs);
 		return MML_EXIT_INPUT;
 	}
 	mml_cli_policies pols;
-	if (mml_cli_policies_load("mmlens answer", model, &pols, err)) {
+	if (mml_cli_policies_load("mmlens answer", o.model, &pols, err)) {
 		mml_questions_free(&qs);
 		return MML_EXIT_INPUT;
 	}
 	mml_detect *det;
 	mml_attrib attrib;
-	int rc = mml_cli_flows_setup("mmlens answer", attrib_file, &det, &attrib, err);
-	if (rc) {
+	if ((rc = mml_cli_flows_setup("mmlens answer", o.attrib_file, &det, &attrib, err))) {
 		mml_cli_policies_free(&pols);
 		mml_questions_free(&qs);
 		return rc;
 	}
 	mml_cli_target tg;
-	ans_ctx a = {.text = format && !strcmp(format, "text")};
+	ans_ctx a = {.text = o.format && !strcmp(o.format, "text")};
 	mml_cli_collected res;
 	memset(&res, 0, sizeof res);
-	rc = mml_cli_target_open("mmlens answer", &in, (const char *const *)argv + optind, (size_t)(argc - optind), series,
-	                         &tg, err);
+	rc = mml_cli_target_open("mmlens answer", &o.in, (const char *const *)argv + optind, (size_t)(argc - optind),
+	                         o.series, &tg, err);
 	if (!rc) {
 		mml_collect_hook hook = {.session = on_session, .ctx = &a};
 		a.labels = &tg.labels;
 		a.want = tg.session;
-		rc = mml_cli_target_collect("mmlens answer", &tg, &in, det, &attrib, NULL, &res, &hook, err);
+		rc = mml_cli_target_collect("mmlens answer", &tg, &o.in, det, &attrib, NULL, &res, &hook, err);
 	}
 	if (a.nomem) {
 		fprintf(err, "mmlens answer: out of memory\n");
 		rc = MML_EXIT_INPUT;
 	}
-	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
-		const char *op = outpath ? outpath : "-";
-		if (!(a.out = mml_out_open(op))) {
-			fprintf(err, "mmlens: %s: cannot create output: %m\n", op);
-			rc = MML_EXIT_INPUT;
-		} else {
-			mml_answer_in ai = {.sess = a.sess, .nsess = a.n, .counts = &res.counts, .ps = &pols.set,
-			                    .attrib = &attrib};
-			if (mml_answer_all(&qs, &ai, on_answer, &a) != MML_OK) {
-				fprintf(err, "mmlens answer: out of memory\n");
-				rc = MML_EXIT_INPUT;
-			}
-			if (mml_out_close(a.out) != MML_OK) {
-				fprintf(err, "mmlens: %s: write error\n", op);
-				rc = MML_EXIT_INPUT;
-			}
-			fprintf(err, "mmlens answer: %zu question(s) over %zu session(s): %llu supported, %llu not supported, "
-			        "%llu not determinable\n", qs.n, a.n, (unsigned long long)a.counts[0],
-			        (unsigned long long)a.counts[1], (unsigned long long)a.counts[2]);
-		}
-	}
+	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS)
+		rc = mml_cli_exit_worst(rc, ans_write(&a, &o, &qs, &res, &pols, &attrib, err));
 	for (size_t i = 0; i < a.n; i++)
 		mml_flows_free(&a.sess[i].flows);
 	free(a.sess);

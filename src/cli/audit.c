@@ -82,7 +82,7 @@ static const char audit_usage[] =
 	"Exit status: 0 ok, 1 usage, 2 unreadable input or model, 3 input had errors.\n";
 
 static void write_summary(FILE *out, const audit_ctx *a, const mml_cli_policies *pols, uint64_t sess,
-                          const mml_label *lb)
+                          const mml_label *lb, const mml_scan_counts *c)
 {
 	fputs("{\"kind\":\"audit_summary\",\"policy\":", out);
 	mml_json_cstr(out, pols->name);
@@ -94,7 +94,9 @@ static void write_summary(FILE *out, const audit_ctx *a, const mml_cli_policies 
 	fprintf(out, ",\"sessions\":%llu,\"flows\":%llu", (unsigned long long)a->sessions, (unsigned long long)total);
 	for (int v = 0; v < MML_VERDICT__COUNT; v++)
 		fprintf(out, ",\"%s\":%llu", mml_verdict_name((mml_verdict)v), (unsigned long long)a->counts[v]);
-	fprintf(out, ",\"api_unknown_flows\":%llu}\n", (unsigned long long)a->api_unknown_rows);
+	fprintf(out, ",\"api_unknown_flows\":%llu,\"input\":{", (unsigned long long)a->api_unknown_rows);
+	mml_counts_write_json(c, out); /* what the flows do not show: unreadable, empty, opaque bodies */
+	fputs("}}\n", out);
 }
 
 int mml_cmd_audit(int argc, char **argv, FILE *err)
@@ -126,8 +128,17 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 				return MML_EXIT_USAGE;
 			model = optarg;
 			break;
-		case 'o': outpath = optarg; break;
-		case 'A': attrib_file = optarg; break;
+		case 'o':
+			if (mml_cli_opt_once("mmlens audit", "--output", outpath[0] == '-' && !outpath[1] ? NULL : outpath,
+			                     err))
+				return MML_EXIT_USAGE;
+			outpath = optarg;
+			break;
+		case 'A':
+			if (mml_cli_opt_once("mmlens audit", "--attribution", attrib_file, err))
+				return MML_EXIT_USAGE;
+			attrib_file = optarg;
+			break;
 		case 'S': series = true; break;
 		case 'h': fputs(audit_usage, stdout); return MML_EXIT_OK;
 		default:
@@ -156,15 +167,19 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 	rc = mml_cli_target_open("mmlens audit", &in, (const char *const *)argv + optind, (size_t)(argc - optind), series,
 	                         &tg, err);
 	uint64_t sess = tg.session;
+	mml_cli_collected res;
+	memset(&res, 0, sizeof res);
 	if (!rc && !a.spool) {
 		fprintf(err, "mmlens audit: cannot create a temporary file: %m\n");
 		rc = MML_EXIT_INPUT;
 	} else if (!rc) {
 		mml_collect_hook hook = {.session = on_session, .ctx = &a};
-		mml_cli_collected res;
 		a.labels = &tg.labels;
 		a.want = sess;
 		rc = mml_cli_target_collect("mmlens audit", &tg, &in, det, &attrib, NULL, &res, &hook, err);
+		if (res.counts.unreadable && !res.counts.decrypted)
+			fprintf(err, "mmlens audit: warning: none of the %llu encrypted message(s) could be decrypted: the flows "
+			        "below are only those of plaintext messages\n", (unsigned long long)res.counts.unreadable);
 	}
 	if (a.nomem) {
 		fprintf(err, "mmlens audit: out of memory\n");
@@ -176,9 +191,11 @@ int mml_cmd_audit(int argc, char **argv, FILE *err)
 			fprintf(err, "mmlens: %s: cannot create output: %m\n", outpath);
 			rc = MML_EXIT_INPUT;
 		} else {
-			if (mml_cli_copy_spool(a.spool, out) != 0)
-				fprintf(err, "mmlens audit: cannot read back the temporary file\n");
-			write_summary(out, &a, &pols, sess, sess ? mml_labels_find(&tg.labels, sess) : NULL);
+			if (mml_cli_copy_spool(a.spool, out) != 0) {
+				fprintf(err, "mmlens audit: cannot read back the temporary file: %m\n");
+				rc = MML_EXIT_INPUT;
+			}
+			write_summary(out, &a, &pols, sess, sess ? mml_labels_find(&tg.labels, sess) : NULL, &res.counts);
 			if (mml_out_close(out) != MML_OK) {
 				fprintf(err, "mmlens: %s: write error\n", outpath);
 				rc = MML_EXIT_INPUT;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mmlens/cli.h"
 #include "mmlens/report.h"
@@ -23,7 +24,13 @@ static bool report_unused_keys(const mml_keylog *kl, const mml_stats *st, mml_cl
 		const char *name;
 		size_t lines, used;
 		mml_keylog_file_stats(kl, f, &name, &lines, &used);
-		if (lines && !used) {
+		if (!lines) {
+			fprintf(r->err, "mmlens: %s: no key log line in it: nothing of the capture can be opened by it\n",
+			        name ? name : "key log");
+			none = true;
+			continue;
+		}
+		if (!used) {
 			fprintf(r->err, "mmlens: %s: 0 of %zu key log lines matched any record or message of the capture "
 			        "(%llu record(s) without a key): is it this capture's key log?\n", name ? name : "key log", lines,
 			        (unsigned long long)st->records_no_key);
@@ -63,6 +70,25 @@ static size_t keylog_list(const mml_decrypt_opts *o, const char **out)
 	return n;
 }
 
+/* The same file given twice is read once (its lines would only repeat). */
+static size_t keylog_dedupe(const char **v, size_t n, FILE *err)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat a, b;
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(v[i], v[j]) ||
+			      (strcmp(v[i], "-") && !stat(v[i], &a) && !stat(v[j], &b) && a.st_dev == b.st_dev &&
+			       a.st_ino == b.st_ino);
+		if (dup)
+			fprintf(err, "mmlens: %s: key log given twice: read once\n", v[i]);
+		else
+			v[k++] = v[i];
+	}
+	return k;
+}
+
 int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 {
 	mml_cli_diag r;
@@ -93,13 +119,14 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 			goto done;
 		}
 	}
-	static const char *kls[MML_DECRYPT_MAX_KEYLOGS + 1];
+	const char *kls[MML_DECRYPT_MAX_KEYLOGS + 1];
 	size_t nkl = keylog_list(o, kls);
 	if (nkl == (size_t)-1) {
 		fprintf(err, "mmlens: more than %d key logs\n", MML_DECRYPT_MAX_KEYLOGS);
 		rc = MML_EXIT_USAGE;
 		goto done;
 	}
+	nkl = keylog_dedupe(kls, nkl, err);
 	for (size_t i = 0; i < nkl; i++) {
 		mml_err e = mml_keylog_load(&kl, kls[i], mml_cli_diag_fn, &r, st);
 		if (e != MML_OK) {

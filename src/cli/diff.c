@@ -200,6 +200,22 @@ typedef struct side_hook {
 	bool nomem;
 } side_hook;
 
+static void on_side_counts(void *ctx, const mml_session *s, const mml_sess_counts *c)
+{
+	side_hook *h = ctx;
+	for (int k = 0; k < 2; k++) {
+		mml_side *x = h->side[k];
+		if (!x || (h->want[k] && h->want[k] != s->index))
+			continue;
+		x->counts.messages += c->messages;
+		x->counts.decrypted += c->decrypted;
+		x->counts.unreadable += c->unreadable;
+		x->counts.empty += c->empty;
+		x->counts.opaque += c->opaque;
+		x->counts.unknown_api += c->unknown_api;
+	}
+}
+
 static void on_side_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
 	side_hook *h = ctx;
@@ -217,14 +233,11 @@ static int collect_side(const mml_cli_target *t, const mml_cli_input *in, const 
                         const mml_attrib *attrib, mml_side *x, uint64_t wx, mml_side *y, uint64_t wy, FILE *err)
 {
 	side_hook h = {.side = {x, y}, .want = {wx, wy}, .labels = &t->labels};
-	mml_collect_hook hook = {.session = on_side_session, .ctx = &h};
+	mml_collect_hook hook = {.session = on_side_session, .session_counts = on_side_counts, .ctx = &h};
 	mml_cli_collected res;
 	mml_cli_target tt = *t;
 	tt.session = 0;
 	int rc = mml_cli_target_collect("mmlens diff", &tt, in, det, attrib, NULL, &res, &hook, err);
-	x->counts = res.counts;
-	if (y)
-		y->counts = res.counts;
 	for (int k = 0; k < 2; k++)
 		if (rc != MML_EXIT_INPUT && h.side[k] && h.want[k] > res.nsessions) {
 			fprintf(err, "mmlens diff: %s has %llu session(s), no session %llu\n", t->set.files[t->set.nfiles - 1],
@@ -388,7 +401,7 @@ static int prefix_sides(diff_opts *o, mml_cli_target *ta, mml_cli_target *tb, FI
 	mml_cli_set_free(&t->set);
 	t->set = s;
 	t->session = 2;
-	if (mml_cli_set_labels(&t->set, &t->labels) != MML_OK)
+	if (mml_cli_set_labels(&t->set, &t->labels) != MML_OK || mml_labels_finish(&t->labels) != MML_OK)
 		return MML_EXIT_INPUT;
 	return MML_EXIT_OK;
 }
@@ -461,6 +474,9 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 			if (!(rc = mml_cli_target_pick("mmlens diff", &ta, o.sel[1] + 1, err)))
 				wb = ta.session;
 		}
+		if (!rc && wa == wb)
+			fprintf(err, "mmlens diff: warning: %s and %s are the same session (%llu): there can be no difference\n",
+			        o.sel[0], o.sel[1], (unsigned long long)wa);
 		if (!rc)
 			rc = collect_side(&ta, &o.in, det, &attrib, &a, wa, &b, wb, err);
 		name_a = o.sel[0];
@@ -471,12 +487,22 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 			rc = mml_cli_target_open("mmlens diff", &o.in_b, &o.files[1], 1, false, &tb, err);
 		if (!rc)
 			rc = prefix_sides(&o, &ta, &tb, err);
+		/* sides that are not a prefix pair: count the messages they share */
+		mml_overlap *ov = !rc && !ta.set.series && !tb.set.series ? mml_overlap_new() : NULL;
+		o.in_a.ov = o.in_b.ov = ov;
+		o.in_a.ov_index = 0;
+		o.in_b.ov_index = 1;
 		if (!rc)
 			rc = collect_side(&ta, &o.in_a, det, &attrib, &a, ta.session, NULL, 0, err);
 		if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS)
 			rc = mml_cli_exit_worst(rc, collect_side(&tb, &o.in_b, det, &attrib, &b, tb.session, NULL, 0, err));
 		name_a = o.files[0];
 		name_b = o.files[1];
+		if (ov && (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) && (strcmp(ta.set.files[0], tb.set.files[0]))) {
+			const char *names[2] = {name_a, name_b};
+			mml_cli_overlap_report("mmlens diff", ov, names, 2, err);
+		}
+		mml_overlap_free(ov);
 	}
 	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS) {
 		int ca = side_check(&a, name_a, o.force, err), cb = side_check(&b, name_b, o.force, err);

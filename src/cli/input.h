@@ -42,6 +42,8 @@ typedef struct mml_cli_input {
 	const char *label_args[MML_CLI_MAX_LABELS]; /* --label N:KEY=VALUE, checked when given */
 	size_t nlabel_args;
 	const char *manifest;     /* --manifest FILE, or NULL */
+	mml_overlap *ov;          /* not NULL: count this input's messages in it as input ov_index (a diff's sides) */
+	size_t ov_index;
 } mml_cli_input;
 
 int mml_cli_run_input(const mml_cli_input *in, const mml_msg_sink *sink, FILE *err);
@@ -98,7 +100,7 @@ enum { MML_OPT_LABEL = 0x101, MML_OPT_MANIFEST = 0x102 };
 	{"label", required_argument, 0, MML_OPT_LABEL}, { "manifest", required_argument, 0, MML_OPT_MANIFEST }
 #define MML_CLI_LABEL_USAGE                                                                                        \
 	"      --label N:KEY=VALUE  label session N (KEY scenario, features, permissions,\n"                          \
-	"                         region; lists comma-separated); repeatable\n"                                       \
+	"                         region; lists comma-separated; N all: every session); repeatable\n"                 \
 	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
 /*
  * The labels of input `input` (src/cli/labels.c): the manifest's entries
@@ -161,6 +163,8 @@ typedef struct mml_cli_collected {
 int mml_cli_collect_set(const char *cmd, const mml_cli_set *s, const mml_cli_input *base, const mml_detect *det,
                         const mml_attrib *attrib, uint64_t want, mml_flows *out, mml_cli_collected *res,
                         const mml_collect_hook *hook, FILE *err);
+/* Warn about the messages each pair of inputs (names[i] read as input i) shares. */
+void mml_cli_overlap_report(const char *cmd, mml_overlap *ov, const char *const *names, size_t n, FILE *err);
 /* One input (in->input) the same way; *nsessions: sessions read. */
 int mml_cli_collect_flows(const mml_cli_input *in, const mml_detect *det, const mml_attrib *attrib,
                           uint64_t session, mml_flows *out, uint64_t *nsessions, FILE *err);

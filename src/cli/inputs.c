@@ -271,7 +271,8 @@ static int series_parts(const char *cmd, mml_cli_set *s, bool redact, FILE *err)
 				return -1;
 			if (p->naliases < 4)
 				p->naliases++;
-			fprintf(err, "%s: note: %s is identical to %s: one part\n", cmd, s->files[i], s->files[i - 1]);
+			fprintf(err, "%s: note: %s is identical to %s: one part%s\n", cmd, s->files[i], s->files[i - 1],
+			        p->naliases == 4 ? " (more identical files than 4: the later names do not select it)" : "");
 			continue;
 		}
 		mml_cli_part *p = &s->part[s->nparts];
@@ -395,21 +396,28 @@ int mml_cli_set_open(const char *cmd, const char *const *files, size_t n, bool w
 	return MML_EXIT_OK;
 }
 
+/* Whether part p is called name: its file's name, an alias, or the name without extensions. */
+static bool part_named(const mml_cli_part *p, const char *name)
+{
+	if (!strcmp(p->name, name))
+		return true;
+	for (size_t k = 0; k < p->naliases; k++)
+		if (!strcmp(p->alias[k], name))
+			return true;
+	const char *dot = strchr(p->name, '.'); /* "login_3" for "login_3.log.jsonl" */
+	return dot && (size_t)(dot - p->name) == strlen(name) && !strncmp(p->name, name, strlen(name));
+}
+
 uint64_t mml_cli_set_find(const mml_cli_set *s, const char *name)
 {
-	for (size_t i = 0; i < s->nparts; i++) {
-		const mml_cli_part *p = &s->part[i];
-		if (!strcmp(p->name, name))
-			return i + 1;
-		for (size_t k = 0; k < p->naliases; k++)
-			if (!strcmp(p->alias[k], name))
-				return i + 1;
-		/* the name without its extensions: "login_3" for "login_3.log.jsonl" */
-		const char *dot = strchr(p->name, '.');
-		if (dot && (size_t)(dot - p->name) == strlen(name) && !strncmp(p->name, name, strlen(name)))
-			return i + 1;
-	}
-	return 0;
+	uint64_t found = 0;
+	for (size_t i = 0; i < s->nparts; i++)
+		if (part_named(&s->part[i], name)) {
+			if (found)
+				return UINT64_MAX; /* two files of the set answer to it */
+			found = i + 1;
+		}
+	return found;
 }
 
 mml_err mml_cli_set_labels(const mml_cli_set *s, mml_labels *lb)
@@ -470,7 +478,7 @@ static void coll_finish(void *ctx, FILE *out)
 }
 
 /* Shared messages between the inputs read so far, as warnings. */
-static void overlap_report(const char *cmd, mml_overlap *ov, const char *const *names, size_t n, FILE *err)
+void mml_cli_overlap_report(const char *cmd, mml_overlap *ov, const char *const *names, size_t n, FILE *err)
 {
 	for (size_t b = 1; b < n; b++)
 		for (size_t a = 0; a < b; a++) {
@@ -493,10 +501,15 @@ int mml_cli_collect_set(const char *cmd, const mml_cli_set *s, const mml_cli_inp
 		fprintf(err, "%s: out of memory\n", cmd);
 		return MML_EXIT_INPUT;
 	}
-	if (!s->series && s->nfiles > 1 && !(g.ov = mml_overlap_new())) {
+	bool own_ov = !base->ov && !s->series && s->nfiles > 1;
+	if (own_ov && !(g.ov = mml_overlap_new())) {
 		mml_collect_free(g.c);
 		fprintf(err, "%s: out of memory\n", cmd);
 		return MML_EXIT_INPUT;
+	}
+	if (base->ov) { /* the caller counts shared messages across its own reads */
+		g.ov = base->ov;
+		mml_overlap_input(g.ov, base->ov_index);
 	}
 	mml_msg_sink sink = {coll_make, coll_msg, coll_done, coll_finish, &g};
 	int rc = MML_EXIT_OK;
@@ -510,10 +523,12 @@ int mml_cli_collect_set(const char *cmd, const mml_cli_set *s, const mml_cli_inp
 		one.quiet = 1;
 		if (i > first)
 			mml_collect_cut(g.c);
-		if (g.ov)
+		if (own_ov)
 			mml_overlap_input(g.ov, i);
 		rc = mml_cli_exit_worst(rc, mml_cli_run_input(&one, &sink, err));
 	}
+	for (; g.set && g.next_part < s->nparts; g.next_part++) /* parts after the last message */
+		mml_collect_cut(g.c);
 	mml_collect_finish(g.c);
 	res->nsessions = mml_collect_nsessions(g.c);
 	res->counts = *mml_collect_counts(g.c);
@@ -521,9 +536,10 @@ int mml_cli_collect_set(const char *cmd, const mml_cli_set *s, const mml_cli_inp
 		fprintf(err, "%s: out of memory while collecting flows; results are incomplete\n", cmd);
 		rc = MML_EXIT_INPUT;
 	}
-	if (g.ov)
-		overlap_report(cmd, g.ov, s->files, s->nfiles, err);
-	mml_overlap_free(g.ov);
+	if (own_ov) {
+		mml_cli_overlap_report(cmd, g.ov, s->files, s->nfiles, err);
+		mml_overlap_free(g.ov);
+	}
 	mml_collect_free(g.c);
 	return rc;
 }
@@ -576,7 +592,8 @@ int mml_cli_target_pick(const char *cmd, mml_cli_target *t, const char *sel, FIL
 	if (!k)
 		k = mml_labels_by_scenario(&t->labels, sel);
 	if (k == UINT64_MAX) {
-		fprintf(err, "%s: more than one session is labelled with scenario \"%s\"; use @N\n", cmd, sel);
+		fprintf(err, "%s: more than one session answers to \"%s\" (files or scenarios of the same name); use @N\n",
+		        cmd, sel);
 		return MML_EXIT_USAGE;
 	}
 	if (!k) {
@@ -634,6 +651,10 @@ int mml_cli_target_open(const char *cmd, const mml_cli_input *base, const char *
 			if (mml_labels_merge(&t->labels, &more.v[i]) != MML_OK)
 				rc = MML_EXIT_INPUT;
 		mml_labels_free(&more);
+	}
+	if (!rc && mml_labels_finish(&t->labels) != MML_OK) {
+		fprintf(err, "%s: out of memory\n", cmd);
+		rc = MML_EXIT_INPUT;
 	}
 	if (!rc && (name || sel))
 		rc = mml_cli_target_pick(cmd, t, name ? name : sel, err);

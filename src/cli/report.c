@@ -191,13 +191,19 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 	mml_flows_init(&all);
 	char ebuf[300] = "";
 	rep_ctx r = {.ps = a->pols ? &a->pols->set : NULL, .attrib = &attrib, .labels = &tg->labels};
+	/* --compare against one input: the messages they share are said */
+	mml_overlap *ov = a->compare && tg->set.nfiles == 1 ? mml_overlap_new() : NULL;
+	mml_cli_input in_b = *in;
+	in_b.ov = ov;
+	in_b.ov_index = 1;
 	if (a->compare)
-		rc = compare_flows(in, a->compare, det, &attrib, &cmp, err);
+		rc = compare_flows(&in_b, a->compare, det, &attrib, &cmp, err);
 	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
 		goto done;
 	int rc_cmp = rc;
 	if (a->htmlpath) {
-		mml_html_opts ho = {.input = input, .kind = kname, .ps = r.ps, .attrib = &attrib, .redact = in->redact,
+		/* --redact: no input path in any output (it can name a person or a place) */
+		mml_html_opts ho = {.input = in->redact ? "(input name redacted)" : input, .kind = kname, .ps = r.ps, .attrib = &attrib, .redact = in->redact,
 		                    .compare = a->compare != NULL};
 		r.html = mml_html_new(&ho);
 		if (!r.html) {
@@ -213,7 +219,8 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}
-		if (mml_db_begin(r.db, input, kname, a->pols ? a->pols->name : NULL, in->redact) != MML_OK) {
+		if (mml_db_begin(r.db, in->redact ? "(redacted)" : input, kname, a->pols ? a->pols->name : NULL,
+		                 in->redact) != MML_OK) {
 			fprintf(err, "mmlens report: %s: %s\n", a->dbpath, mml_db_errmsg(r.db));
 			rc = MML_EXIT_INPUT;
 			goto done;
@@ -224,21 +231,30 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 	mml_cli_collected res;
 	mml_cli_target all_sessions = *tg;
 	all_sessions.session = 0;
-	rc = mml_cli_target_collect("mmlens report", &all_sessions, in, det, &attrib, &all, &res, &hook, err);
+	mml_cli_input in_a = *in;
+	in_a.ov = ov;
+	in_a.ov_index = 0;
+	rc = mml_cli_target_collect("mmlens report", &all_sessions, &in_a, det, &attrib, &all, &res, &hook, err);
 	if (rc != MML_EXIT_OK && rc != MML_EXIT_ERRORS)
 		goto done;
+	if (ov) {
+		const char *names[2] = {input, a->compare};
+		mml_cli_overlap_report("mmlens report", ov, names, 2, err);
+	}
 	if (r.db && (r.failed || mml_db_commit(r.db) != MML_OK)) {
 		fprintf(err, "mmlens report: %s: %s\n", a->dbpath, mml_db_errmsg(r.db));
 		rc = MML_EXIT_INPUT;
 		goto done;
 	}
 	if (r.html) {
-		int rh = html_out(r.html, a->htmlpath, &all, a->compare, a->compare ? &cmp : NULL, err);
+		const char *cmp_name = a->compare && in->redact ? "(compared input, name redacted)" : a->compare;
+		int rh = html_out(r.html, a->htmlpath, &all, cmp_name, a->compare ? &cmp : NULL, err);
 		if (rh)
 			rc = rh;
 	}
 	rc = mml_cli_exit_worst(rc, rc_cmp);
 done:
+	mml_overlap_free(ov);
 	mml_db_close(r.db);
 	mml_html_free(r.html);
 	mml_flows_free(&all);
@@ -277,7 +293,13 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		if (shared)
 			continue;
 		switch (c) {
-		case 'D': a.dbpath = optarg; break;
+		case 'D':
+			if (mml_cli_opt_once("mmlens report", "--db", a.dbpath, err)) {
+				rc = MML_EXIT_USAGE;
+				goto out;
+			}
+			a.dbpath = optarg;
+			break;
 		case 'S': series = true; break;
 		case 'p':
 			if (mml_cli_opt_once("mmlens report", "--policy", model, err)) {
@@ -287,9 +309,27 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 			model = optarg;
 			break;
 		case 'R': in.redact = 1; break;
-		case 'H': a.htmlpath = optarg; break;
-		case 'B': a.compare = optarg; break;
-		case 'A': a.attrib_file = optarg; break;
+		case 'H':
+			if (mml_cli_opt_once("mmlens report", "--html", a.htmlpath, err)) {
+				rc = MML_EXIT_USAGE;
+				goto out;
+			}
+			a.htmlpath = optarg;
+			break;
+		case 'B':
+			if (mml_cli_opt_once("mmlens report", "--compare", a.compare, err)) {
+				rc = MML_EXIT_USAGE;
+				goto out;
+			}
+			a.compare = optarg;
+			break;
+		case 'A':
+			if (mml_cli_opt_once("mmlens report", "--attribution", a.attrib_file, err)) {
+				rc = MML_EXIT_USAGE;
+				goto out;
+			}
+			a.attrib_file = optarg;
+			break;
 		case 'h': fputs(report_usage, stdout); goto out;
 		default:
 			fprintf(err, "mmlens report: unknown or incomplete option '%s'\n%s", argv[optind - 1], report_usage);

@@ -183,10 +183,18 @@ int mml_cmd_sessions(int argc, char **argv, FILE *err)
 		if (shared)
 			continue;
 		switch (c) {
-		case 'o': in.out = optarg; break;
+		case 'o':
+			if (mml_cli_opt_once("mmlens sessions", "--output", strcmp(in.out, "-") ? in.out : NULL, err))
+				return MML_EXIT_USAGE;
+			in.out = optarg;
+			break;
 		case 't': timeline = true; break;
 		case 'S': series = true; break;
-		case 'A': attrib_file = optarg; break;
+		case 'A':
+			if (mml_cli_opt_once("mmlens sessions", "--attribution", attrib_file, err))
+				return MML_EXIT_USAGE;
+			attrib_file = optarg;
+			break;
 		case 'h': fputs(sessions_usage, stdout); return MML_EXIT_OK;
 		default:
 			fprintf(err, "mmlens sessions: unknown or incomplete option '%s'\n%s", argv[optind - 1],

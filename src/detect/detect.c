@@ -329,6 +329,8 @@ static uint32_t add(drun *r, uint32_t node, int cat, const char *det, double con
 	f->vlen = (uint32_t)vlen;
 	f->next = s->first[node];
 	s->first[node] = (uint32_t)s->nf;
+	if (cat == cat_ix[C_SEARCH] && s->nq < sizeof s->qf / sizeof s->qf[0])
+		s->qf[s->nq++] = (uint32_t)s->nf;
 	if (cat == cat_ix[C_COORD]) {
 		s->nfl[node] |= NF_FIX;
 		if (r->t->n[node].parent != MML_DNONE)
@@ -424,7 +426,7 @@ void mml_detect_run(const mml_detect *d, mml_detect_scratch *s, const mml_dtree 
 	static const mml_detect_msg none = {.req_type = -1, .api = NULL, .request = true};
 	drun r = {.d = d, .s = s, .t = t, .m = m ? m : &none};
 	r.request = r.m->request;
-	s->nf = s->nvals = s->nm = 0;
+	s->nf = s->nvals = s->nm = s->nq = 0;
 	s->nomem = false;
 	lay_sel all;
 	lay_selectors(r.m, &all);

@@ -397,6 +397,8 @@ struct mml_detect_scratch {
 	size_t ntext, textcap;
 	dfind *f;
 	size_t nf, fcap;
+	uint32_t qf[16];    /* the first search-query findings of the body (rules_is_query) */
+	size_t nq;
 	char *vals;
 	size_t nvals, valcap;
 	smatch *m;

@@ -61,14 +61,15 @@ void rules_media_row(drun *r, uint32_t i)
 	}
 }
 
+/* The first 16 search queries of the body are kept apart (detect.c), so
+ * this costs O(1) per call however many findings the body has. */
 bool rules_is_query(const drun *r, vstr v)
 {
 	const mml_detect_scratch *s = r->s;
-	const int q = cat_ix[C_SEARCH];
 	v = v_trim(v);
-	for (size_t k = 0; k < s->nf; k++) {
-		const dfind *f = &s->f[k];
-		if (f->cat != q || f->vlen != v.n)
+	for (size_t k = 0; k < s->nq; k++) {
+		const dfind *f = &s->f[s->qf[k]];
+		if (f->vlen != v.n)
 			continue;
 		const char *fv = f->vp ? f->vp : s->vals + f->voff;
 		if (!memcmp(fv, v.p, v.n))

@@ -24,6 +24,8 @@ void mml_answer_json(FILE *out, const mml_answer *a)
 		fputs(i ? "," : "", out);
 		mml_json_cstr(out, a->caveat[i]);
 	}
+	if (a->more_caveats)
+		fprintf(out, "%s\"and %zu more caveat(s)\"", a->ncaveats ? "," : "", a->more_caveats);
 	fprintf(out, "],\"evidence_count\":%llu,\"evidence\":[", (unsigned long long)a->ev_total);
 	for (size_t i = 0; i < a->nev; i++) {
 		const mml_answer_ev *e = &a->ev[i];
@@ -62,5 +64,7 @@ void mml_answer_text(FILE *out, const mml_answer *a)
 	}
 	for (size_t i = 0; i < a->ncaveats; i++)
 		fprintf(out, "   caveat: %s\n", a->caveat[i]);
+	if (a->more_caveats)
+		fprintf(out, "   and %zu more caveat(s)\n", a->more_caveats);
 	fputc('\n', out);
 }

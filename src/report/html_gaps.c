@@ -23,15 +23,32 @@ typedef struct gctx {
 	uint64_t session;
 } gctx;
 
+/* The facts that decide an undetermined judgement, as one key. */
+static void deciding_key(const mml_judgement *j, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < j->nfacts && n + 1 < cap; i++)
+		if (j->deciding & (1u << i)) {
+			char id[96];
+			mml_fact_id(&j->fact[i], id, sizeof id);
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "," : "", id);
+		}
+	if ((j->deciding & 0x80) && n + 1 < cap)
+		snprintf(out + n, cap - n, "%sfeature", n ? "," : "");
+}
+
 static hgap *gap_find(mml_html *h, const mml_audit_row *r)
 {
 	const mml_judgement *j = &r->j;
 	bool und = j->v == MML_VERDICT_UNDETERMINED;
+	char dkey[128];
+	deciding_key(j, dkey, sizeof dkey);
 	for (size_t i = 0; i < h->ngaps; i++) {
 		hgap *g = &h->gaps[i];
 		if (g->v == j->v && g->party == r->party && g->feature == r->feature && g->attributed == r->attributed &&
 		    g->api_unknown == (r->ntypes > 0) && !strcmp(g->category, r->category) &&
-		    (und ? g->deciding == j->deciding : (g->pol == j->pol && g->st == j->st)))
+		    (und ? !strcmp(g->dkey, dkey) : (g->pol == j->pol && g->st == j->st)))
 			return g;
 	}
 	if (h->ngaps == h->agaps) {
@@ -52,7 +69,7 @@ static hgap *gap_find(mml_html *h, const mml_audit_row *r)
 	g->feature = r->feature;
 	g->attributed = r->attributed;
 	g->api_unknown = r->ntypes > 0;
-	g->deciding = j->deciding;
+	memcpy(g->dkey, dkey, sizeof g->dkey);
 	if (und) {
 		char buf[1024];
 		mml_judgement_text(j, 0, buf, sizeof buf);

@@ -28,7 +28,7 @@ typedef struct hgap {
 	mml_party party;
 	mml_feature feature;
 	bool attributed, api_unknown;
-	uint8_t deciding;            /* undetermined: which facts decide it (judge.h) */
+	char dkey[128];              /* undetermined: the ids of the facts that decide it (judge.h) */
 	char *note;                  /* undetermined: the judgement in words */
 	uint64_t findings;
 	uint64_t sess[MML_HTML_GAP_SESS];
