@@ -332,3 +332,25 @@ TEST(catalog_apis_attributed_exactly)
 	mml_attrib_free(&a);
 	mml_catalog_free(&c);
 }
+
+/* An API's request type: the lowest id that names it, found by bisection. */
+TEST(catalog_id_of_api)
+{
+	mml_catalog c;
+	mml_catalog_init(&c);
+	REQUIRE(mml_catalog_load_builtin(&c) == MML_OK);
+	CHECK_EQ(mml_catalog_id_of(&c, "/cgi-bin/mmsearch-bin/websearchconfig"), 1948);
+	CHECK_EQ(mml_catalog_id_of(&c, "/cgi-bin/micromsg-bin/newsync"), 138);
+	CHECK_EQ(mml_catalog_id_of(&c, "/cgi-bin/no-such-api"), (uint64_t)-1);
+	/* every entry's API gives an id that names it, never a higher one than its own */
+	for (size_t i = 0; i < c.n; i++) {
+		int64_t id = mml_catalog_id_of(&c, c.ent[i].api);
+		CHECK(id >= 0 && (uint64_t)id <= c.ent[i].id && !strcmp(mml_catalog_lookup(&c, (uint64_t)id), c.ent[i].api));
+	}
+	/* a later file that renames an id moves it in the index too */
+	const char *more = "1948\t/x/renamed\n";
+	REQUIRE(mml_catalog_parse(&c, more, strlen(more), "more", NULL, NULL) == MML_OK);
+	CHECK_EQ(mml_catalog_id_of(&c, "/x/renamed"), 1948);
+	CHECK_EQ(mml_catalog_id_of(&c, "/cgi-bin/mmsearch-bin/websearchconfig"), (uint64_t)-1);
+	mml_catalog_free(&c);
+}

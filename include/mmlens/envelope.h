@@ -100,6 +100,7 @@ typedef struct mml_catalog {
 	mml_cat_src *src;      /* declared sources, in declaration order */
 	size_t nsrc, asrc;
 	size_t bad_lines;      /* lines skipped by every parse so far */
+	uint32_t *byapi;       /* entry positions sorted by (api, id), rebuilt by every parse */
 } mml_catalog;
 
 void mml_catalog_init(mml_catalog *c);
@@ -114,6 +115,9 @@ mml_err mml_catalog_load(mml_catalog *c, const char *path, mml_diag_fn diag, voi
 /* The catalog built into the binary (data/request_types.tsv). */
 mml_err mml_catalog_load_builtin(mml_catalog *c);
 const char *mml_catalog_lookup(const mml_catalog *c, uint64_t id);
+/* The request type of an API path: the lowest id the catalog gives it
+ * (several ids can name one API); -1 when none. O(log n). */
+int64_t mml_catalog_id_of(const mml_catalog *c, const char *api);
 /* The whole entry for an id (api, provenance), or NULL. */
 const mml_cat_ent *mml_catalog_entry(const mml_catalog *c, uint64_t id);
 /* The description of a declared source key, or NULL. */

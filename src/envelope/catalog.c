@@ -73,7 +73,52 @@ void mml_catalog_free(mml_catalog *c)
 	}
 	free(c->ent);
 	free(c->src);
+	free(c->byapi);
 	memset(c, 0, sizeof *c);
+}
+
+static const mml_catalog *sort_cat; /* qsort has no context argument; parsing is single-threaded */
+
+static int byapi_cmp(const void *a, const void *b)
+{
+	const mml_cat_ent *x = &sort_cat->ent[*(const uint32_t *)a], *y = &sort_cat->ent[*(const uint32_t *)b];
+	int d = strcmp(x->api, y->api);
+	return d ? d : (x->id > y->id) - (x->id < y->id);
+}
+
+/* The by-API index, after the entries changed. */
+static mml_err byapi_build(mml_catalog *c)
+{
+	uint32_t *v = c->n ? realloc(c->byapi, c->n * sizeof *v) : NULL;
+	if (c->n && !v)
+		return MML_E_NOMEM;
+	if (!c->n) {
+		free(c->byapi);
+		v = NULL;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		v[i] = (uint32_t)i;
+	sort_cat = c;
+	if (c->n)
+		qsort(v, c->n, sizeof *v, byapi_cmp);
+	sort_cat = NULL;
+	c->byapi = v;
+	return MML_OK;
+}
+
+int64_t mml_catalog_id_of(const mml_catalog *c, const char *api)
+{
+	if (!c || !api || !c->byapi)
+		return -1;
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) { /* the first entry whose api is not below */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(c->ent[c->byapi[mid]].api, api) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && !strcmp(c->ent[c->byapi[lo]].api, api) ? (int64_t)c->ent[c->byapi[lo]].id : -1;
 }
 
 const char *mml_cat_conf_name(mml_cat_conf conf)
@@ -433,6 +478,8 @@ mml_err mml_catalog_parse(mml_catalog *c, const char *text, size_t n, const char
 	}
 	mml_err e = stage_merge(c, &st);
 	stage_free(&st);
+	if (e == MML_OK)
+		e = byapi_build(c);
 	return e;
 }
 

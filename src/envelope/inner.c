@@ -453,11 +453,7 @@ static void set_api(mml_envproc *p, mml_msg *m)
 	if (m->uri && strstr(m->uri, "/cgi-bin/")) {
 		m->api = m->uri; /* the envelope's own URI wins */
 		if (m->req_type < 0)
-			for (size_t i = 0; i < p->cat->n; i++)
-				if (!strcmp(p->cat->ent[i].api, m->uri)) {
-					m->req_type = p->cat->ent[i].id;
-					break;
-				}
+			m->req_type = mml_catalog_id_of(p->cat, m->uri);
 	}
 }
 
