@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include "mmlens/cli.h"
+#include "mmlens/collect.h"
+#include "mmlens/report.h"
 #include "test.h"
 #include "util.h"
 
@@ -240,6 +242,45 @@ TEST(scan_accounts_empty_opaque_and_sessions)
 	}
 	CHECK_EQ(coords, 3);
 	json_decref(r.lines);
+}
+
+/* Bodies without a request type (plaintext HTTP, longlink commands) are
+ * told apart by their API: an unknown one is never listed under a
+ * neighbour's name. */
+TEST(scan_accounts_untyped_bodies_by_api)
+{
+	mml_scan_counts a = {0}, b = {0}, sum = {0};
+	a.opaque = 1;
+	a.ntypes = 1;
+	a.types[0] = (mml_type_count){.req_type = -1, .opaque = 1};
+	snprintf(a.types[0].api, sizeof a.types[0].api, "/cgi-bin/micromsg-bin/newgetdns");
+	b.opaque = 4;
+	b.ntypes = 2;
+	b.types[0] = (mml_type_count){.req_type = -1, .opaque = 3};
+	b.types[1] = (mml_type_count){.req_type = 138, .opaque = 1};
+	mml_scan_counts_add(&sum, &a);
+	mml_scan_counts_add(&sum, &b);
+	CHECK_EQ(sum.ntypes, 3);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	mml_counts_write_text(&sum, f);
+	fclose(f);
+	CHECK(strstr(text, "(API unknown x3, newgetdns x1, type 138 x1)") != NULL);
+	free(text);
+	f = open_memstream(&text, &len);
+	fputc('{', f);
+	mml_counts_write_json(&sum, f);
+	fputc('}', f);
+	fclose(f);
+	json_t *o = json_loads(text, 0, NULL);
+	json_t *ob = json_object_get(o, "opaque_by_type");
+	CHECK_EQ(json_array_size(ob), 3);
+	CHECK(json_is_null(json_object_get(json_array_get(ob, 0), "api")));
+	CHECK_EQ(t_int(json_array_get(ob, 0), "messages"), 3);
+	CHECK_STR(t_str(json_array_get(ob, 1), "api"), "/cgi-bin/micromsg-bin/newgetdns");
+	json_decref(o);
+	free(text);
 }
 
 TEST(check_deps_refuses_analysis_in_the_cli)

@@ -39,8 +39,10 @@ bool mml_msg_is_request(const mml_msg *m) { return !m->outer || !m->outer->flow 
 static void type_add(mml_scan_counts *c, int64_t req_type, const char *api, bool auth, uint64_t empty,
                      uint64_t opaque)
 {
+	/* Without a request type (plaintext HTTP, a longlink command), the API
+	 * name is the key: messages of different or unknown APIs stay apart. */
 	for (size_t i = 0; i < c->ntypes; i++)
-		if (c->types[i].req_type == req_type) {
+		if (c->types[i].req_type == req_type && (req_type >= 0 || !strcmp(c->types[i].api, api ? api : ""))) {
 			c->types[i].empty += empty;
 			c->types[i].opaque += opaque;
 			if (!c->types[i].api[0] && api)

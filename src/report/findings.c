@@ -415,7 +415,9 @@ static int type_cmp(const void *a, const void *b)
 	uint64_t nx = x->empty + x->opaque, ny = y->empty + y->opaque;
 	if (nx != ny)
 		return nx > ny ? -1 : 1;
-	return (x->req_type > y->req_type) - (x->req_type < y->req_type);
+	if (x->req_type != y->req_type)
+		return (x->req_type > y->req_type) - (x->req_type < y->req_type);
+	return strcmp(x->api, y->api);
 }
 
 /* The request types behind empty (want_empty) or opaque bodies, most first. */
@@ -470,8 +472,11 @@ static void types_text(const mml_scan_counts *c, bool empty, FILE *f)
 	size_t n = types_of(c, empty, v);
 	for (size_t i = 0; i < n && i < 8; i++) {
 		const char *api = v[i].api[0] ? strrchr(v[i].api, '/') : NULL;
-		fprintf(f, "%s%lld%s%s x%llu", i ? ", " : " (request type ", (long long)v[i].req_type, api ? " " : "",
-		        api ? api + 1 : "", (unsigned long long)(empty ? v[i].empty : v[i].opaque));
+		fputs(i ? ", " : " (", f);
+		if (v[i].req_type >= 0)
+			fprintf(f, "type %lld%s", (long long)v[i].req_type, api ? " " : "");
+		fprintf(f, "%s x%llu", api ? api + 1 : v[i].req_type >= 0 ? "" : "API unknown",
+		        (unsigned long long)(empty ? v[i].empty : v[i].opaque));
 	}
 	if (n > 8 || (empty ? c->other_empty : c->other_opaque))
 		fputs(", ...", f);
