@@ -161,6 +161,13 @@ TEST(answer_each_question_three_ways)
 	expect("q3s", q3s, "location-to-miniprogram-endpoints", "supported", "js-operatewxdata");
 	const char *q3n[] = {"answer", real, NULL};
 	expect("q3n", q3n, "location-to-miniprogram-endpoints", "not_supported", NULL);
+	/* a Mini Program endpoint's body that could not be read (an opaque
+	 * newsync body, line 53, under a Mini Program API): the "no" says it
+	 * holds for what was read */
+	const lspec mp_opaque[] = {{236, -1, NULL}, {53, 1133, "/cgi-bin/mmbiz-bin/js-operatewxdata"}};
+	const char *q3o[] = {"answer", craft("mpopaque", mp_opaque, 2), NULL};
+	expect("q3o", q3o, "location-to-miniprogram-endpoints", "not_supported",
+	       "1 body of Mini Program endpoints could not be read (empty or opaque)");
 	const char *q3d[] = {"answer", p_unk, NULL};
 	expect("q3d", q3d, "location-to-miniprogram-endpoints", "not_determinable", "could be Mini Program endpoints");
 
@@ -169,7 +176,11 @@ TEST(answer_each_question_three_ways)
 	const char *q4s[] = {"answer", p_msg, NULL};
 	expect("q4s", q4s, "core-features-need", "supported", "messaging APIs also sent location.coordinates");
 	const char *q4n[] = {"answer", real, NULL};
-	expect("q4n", q4n, "core-features-need", "not_supported", NULL);
+	/* the real log's 19 opaque newsync/getprofile requests: the "no" holds
+	 * only for what was read, and says so */
+	expect("q4n", q4n, "core-features-need", "not_supported",
+	       "in the bodies that could be read stays within what each needs");
+	expect("q4n2", q4n, "core-features-need", "not_supported", "19 of their bodies could not be read (opaque)");
 	const char *q4d[] = {"answer", p_coords, NULL};
 	expect("q4d", q4d, "core-features-need", "not_determinable", "none of the core features");
 

@@ -116,6 +116,24 @@ static void input_caveats(ab *b, const mml_answer_in *in)
 		       "seen", (unsigned long long)c->empty, c->empty == 1 ? "y is" : "ies are", (unsigned long long)c->opaque);
 }
 
+/* Empty or opaque bodies (what they carried is not seen) of the APIs the
+ * question asks about: a "no" holds only for the bodies that were read. */
+static uint64_t unseen_at_target(const mml_question *q, const mml_answer_in *in)
+{
+	const mml_scan_counts *c = in->counts;
+	uint64_t n = 0;
+	for (size_t i = 0; c && i < c->ntypes; i++) {
+		const mml_type_count *t = &c->types[i];
+		mml_party p;
+		mml_feature f;
+		if (!(t->empty + t->opaque) || !t->api[0] || !mml_attrib_lookup(in->attrib, t->api, NULL, &p, &f))
+			continue;
+		if (q->mp_endpoints ? p == MML_PARTY_MINIPROGRAM || f == MML_FEAT_MINIPROGRAMS : (q->parties >> p & 1))
+			n += t->empty + t->opaque;
+	}
+	return n;
+}
+
 /* ---- small sets ---- */
 
 #define RSET 16
@@ -318,6 +336,11 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 		} else {
 			fputs(" was not sent at all.", b.s);
 		}
+		uint64_t unseen = unseen_at_target(q, in);
+		if (unseen)
+			fprintf(b.s, " %llu bod%s of %s could not be read (empty or opaque): this holds for the bodies that "
+			        "were read, and does not rule out more in them.", (unsigned long long)unseen,
+			        unseen == 1 ? "y" : "ies", target);
 		if (nelse) {
 			fputs(" In the other session", b.s);
 			fputs(out_s.n > 1 ? "s (" : " (", b.s);
@@ -557,6 +580,25 @@ static mml_err beyond_need(const mml_question *q, const mml_answer_in *in, mml_a
 			}
 		}
 	}
+	/* bodies of these features that could not be read: a "no" says it
+	 * holds only for what was read */
+	const mml_scan_counts *c = in->counts;
+	uint64_t unseen = 0;
+	for (size_t i = 0; c && i < c->ntypes; i++) {
+		const mml_type_count *t = &c->types[i];
+		if (!t->opaque || !t->api[0])
+			continue;
+		mml_party p;
+		mml_feature f;
+		if (!mml_attrib_lookup(in->attrib, t->api, NULL, &p, &f))
+			continue;
+		for (size_t n = 0; n < q->nneeds; n++)
+			if (q->needs[n].feature == f) {
+				caveat(&b, "%llu body(ies) of %s (%s) are opaque: what they carried is not seen",
+				       (unsigned long long)t->opaque, t->api, mml_feature_name(f));
+				unseen += t->opaque;
+			}
+	}
 	if (!used) {
 		b.a.v = MML_ANS_NOT_DETERMINABLE;
 		fputs("Not determinable: none of the core features asked about (", b.s);
@@ -572,23 +614,11 @@ static mml_err beyond_need(const mml_question *q, const mml_answer_in *in, mml_a
 		for (size_t n = 0; n < q->nneeds; n++)
 			if (used >> n & 1)
 				fprintf(b.s, "%s%s", k++ ? ", " : "", mml_feature_name(q->needs[n].feature));
-		fputs(" sent stays within what each needs (its content, the people it addresses) and the identifiers and "
-		      "device data every request carries.", b.s);
-	}
-	/* bodies of these features that could not be read */
-	const mml_scan_counts *c = in->counts;
-	for (size_t i = 0; c && i < c->ntypes; i++) {
-		const mml_type_count *t = &c->types[i];
-		if (!t->opaque || !t->api[0])
-			continue;
-		mml_party p;
-		mml_feature f;
-		if (!mml_attrib_lookup(in->attrib, t->api, NULL, &p, &f))
-			continue;
-		for (size_t n = 0; n < q->nneeds; n++)
-			if (q->needs[n].feature == f)
-				caveat(&b, "%llu body(ies) of %s (%s) are opaque: what they carried is not seen",
-				       (unsigned long long)t->opaque, t->api, mml_feature_name(f));
+		fprintf(b.s, " sent%s stays within what each needs (its content, the people it addresses) and the "
+		        "identifiers and device data every request carries.", unseen ? " in the bodies that could be read" : "");
+		if (unseen)
+			fprintf(b.s, " %llu of their bodies could not be read (opaque): this does not rule out more in them.",
+			        (unsigned long long)unseen);
 	}
 	if (c && c->unknown_api)
 		caveat(&b, "%llu message(s) have an unknown API: a core feature's traffic among them is not counted",
