@@ -127,7 +127,7 @@ TEST(capture_pcap_named_pcapng_detected_by_magic)
 	REQUIRE(g.open_err == MML_OK);
 	CHECK_EQ(g.fmt, MML_CAP_PCAP);
 	CHECK_EQ(g.n, 1);
-	CHECK_EQ(g.end_err, MML_E_INCOMPLETE);
+	CHECK_EQ(g.end_err, MML_E_END);
 	CHECK(pay_is(&g.pk[0], PAY, strlen(PAY)));
 	CHECK_EQ(g.pk[0].p.index, 1);
 	CHECK_EQ(g.pk[0].p.ts_us, 1700000000ull * 1000000ull);
@@ -142,7 +142,7 @@ TEST(capture_pcapng_named_pcap_detected_by_magic)
 	REQUIRE(g.open_err == MML_OK);
 	CHECK_EQ(g.fmt, MML_CAP_PCAPNG);
 	CHECK_EQ(g.n, 1);
-	CHECK_EQ(g.end_err, MML_E_INCOMPLETE);
+	CHECK_EQ(g.end_err, MML_E_END);
 	CHECK(pay_is(&g.pk[0], PAY, strlen(PAY)));
 	CHECK_EQ(g.pk[0].p.ts_us, 1700000001ull * 1000000ull + 5);
 }
@@ -405,7 +405,7 @@ TEST(capture_udp_icmp_arp_counted_and_skipped)
 	CHECK_EQ(g.st.pkt_non_ip, 1);
 	CHECK_EQ(g.st.pkt_tcp, 1);
 	CHECK_EQ(g.st.pkt_malformed, 0);
-	CHECK_EQ(g.end_err, MML_E_INCOMPLETE);
+	CHECK_EQ(g.end_err, MML_E_END);
 }
 
 /* ---- IPv4 fragments ---- */
@@ -495,7 +495,7 @@ TEST(capture_ipv4_incomplete_fragments_counted_not_delivered)
 	CHECK_EQ(g.st.pkt_ipv4_frag, 3);
 	CHECK_EQ(g.st.pkt_ipv4_frag_reassembled, 0);
 	CHECK_EQ(g.st.pkt_ipv4_frag_dropped, 1);
-	CHECK_EQ(g.end_err, MML_E_INCOMPLETE);
+	CHECK_EQ(g.end_err, MML_E_END);
 }
 
 /* ---- IPv6 ---- */

@@ -65,7 +65,7 @@ typedef struct mml_capture {
 /* Open a capture; MML_E_IO or MML_E_MALFORMED with cap->errbuf set. */
 mml_err mml_capture_open(mml_capture *cap, const char *path, mml_stats *stats);
 /*
- * Next TCP packet. Returns MML_OK with *pkt filled, MML_E_INCOMPLETE at a
+ * Next TCP packet. Returns MML_OK with *pkt filled, MML_E_END at a
  * clean end of input, MML_E_TRUNCATED when the file ends inside a packet
  * record (errbuf says where), MML_E_MALFORMED on a read error.
  * Non-TCP packets are counted and skipped inside.

@@ -201,7 +201,7 @@ mml_plainlog *mml_plainlog_open(const char *path, const mml_catalog *cat, size_t
 /* Read an open stream (not closed by mml_plainlog_close); `name` is used in messages. */
 mml_plainlog *mml_plainlog_open_stream(FILE *f, const char *name, const mml_catalog *cat, size_t max_body,
                                        mml_diag_fn diag, void *dctx);
-/* Next message: MML_OK with *m filled (views valid until the next call), MML_E_INCOMPLETE at the end. */
+/* Next message: MML_OK with *m filled (views valid until the next call), MML_E_END at the end. */
 mml_err mml_plainlog_next(mml_plainlog *l, mml_msg *m);
 uint64_t mml_plainlog_bad_lines(const mml_plainlog *l);
 void mml_plainlog_close(mml_plainlog *l);

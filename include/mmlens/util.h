@@ -62,6 +62,30 @@ void mml_buf_shrink(mml_buf *b, size_t keep);
  */
 bool mml_line_next(const char *text, size_t n, size_t *pos, uint32_t *lineno, const char **line, size_t *len);
 
+/*
+ * Grow an array of `elem`-byte items to hold at least `need` of them:
+ * capacity doubles from `first` (or *cap), the size product is checked.
+ * False (array unchanged) when memory or the arithmetic runs out. The
+ * one capacity-doubling realloc of the tree.
+ */
+bool mml_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first);
+
+/* The value of one hex digit (either case), or -1. */
+static inline int mml_hex_digit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * Does p[0..n) open a zlib stream (RFC 1950 section 2.2)? CM 8 (deflate),
+ * a window of at most 32 KiB (CINFO <= 7), FCHECK valid, and no preset
+ * dictionary (FDICT: nothing here could supply it). The one zlib check.
+ */
+static inline bool mml_zlib_magic(const uint8_t *p, size_t n)
+{
+	return n >= 2 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 && ((p[0] << 8) | p[1]) % 31 == 0 && !(p[1] & 0x20);
+}
+
 /* Hex. `mml_hex_decode` accepts upper and lower case and no separators. */
 void mml_hex_encode(const uint8_t *in, size_t n, char *out /* 2n+1 */);
 mml_err mml_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap, size_t *outlen);

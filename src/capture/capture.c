@@ -126,7 +126,7 @@ mml_err mml_capture_next(mml_capture *cap, mml_pkt *pkt)
 		const u_char *data;
 		int r = pcap_next_ex(p, &h, &data);
 		if (r == PCAP_ERROR_BREAK)
-			return MML_E_INCOMPLETE;
+			return MML_E_END;
 		if (r != 1) {
 			snprintf(cap->errbuf, sizeof cap->errbuf, "%s: after packet %llu: %s", cap->name,
 			         (unsigned long long)cap->index, pcap_geterr(p));

@@ -170,7 +170,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 		rc = MML_EXIT_INPUT;
 		goto done;
 	}
-	if (e != MML_E_INCOMPLETE) {
+	if (e != MML_E_END) {
 		fprintf(err, "mmlens: %s (the packets before it were analysed)\n", cap.errbuf);
 		r.errors = 1;
 	}

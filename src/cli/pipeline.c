@@ -182,7 +182,7 @@ mml_err mml_pipe_run_parallel(mml_capture *cap, mml_pipe_shared *sh, int jobs, F
 	if (!w)
 		return MML_E_NOMEM;
 	pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-	mml_err rc = MML_E_INCOMPLETE;
+	mml_err rc = MML_E_END;
 	sh->uinkeys = mml_uinkeys_new();
 	if (!sh->uinkeys) {
 		free(w);

@@ -54,7 +54,7 @@ void mml_pipe_free(mml_pipe *p);
 
 /*
  * Run `jobs` worker pipelines over a capture. Returns the capture's final
- * status (MML_E_INCOMPLETE at a clean end). Stats are summed into *st.
+ * status (MML_E_END at a clean end). Stats are summed into *st.
  */
 mml_err mml_pipe_run_parallel(mml_capture *cap, mml_pipe_shared *sh, int jobs, FILE *out, mml_stats *st);
 

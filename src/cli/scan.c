@@ -321,7 +321,7 @@ static int run_log(const mml_cli_input *o, const mml_msg_sink *sink, FILE *err)
 	mml_err e;
 	while ((e = mml_plainlog_next(l, &m)) == MML_OK)
 		sink->msg(st, &m);
-	if (e != MML_E_INCOMPLETE) {
+	if (e != MML_E_END) {
 		fprintf(err, "mmlens: %s: read error after line %llu\n", o->input, (unsigned long long)m.id);
 		dc.errors = 1;
 	}

@@ -156,7 +156,7 @@ mml_err mml_plainlog_next(mml_plainlog *l, mml_msg *m)
 	for (;;) {
 		int r = read_line(l);
 		if (r == 0)
-			return ferror(l->f) ? MML_E_IO : MML_E_INCOMPLETE;
+			return ferror(l->f) ? MML_E_IO : MML_E_END;
 		if (r < 0) {
 			bad_line(l, "line longer than 64 MiB");
 			continue;

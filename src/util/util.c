@@ -29,10 +29,24 @@ const char *mml_strerror(mml_err e)
 		[MML_E_CRYPTO] = "crypto_error",
 		[MML_E_UNSUPPORTED] = "unsupported",
 		[MML_E_ARG] = "bad_argument",
+		[MML_E_END] = "end",
 	};
 	if ((unsigned)e >= MML_E__COUNT || !names[e])
 		return "unknown";
 	return names[e];
+}
+
+int mml_trace_level = -1;
+
+void mml_trace_err(const char *file, int line, mml_err e)
+{
+	if (mml_trace_level < 0) {
+		const char *v = getenv("MMLENS_TRACE");
+		mml_trace_level = !v || !*v || !strcmp(v, "0") ? 0 : !strcmp(v, "all") ? 2 : 1;
+	}
+	if (!mml_trace_level || (e == MML_E_INCOMPLETE && mml_trace_level < 2))
+		return;
+	fprintf(stderr, "mmlens: trace: %s:%d: %s\n", file, line, mml_strerror(e));
 }
 
 mml_err mml_cur_varint(mml_cur *c, uint64_t *v)
@@ -102,6 +116,26 @@ mml_err mml_buf_append(mml_buf *b, const void *p, size_t n)
 	return MML_OK;
 }
 
+bool mml_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	if (need <= *cap)
+		return true;
+	size_t nc = *cap ? *cap : (first ? first : 1), bytes;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2)
+			return false;
+		nc *= 2;
+	}
+	if (!mml_mul_ok(nc, elem, &bytes))
+		return false;
+	void *np = realloc(*p, bytes);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = nc;
+	return true;
+}
+
 void mml_buf_consume(mml_buf *b, size_t n)
 {
 	if (n >= b->len) {
@@ -152,18 +186,7 @@ void mml_hex_encode(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* hexval + 1 as a table; 0 for a byte that is not a hex digit */
+/* mml_hex_digit + 1 as a table; 0 for a byte that is not a hex digit */
 static const uint8_t hex_tab1[256] = {
 	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
 	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
@@ -187,7 +210,7 @@ mml_err mml_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outcap
 	return MML_OK;
 }
 
-static bool hex2(const char *s) { return hexval((unsigned char)s[0]) >= 0 && hexval((unsigned char)s[1]) >= 0; }
+static bool hex2(const char *s) { return mml_hex_digit((unsigned char)s[0]) >= 0 && mml_hex_digit((unsigned char)s[1]) >= 0; }
 
 mml_err mml_hexdump_decode(const char *text, size_t n, mml_buf *out)
 {
@@ -201,11 +224,11 @@ mml_err mml_hexdump_decode(const char *text, size_t n, mml_buf *out)
 		i = e + 1;
 		while (ll && (l[ll - 1] == '\r' || l[ll - 1] == ' '))
 			ll--;
-		while (j < ll && hexval((unsigned char)l[j]) >= 0)
+		while (j < ll && mml_hex_digit((unsigned char)l[j]) >= 0)
 			j++;
 		if (j == ll && j % 2 == 0 && j > 2) { /* one run of plain hex */
 			for (size_t q = 0; q < j; q += 2) {
-				uint8_t b = (uint8_t)(hexval((unsigned char)l[q]) << 4 | hexval((unsigned char)l[q + 1]));
+				uint8_t b = (uint8_t)(mml_hex_digit((unsigned char)l[q]) << 4 | mml_hex_digit((unsigned char)l[q + 1]));
 				MML_RETURN_IF_ERR(mml_buf_append(out, &b, 1));
 			}
 			continue;
@@ -232,7 +255,7 @@ mml_err mml_hexdump_decode(const char *text, size_t n, mml_buf *out)
 				break;
 			if (k + 2 > ll || !hex2(l + k) || (k + 2 < ll && l[k + 2] != ' ' && l[k + 2] != '\t'))
 				break;
-			uint8_t b = (uint8_t)(hexval((unsigned char)l[k]) << 4 | hexval((unsigned char)l[k + 1]));
+			uint8_t b = (uint8_t)(mml_hex_digit((unsigned char)l[k]) << 4 | mml_hex_digit((unsigned char)l[k + 1]));
 			MML_RETURN_IF_ERR(mml_buf_append(out, &b, 1));
 			count++;
 			gap = 0;
