@@ -124,6 +124,12 @@ $(B)/bench-stages: bench/stages.c $(B)/libmmlens.a
 $(B)/bench-scanstages: bench/scanstages.c $(B)/libmmlens.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/bench-decode-corpus: bench/decode_corpus.c $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/bench-decode-speed: bench/decode_speed.c $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/bench-rss: bench/rss.c
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@

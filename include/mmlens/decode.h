@@ -195,6 +195,109 @@ mml_err mml_decode_meta_uint(mml_dtree *t, const char *group, const char *name, 
 /* Field path of node i into buf (NUL-terminated, cut at cap); returns the full length. */
 size_t mml_dtree_path(const mml_dtree *t, uint32_t i, char *buf, size_t cap);
 
+/*
+ * The path visitor: node d's own segment of its field path (the grammar
+ * above, in this one place). mml_dtree_path prints the segments of a
+ * node and its ancestors, root first; detect hashes them, normalised
+ * (without repeat indexes and JSON array positions). A segment is, in
+ * this order:
+ *   fmt    a format boundary, printed ":fmt" (no ':' at the start of a
+ *          path): an embedded format (":json", ":xml", ":url", ":csv",
+ *          ":base64", ":zlib"...), ":packed", a message inside a step ":pb"
+ *   sep    '.' or '@' before the name or number: printed only when the
+ *          path so far is not empty, unless sep_always (the '.' of JSON
+ *          keys and XML names, the '@' of attributes)
+ *   name   a key, element, attribute or metadata name (name_len bytes, any
+ *          byte; printed with control bytes as %XX), or NULL
+ *   num    a protobuf field number, when has_num
+ *   index  "[index]" when ix is not MML_DSEG_IX_NONE and index >= 0: a
+ *          repeat index (IX_REPEAT; -1 when the key occurs once) or a
+ *          JSON array position (IX_ARRAY), which normalised paths leave
+ *          out, or the position of a packed element or a record cell
+ *          (IX_POS), which they keep
+ * The root, and a node whose parent's kind has no members, have an
+ * empty segment.
+ */
+enum { MML_DSEG_IX_NONE, MML_DSEG_IX_REPEAT, MML_DSEG_IX_ARRAY, MML_DSEG_IX_POS };
+typedef struct mml_dseg {
+	const char *fmt;
+	const char *name;
+	uint32_t name_len;
+	uint32_t num;
+	int64_t index;
+	char sep;
+	bool sep_always;
+	bool has_num;
+	uint8_t ix;
+} mml_dseg;
+/* The format name a node found inside its parent's value (flag EMBED) shows in paths: "json", "xml", "pb", "base64"... */
+const char *mml_dnode_embed_name(const mml_dnode *d);
+
+static inline void mml_dpath_seg(const mml_dtree *t, const mml_dnode *d, mml_dseg *s)
+{
+	*s = (mml_dseg){.index = -1};
+	if (d->kind == MML_DK_ROOT)
+		return;
+	if (d->flags & MML_DN_META) {
+		s->sep = '.';
+		s->name = d->name;
+		s->name_len = d->name_len;
+		return;
+	}
+	if (d->flags & MML_DN_EMBED) {
+		s->fmt = mml_dnode_embed_name(d);
+		if (d->kind == MML_DK_XML_ELEM) {
+			s->sep = '.';
+			s->sep_always = true;
+			s->name = d->name;
+			s->name_len = d->name_len;
+			s->ix = MML_DSEG_IX_REPEAT;
+			s->index = d->index;
+		}
+		return;
+	}
+	if (d->parent == MML_DNONE)
+		return;
+	switch ((mml_dkind)t->n[d->parent].kind) {
+	case MML_DK_MSG:
+		s->sep = '.';
+		s->has_num = true;
+		s->num = d->field;
+		s->ix = MML_DSEG_IX_REPEAT;
+		s->index = d->index;
+		break;
+	case MML_DK_PACKED:
+		s->fmt = "packed";
+		s->ix = MML_DSEG_IX_POS;
+		s->index = d->field;
+		break;
+	case MML_DK_JSON_OBJ: /* ".key" */
+	case MML_DK_XML_ELEM: /* ".child", "@attribute" */
+	case MML_DK_URL:      /* "key", ".key" */
+		s->sep = d->kind == MML_DK_XML_ATTR ? '@' : '.';
+		s->sep_always = t->n[d->parent].kind != MML_DK_URL;
+		s->name = d->name;
+		s->name_len = d->name_len;
+		s->ix = MML_DSEG_IX_REPEAT;
+		s->index = d->index;
+		break;
+	case MML_DK_JSON_ARR:
+		s->ix = MML_DSEG_IX_ARRAY;
+		s->index = d->field;
+		break;
+	case MML_DK_CSV:
+		s->ix = MML_DSEG_IX_POS;
+		s->index = d->field;
+		break;
+	case MML_DK_WRAP:
+		if (d->kind == MML_DK_MSG)
+			s->fmt = "pb";
+		break;
+	default:
+		break;
+	}
+}
+
 static inline const mml_dnode *mml_dtree_node(const mml_dtree *t, uint32_t i)
 {
 	return i < t->count ? &t->n[i] : NULL;
@@ -205,24 +308,39 @@ static inline int64_t mml_dnode_zigzag(const mml_dnode *d)
 {
 	return (int64_t)(d->u >> 1) ^ -(int64_t)(d->u & 1);
 }
+/*
+ * What each node kind is: the one table every predicate on node kinds
+ * reads (decode's views and builders, detect's walk), mml_dkinds[kind]
+ * for kind < MML_DK_COUNT.
+ */
+#define MML_DK_COUNT ((unsigned)MML_DK_WRAP + 1)
+enum {
+	MML_DKP_TEXT = 1u << 0,      /* val is text: STRING, JSON_STR, JSON_NUM, XML_ELEM, XML_ATTR, URL_PARAM, CSV_CELL */
+	MML_DKP_SHOWN = 1u << 1,     /* the views print val as text: the TEXT kinds, JSON_LIT, URL (the part before '?') */
+	MML_DKP_NUMBER = 1u << 2,    /* a number: VARINT, FIXED32, FIXED64, JSON_NUM */
+	MML_DKP_CONTAINER = 1u << 3, /* its children are its parts (ROOT, MSG, PACKED, JSON_OBJ, JSON_ARR, XML_ELEM,
+	                              * URL, CSV, WRAP); a text node's one child is what its value holds (flag EMBED) */
+	MML_DKP_RECORD = 1u << 4,    /* members by name or number: MSG, JSON_OBJ, XML_ELEM, URL, CSV */
+	MML_DKP_KEYED = 1u << 5,     /* a value its key name says the meaning of: JSON_STR, JSON_NUM, XML_ELEM,
+	                              * XML_ATTR, URL_PARAM */
+	MML_DKP_STEP = 1u << 6,      /* fmt says what its children were read as: ROOT, WRAP */
+};
+typedef struct mml_dkind_info {
+	const char *name; /* mml_dkind_name */
+	uint8_t props;    /* MML_DKP_* */
+	uint8_t fmt;      /* the format a node of this kind opens when it is embedded (its path ":json", ":pb"...);
+	                   * MML_DF_NONE: the node's own fmt says */
+} mml_dkind_info;
+extern const mml_dkind_info mml_dkinds[MML_DK_COUNT];
+
+static inline bool mml_dkind_is(unsigned kind, unsigned props)
+{
+	return kind < MML_DK_COUNT && (mml_dkinds[kind].props & props);
+}
 /* Whether the node's value is text (val/val_len): strings, JSON strings
  * and numbers, XML text and attributes, URL parameters, delimited cells. */
-static inline bool mml_dnode_is_text(const mml_dnode *d)
-{
-	switch ((mml_dkind)d->kind) {
-	case MML_DK_STRING:
-	case MML_DK_JSON_STR:
-	case MML_DK_JSON_NUM:
-	case MML_DK_XML_ELEM:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL_PARAM:
-	case MML_DK_CSV_CELL: return true;
-	default: return false;
-	}
-}
+static inline bool mml_dnode_is_text(const mml_dnode *d) { return mml_dkind_is(d->kind, MML_DKP_TEXT); }
 const char *mml_dkind_name(mml_dkind k);
-/* The format name a node found inside its parent's value (flag EMBED) shows in paths: "json", "xml", "pb", "base64"... */
-const char *mml_dnode_embed_name(const mml_dnode *d);
 const char *mml_dfmt_name(mml_dfmt f);
 
 /* Write the tree as JSON (one object, nested) or as an indented text view. */

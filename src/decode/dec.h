@@ -2,15 +2,28 @@
  * src/decode/dec.h - private interface shared by the files of the decode
  * module (stage 5). Not installed, not used outside src/decode/.
  *
+ * Files and their prefixes (a private name's prefix says its file):
+ *   tree.c   dt_  the tree: nodes, limits and the work budget, repeat indexes
+ *   arena.c  da_  decoded bytes (arena), scratch stacks, the zlib stream
+ *   embed.c  de_  the one dispatcher: what a value holds (and the entry points)
+ *   pb.c     pb_  protobuf wire format
+ *   text.c   tx_  byte classes, percent-decoding, URL pairs, delimited records
+ *   json.c   dj_  JSON
+ *   xml.c    dx_  XML
+ *   wrap.c   dw_  base64, hex, zlib/gzip steps
+ *   path.c   (public only) field paths; write.c (public only) the views
+ *
  * Contract: every builder appends nodes to the tree in document order
- * (dn_add), so the array is the tree in pre-order and a node's subtree
+ * (dt_add), so the array is the tree in pre-order and a node's subtree
  * is contiguous. Nothing is built before the format is known to parse
  * (each format validates first), so no node is ever taken back. Node
- * pointers are re-fetched after every dn_add (the array may move). Every
- * pass over input bytes is charged to the work budget first (dl_work);
+ * pointers are re-fetched after every dt_add (the array may move). Every
+ * pass over input bytes is charged to the work budget first (dt_work);
  * a refused charge leaves the value as a leaf. Bytes the decoder makes
  * (unescaped, percent-decoded, base64/hex-decoded, inflated) live in the
- * tree's arena (da_alloc), whose addresses are stable until reset.
+ * tree's arena (da_alloc), whose addresses are stable until reset. What
+ * a value holds is decided in embed.c only: the format parsers hand it
+ * every value whose content they do not know (de_text, de_field, de_blob).
  */
 #ifndef MMLENS_DECODE_DEC_H
 #define MMLENS_DECODE_DEC_H
@@ -24,46 +37,49 @@
 #include "mmlens/decode.h"
 #include "mmlens/util.h"
 
-/* ---- tree.c: limits, nodes, arena, repeat indexes ---- */
+/* ---- the private part of a tree (struct mml_darena; arena.c and tree.c) ---- */
 
-typedef struct dx_seg {
+/* An XML text piece (xml.c's scratch stack). */
+typedef struct da_seg {
 	const uint8_t *p;
 	uint32_t len;
 	uint8_t cdata, ent;
-} dx_seg;
-typedef struct dx_name {
+} da_seg;
+/* An open XML element's name (xml.c's scratch stack). */
+typedef struct da_name {
 	const uint8_t *p;
 	size_t len;
-} dx_name;
-#define DX_MAX_NAMES 256
+} da_name;
+#define DA_MAX_NAMES 256
 
-/* The private part of a tree (tree.c owns it). */
-typedef struct dblk {
-	struct dblk *next;
+typedef struct da_blk {
+	struct da_blk *next;
 	size_t cap, used;
 	uint8_t data[];
-} dblk;
+} da_blk;
 
-typedef struct rep_ent {
+/* A repeat-index hash table entry (tree.c). */
+typedef struct dt_rep {
 	uint32_t key;   /* field number, or name hash */
 	uint32_t first; /* first node with this key (names are compared through it) */
 	uint32_t count, next;
-} rep_ent;
+} dt_rep;
 
 struct mml_darena {
-	dblk *head, *cur;
+	da_blk *head, *cur;
 	size_t total;      /* bytes handed out for this body */
-	uint32_t *last;    /* last child of each node (alloc = tree alloc) */
-	rep_ent *rep;
+	uint32_t *last;    /* last child of each node (tree.c; capacity last_cap) */
+	size_t last_cap;
+	dt_rep *rep;       /* tree.c */
 	size_t rep_cap;
-	dx_seg *segs;
+	da_seg *segs;
 	size_t segs_cap;
-	dx_name names[DX_MAX_NAMES];
+	da_name names[DA_MAX_NAMES];
 	size_t segs_used;
 	unsigned names_used;
 	uint32_t *pos;     /* delimiter positions of records being split (a stack) */
 	size_t pos_cap, pos_used;
-	void *z;          /* z_stream */
+	void *z;           /* z_stream */
 	int zmode;         /* window bits the stream was set up with; 0 none */
 	uint8_t *zbuf;
 	size_t zcap;
@@ -71,56 +87,62 @@ struct mml_darena {
 	bool nomem;
 };
 
+/* ---- tree.c: the tree, limits, nodes, repeat indexes ---- */
 
 /* Start a body: reset the tree and set the work budget for n body bytes. */
 void dt_begin(mml_dtree *t, size_t n);
 /* An allocation failed since the last reset. */
 bool dt_nomem(const mml_dtree *t);
-void dl_hit(mml_dtree *t, const char *limit);
+void dt_hit(mml_dtree *t, const char *limit);
 /* Charge n examined bytes to the work budget; false (limit "work") when over. */
-bool dl_work_slow(mml_dtree *t, size_t n);
-static inline bool dl_work(mml_dtree *t, size_t n)
+bool dt_work_slow(mml_dtree *t, size_t n);
+static inline bool dt_work(mml_dtree *t, size_t n)
 {
 	if (t->arena && t->work + n <= t->arena->work_cap) {
 		t->work += n;
 		return true;
 	}
-	return dl_work_slow(t, n);
+	return dt_work_slow(t, n);
+}
+/* The work budget left (bytes that may still be examined). */
+static inline uint64_t dt_work_left(const mml_dtree *t)
+{
+	return t->arena && t->work < t->arena->work_cap ? t->arena->work_cap - t->work : 0;
 }
 /* May a node at `depth` have children? false (limit "depth") when not. */
-static inline bool dl_depth(mml_dtree *t, unsigned depth)
+static inline bool dt_depth(mml_dtree *t, unsigned depth)
 {
 	if (depth <= t->lim.max_depth)
 		return true;
-	dl_hit(t, "depth");
+	dt_hit(t, "depth");
 	return false;
 }
 /* true once a limit that stops all further decoding (nodes, memory) was hit */
-static inline bool dl_stopped(mml_dtree *t)
+static inline bool dt_stopped(mml_dtree *t)
 {
 	if (!t->arena || t->arena->nomem)
 		return true;
 	if (t->count < t->lim.max_nodes)
 		return false;
-	dl_hit(t, "nodes"); /* asked with input left: something is cut */
+	dt_hit(t, "nodes"); /* asked with input left: something is cut */
 	return true;
 }
 
-static inline mml_dnode *dn(mml_dtree *t, uint32_t i) { return &t->n[i]; }
+static inline mml_dnode *dt_node(mml_dtree *t, uint32_t i) { return &t->n[i]; }
 /* Mark a node's children as cut short by a limit. */
-static inline void dn_cut(mml_dtree *t, uint32_t i)
+static inline void dt_cut(mml_dtree *t, uint32_t i)
 {
 	if (i != MML_DNONE && i < t->count)
 		t->n[i].flags |= MML_DN_CUT;
 }
 /* Room for one more node (grows the arrays); false on a limit or no memory. */
-bool dn_room(mml_dtree *t, uint32_t parent);
+bool dt_room(mml_dtree *t, uint32_t parent);
 
 /* Append a node under parent (MML_DNONE: the root). MML_DNONE on a limit. */
-static inline uint32_t dn_add(mml_dtree *t, uint32_t parent, mml_dkind kind)
+static inline uint32_t dt_add(mml_dtree *t, uint32_t parent, mml_dkind kind)
 {
 	struct mml_darena *a = t->arena;
-	if ((t->count >= t->alloc || !a || a->nomem || t->count >= t->lim.max_nodes) && !dn_room(t, parent))
+	if ((t->count >= t->alloc || !a || a->nomem || t->count >= t->lim.max_nodes) && !dt_room(t, parent))
 		return MML_DNONE;
 	uint32_t i = t->count++;
 	mml_dnode *d = &t->n[i];
@@ -145,10 +167,12 @@ static inline uint32_t dn_add(mml_dtree *t, uint32_t parent, mml_dkind kind)
 }
 
 /* Repeat indexes among the children of `parent` that share a key. */
-enum { DR_FIELD, DR_NAME_XML, DR_NAME_URL };
-void dn_repeat_index(mml_dtree *t, uint32_t parent, int mode);
+enum { DT_REP_FIELD, DT_REP_XML, DT_REP_URL };
+void dt_repeat_index(mml_dtree *t, uint32_t parent, int mode);
 
-/* Arena: bump allocation in chained blocks, stable addresses. */
+/* ---- arena.c: decoded bytes, scratch, zlib ---- */
+
+/* Bump allocation in chained blocks, stable addresses; NULL (limit "arena") when over. */
 uint8_t *da_alloc(mml_dtree *t, size_t n);
 /* Give back the tail of the latest allocation p (alloc'd n, used m <= n). */
 void da_trim(mml_dtree *t, uint8_t *p, size_t n, size_t m);
@@ -158,21 +182,24 @@ typedef struct da_mark {
 } da_mark;
 da_mark da_mark_get(const mml_dtree *t);
 void da_release(mml_dtree *t, da_mark m);
+/* Forget everything allocated (mml_dtree_reset); free it all (mml_dtree_free). */
+void da_reset(struct mml_darena *a);
+void da_free(struct mml_darena *a);
 
-/* Scratch owned by the tree (reused): a growable byte buffer and XML stacks. */
-dx_seg *dx_segs(mml_dtree *t, size_t need); /* room for `need` segments, NULL on failure */
-size_t *dx_segs_used(mml_dtree *t);          /* segments in use (nested XML parses stack up) */
-uint32_t *dx_pos(mml_dtree *t, size_t need); /* room for `need` record delimiter positions */
-dx_name *dx_names(mml_dtree *t); /* DX_MAX_NAMES entries */
-unsigned *dx_names_used(mml_dtree *t);
+/* Scratch owned by the tree (reused): XML stacks and record delimiter positions. */
+da_seg *da_segs(mml_dtree *t, size_t need); /* room for `need` segments, NULL on failure */
+size_t *da_segs_used(mml_dtree *t);          /* segments in use (nested XML parses stack up) */
+uint32_t *da_pos(mml_dtree *t, size_t need); /* room for `need` record delimiter positions */
+da_name *da_names(mml_dtree *t);             /* DA_MAX_NAMES entries */
+unsigned *da_names_used(mml_dtree *t);
 /* zlib: a z_stream kept across bodies; output into scratch, capped. */
-int dz_inflate(mml_dtree *t, const uint8_t *in, size_t n, bool gzip, size_t cap, const uint8_t **out,
+int da_inflate(mml_dtree *t, const uint8_t *in, size_t n, bool gzip, size_t cap, const uint8_t **out,
                size_t *outlen, size_t *used_in);
-enum { DZ_FAIL = 0, DZ_OK = 1, DZ_CAPPED = 2, DZ_NOMEM = 3 };
+enum { DA_Z_FAIL = 0, DA_Z_OK = 1, DA_Z_CAPPED = 2, DA_Z_NOMEM = 3 };
 
-/* ---- text.c: byte classes, text summary, the embedded-format dispatch ---- */
+/* ---- text.c: byte classes, text summary, percent-decoding, URL, records ---- */
 
-/* Bits 1-7 are MML_TC_DIGIT ... MML_TC_DOT (decode.h), for tc_pack (text.c). */
+/* Bits 1-7 are MML_TC_DIGIT ... MML_TC_DOT (decode.h), for de_cell (embed.c). */
 enum {
 	TC_LOWER = 1u << 0,
 	TC_DIGIT = 1u << 1,
@@ -208,33 +235,31 @@ _Static_assert((unsigned)TC_DIGIT == MML_TC_DIGIT && (unsigned)TC_ALPHA == MML_T
                    (unsigned)TC_SLASH == MML_TC_SLASH && (unsigned)TC_AT == MML_TC_AT && (unsigned)TC_PIPE == MML_TC_PIPE &&
                    (unsigned)TC_COMMA == MML_TC_COMMA && (unsigned)TC_DOT == MML_TC_DOT,
                "TC_* bits 1-7 are the MML_TC_* bits");
-extern const uint32_t dt_cls[256];
+#define TC_B64 \
+	(TC_LOWER | TC_UPPER | TC_ALPHA | TC_DIGIT | TC_HEXL | TC_NHLET | TC_PLUS | TC_SLASH | TC_MINUS | TC_USCORE | TC_EQ)
+#define TC_HEX (TC_LOWER | TC_UPPER | TC_ALPHA | TC_DIGIT | TC_HEXL)
+extern const uint32_t tx_cls[256];
 
 /* What a byte string is as text. */
 typedef struct tsum {
-	uint32_t cls;     /* OR of dt_cls of every byte (up to `len`) */
+	uint32_t cls;     /* OR of tx_cls of every byte (up to `len`) */
 	size_t len;       /* text length, trailing NULs excluded */
 	size_t nulpad;    /* trailing NULs */
 	uint8_t text;     /* TS_* */
 } tsum;
 enum { TS_NO = 0, TS_TEXT = 1, TS_WEAK = 2 /* printable, but starts with \t \n \r */ };
-void dt_summary(const uint8_t *p, size_t n, tsum *s);
-
-/*
- * The value s[0..n) of node `holder` is text: open the format it holds
- * (JSON, XML, URL, delimited record, base64, hex), adding one child with
- * flag EMBED. `sum` may be NULL. force: a MML_DF_* to try regardless of
- * plausibility (0: detect).
- */
-void dt_embed(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, int force);
+void tx_summary(const uint8_t *p, size_t n, tsum *s);
 
 /* Percent-decode s once (rounds = 1) or until it stops changing (rounds > 1). */
-bool dt_pct(mml_dtree *t, const uint8_t *s, size_t n, int rounds, const uint8_t **out, size_t *outlen);
+bool tx_pct(mml_dtree *t, const uint8_t *s, size_t n, int rounds, const uint8_t **out, size_t *outlen);
 
-/* URL and delimited records (text.c). */
-bool dt_url(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force);
-uint32_t dt_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n);
-bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force);
+/* URL pairs and delimited records: the node under holder when s[0..n) is one (or forced). */
+bool tx_url(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force);
+uint32_t tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n);
+bool tx_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force);
+
+/* Code point cp as UTF-8 into o (room for 4 bytes); returns the length (JSON and XML escapes). */
+size_t tx_put_utf8(uint8_t *o, uint32_t cp);
 
 /* ---- json.c, xml.c ---- */
 bool dj_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool force);
@@ -260,10 +285,31 @@ bool pb_check(const uint8_t *p, size_t n, pb_scan *s);
 bool pb_strong(const pb_scan *s);
 /* Plausible as the content of an encoding (base64, hex): stricter. */
 bool pb_meaningful(const pb_scan *s);
-/* Read p[0..n) as what it most plausibly is, as one new child of parent. */
-void pb_blob(mml_dtree *t, uint32_t parent, const uint8_t *p, size_t n, bool root);
+/* Packed scalars: the plausible reading of p[0..n) (PB_PK_*; elen: the varints' encoded length). */
+enum { PB_PK_NONE, PB_PK_VARINT, PB_PK_F32, PB_PK_F64 };
+int pb_packed_kind(const uint8_t *p, size_t n, size_t *elen);
+/* Build: the elements of a packed reading; the fields of a checked message under `node`. */
+void pb_packed_build(mml_dtree *t, uint32_t node, const uint8_t *p, size_t n, int pk);
+void pb_msg_build(mml_dtree *t, uint32_t node, const uint8_t *p, size_t n);
 
-/* Code point cp as UTF-8 into o (room for 4 bytes); returns the length (JSON and XML escapes). */
-size_t dt_put_utf8(uint8_t *o, uint32_t cp);
+/* ---- embed.c: the one dispatcher ---- */
+
+/*
+ * The value s[0..n) of node `holder` is text: open the format it holds
+ * (JSON, XML, URL, delimited record, base64, hex), adding one child with
+ * flag EMBED. `sum` may be NULL. force: a MML_DF_* to try regardless of
+ * plausibility (0: detect).
+ */
+void de_text(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, int force);
+/* de_text(t, cell, v, n, NULL, 0) for a record cell inside text the summary covered whole
+ * (tx_csv), faster; also sets the cell's tcls. */
+void de_cell(mml_dtree *t, uint32_t cell, const uint8_t *v, size_t n);
+/* A length-delimited protobuf value p[0..n) of `node`: string, message, packed or bytes. */
+void de_field(mml_dtree *t, uint32_t node, const uint8_t *p, size_t n);
+/* Bytes p[0..n) read as what they most plausibly are, as one new child of parent
+ * (a body, or what a decoding step produced; root: a body, which is a message more readily). */
+void de_blob(mml_dtree *t, uint32_t parent, const uint8_t *p, size_t n, bool root);
+/* Decoded bytes plausibly what an encoding (base64, hex) was made for. */
+bool de_plausible(mml_dtree *t, const uint8_t *p, size_t n);
 
 #endif

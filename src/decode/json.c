@@ -87,7 +87,7 @@ static size_t unescape(const uint8_t *s, size_t n, uint8_t *o)
 			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 				cp = 0xfffd;
 			}
-			j += dt_put_utf8(o + j, cp);
+			j += tx_put_utf8(o + j, cp);
 			break;
 		}
 		default: o[j++] = c; break; /* \" \\ \/ and unknown escapes: the character */
@@ -162,10 +162,10 @@ static bool j_number(jp *p)
 static uint32_t j_node(jp *p, uint32_t parent, mml_dkind kind, const uint8_t *key, size_t klen, uint32_t idx,
                        bool embed)
 {
-	uint32_t i = dn_add(p->t, parent, kind);
+	uint32_t i = dt_add(p->t, parent, kind);
 	if (i == MML_DNONE)
 		return i;
-	mml_dnode *d = dn(p->t, i);
+	mml_dnode *d = dt_node(p->t, i);
 	d->fmt = MML_DF_JSON;
 	d->field = idx;
 	if (embed)
@@ -183,7 +183,7 @@ static uint32_t j_node(jp *p, uint32_t parent, mml_dkind kind, const uint8_t *ke
  */
 static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, size_t klen, uint32_t idx, bool embed)
 {
-	if (p->i >= p->n || !dl_depth(p->t, depth))
+	if (p->i >= p->n || !dt_depth(p->t, depth))
 		return false;
 	uint8_t c = p->s[p->i];
 	size_t a = p->i;
@@ -256,11 +256,11 @@ static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, 
 		uint32_t me = j_node(p, parent, kind, key, klen, idx, embed);
 		if (me == MML_DNONE)
 			return false;
-		mml_dnode *d = dn(p->t, me);
+		mml_dnode *d = dt_node(p->t, me);
 		d->val = v;
 		d->val_len = vl > UINT32_MAX ? UINT32_MAX : (uint32_t)vl;
 		if (kind == MML_DK_JSON_STR)
-			dt_embed(p->t, me, v, vl, NULL, 0);
+			de_text(p->t, me, v, vl, NULL, 0);
 	}
 	return true;
 }
@@ -272,13 +272,13 @@ bool dj_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool forc
 	if (p.i >= n || (!force && s[p.i] != '{' && s[p.i] != '['))
 		return false;
 	size_t start = p.i;
-	unsigned depth = dn(t, holder)->depth + 1u;
-	if (!dl_work(t, n) || !j_value(&p, MML_DNONE, depth, NULL, 0, 0, true))
+	unsigned depth = dt_node(t, holder)->depth + 1u;
+	if (!dt_work(t, n) || !j_value(&p, MML_DNONE, depth, NULL, 0, 0, true))
 		return false;
 	ws(&p);
 	if (p.i != n)
 		return false;
-	if (!dl_work(t, n))
+	if (!dt_work(t, n))
 		return false;
 	p.i = start;
 	p.build = true;

@@ -1,25 +1,23 @@
 /*
  * src/decode/text.c - text inside protobuf strings (and inside the other
- * formats): what a byte string is as text, the dispatch to the embedded
- * format it holds, percent-decoding, URL-encoded pairs and URLs with a
- * query (RFC 3986 section 3.4, application/x-www-form-urlencoded pairs),
- * and delimiter-separated telemetry records (one row per string, ',' '|'
- * or ';', cells URL-encoded).
+ * formats): what a byte string is as text (byte classes, tx_summary),
+ * percent-decoding, URL-encoded pairs and URLs with a query (RFC 3986
+ * section 3.4, application/x-www-form-urlencoded pairs), delimiter-
+ * separated telemetry records (one row per string, ',' '|' or ';', cells
+ * URL-encoded), and UTF-8 output for the JSON and XML escapes.
  *
- * Contract: dt_embed() never fails; it adds at most one child (flag
- * EMBED) to the holder when the text plausibly is a format, trying only
- * the formats its first byte and byte classes allow (one table-driven
- * pass, dt_summary). Rules (docs/FORMATS.md "Decoded bodies"):
- *  - '{' or '[' first: JSON (and WeChat's ';' variant); '<' first: XML;
- *  - a token without spaces: "scheme://host/path?query" is a URL; only hex
- *    digits (with a letter): hex; only base64 characters: base64 (each
- *    decoded only when its content is plausible, wrap.c);
- *  - '=' present: URL-encoded pairs `k=v&k2=v2` (every part a pair with a
- *    key of key characters; one pair alone must not hold another '='; a
- *    value with two or more raw ',' or '|' makes it a record instead),
- *    or a relative "path?query";
- *  - at least two of one delimiter (outside {} and [] when those are
- *    balanced), not mostly followed by a space (prose): a record.
+ * Contract: tx_summary() is one table-driven pass (eight bytes at a time
+ * while nothing needs a closer look): the OR of the byte classes, and
+ * whether the bytes are printable UTF-8 text (trailing NULs allowed and
+ * left out). tx_url() and tx_csv() build their node only when the text
+ * is one (or when forced), and hand every value they find to the
+ * dispatcher (de_text, embed.c, which decides when they are tried):
+ *  - URL-encoded pairs `k=v&k2=v2`: every part a pair with a key of key
+ *    characters; one pair alone must not hold another '='; a value with
+ *    two or more raw ',' or '|' makes it a record instead; or a URL
+ *    "scheme://host/path?query", or a relative "path?query";
+ *  - a record: at least two of one delimiter (outside {} and [] when
+ *    those are balanced), not mostly followed by a space (prose).
  * Cells are percent-decoded once; URL values until nothing changes (at
  * most 8 rounds: %252C -> %2C -> ,). '+' is kept as it is.
  */
@@ -30,7 +28,7 @@
 
 #include "dec.h"
 
-const uint32_t dt_cls[256] = {
+const uint32_t tx_cls[256] = {
 	0x00100000, 0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000,
 	0x00080000, 0x00040000, 0x00040000, 0x00080000, 0x00080000, 0x00040000, 0x00080000, 0x00080000,
 	0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000, 0x00080000,
@@ -67,7 +65,7 @@ const uint32_t dt_cls[256] = {
 
 #define TC_SLOW (TC_HIGH | TC_CTRL | TC_NUL)
 
-void dt_summary(const uint8_t *p, size_t n, tsum *s)
+void tx_summary(const uint8_t *p, size_t n, tsum *s)
 {
 	s->len = n;
 	s->nulpad = 0;
@@ -77,8 +75,8 @@ void dt_summary(const uint8_t *p, size_t n, tsum *s)
 		/* eight at a time while nothing needs a closer look */
 		while (i + 8 <= n) {
 			const uint8_t *q = p + i;
-			uint32_t c = dt_cls[q[0]] | dt_cls[q[1]] | dt_cls[q[2]] | dt_cls[q[3]] | dt_cls[q[4]] | dt_cls[q[5]] |
-			             dt_cls[q[6]] | dt_cls[q[7]];
+			uint32_t c = tx_cls[q[0]] | tx_cls[q[1]] | tx_cls[q[2]] | tx_cls[q[3]] | tx_cls[q[4]] | tx_cls[q[5]] |
+			             tx_cls[q[6]] | tx_cls[q[7]];
 			if (c & TC_SLOW)
 				break;
 			cls |= c;
@@ -86,7 +84,7 @@ void dt_summary(const uint8_t *p, size_t n, tsum *s)
 		}
 		if (i >= n)
 			break;
-		uint32_t c = dt_cls[p[i]];
+		uint32_t c = tx_cls[p[i]];
 		if (c & TC_HIGH) {
 			size_t k = mml_utf8_seq(p + i, n - i);
 			if (!k || (p[i] == 0xc2 && p[i + 1] < 0xa0)) /* invalid, or a C1 control */
@@ -111,7 +109,7 @@ void dt_summary(const uint8_t *p, size_t n, tsum *s)
 		i++;
 	}
 	s->cls = cls;
-	s->text = n && (dt_cls[p[0]] & TC_WS) ? TS_WEAK : TS_TEXT;
+	s->text = n && (tx_cls[p[0]] & TC_WS) ? TS_WEAK : TS_TEXT;
 	return;
 binary:
 	s->cls = cls;
@@ -119,16 +117,6 @@ binary:
 }
 
 /* ---- percent-decoding ---- */
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Index of the first valid %XX at or after i, or n. */
 static size_t next_pct(const uint8_t *s, size_t n, size_t i)
@@ -138,7 +126,7 @@ static size_t next_pct(const uint8_t *s, size_t n, size_t i)
 		if (!q)
 			return n;
 		i = (size_t)(q - s);
-		if (i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0)
+		if (i + 2 < n && mml_hex_digit(s[i + 1]) >= 0 && mml_hex_digit(s[i + 2]) >= 0)
 			return i;
 		i++;
 	}
@@ -152,8 +140,8 @@ static size_t pct_round(const uint8_t *src, size_t n, uint8_t *dst, size_t first
 		memcpy(dst, src, first);
 	j = i = first;
 	while (i < n) {
-		if (src[i] == '%' && i + 2 < n && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
-			dst[j++] = (uint8_t)(hexval(src[i + 1]) << 4 | hexval(src[i + 2]));
+		if (src[i] == '%' && i + 2 < n && mml_hex_digit(src[i + 1]) >= 0 && mml_hex_digit(src[i + 2]) >= 0) {
+			dst[j++] = (uint8_t)(mml_hex_digit(src[i + 1]) << 4 | mml_hex_digit(src[i + 2]));
 			i += 3;
 		} else {
 			dst[j++] = src[i++];
@@ -162,12 +150,12 @@ static size_t pct_round(const uint8_t *src, size_t n, uint8_t *dst, size_t first
 	return j;
 }
 
-bool dt_pct(mml_dtree *t, const uint8_t *s, size_t n, int rounds, const uint8_t **out, size_t *outlen)
+bool tx_pct(mml_dtree *t, const uint8_t *s, size_t n, int rounds, const uint8_t **out, size_t *outlen)
 {
 	*out = s;
 	*outlen = n;
 	size_t first = next_pct(s, n, 0);
-	if (first >= n || !dl_work(t, n))
+	if (first >= n || !dt_work(t, n))
 		return false;
 	uint8_t *b = da_alloc(t, n);
 	if (!b)
@@ -190,7 +178,7 @@ bool dt_pct(mml_dtree *t, const uint8_t *s, size_t n, int rounds, const uint8_t 
 /* Characters of a key in k=v pairs. */
 static bool key_char(uint8_t c)
 {
-	uint32_t k = dt_cls[c];
+	uint32_t k = tx_cls[c];
 	if (k & (TC_LOWER | TC_UPPER | TC_DIGIT | TC_USCORE | TC_MINUS | TC_DOT | TC_PCT | TC_PLUS | TC_COLON | TC_PIPE))
 		return true;
 	return c == '[' || c == ']' || c == '~' || c == '*' || c == '$' || c == '!' || c == '@' || (c & 0x80);
@@ -250,13 +238,13 @@ static size_t pairs_ok(const uint8_t *q, size_t n, bool strict, bool spaces)
 	return pairs;
 }
 
-uint32_t dt_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
+uint32_t tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
 {
 	uint32_t count = 0;
 	size_t i = 0;
 	while (i < n) {
-		if (dl_stopped(t)) {
-			dn_cut(t, url);
+		if (dt_stopped(t)) {
+			dt_cut(t, url);
 			break;
 		}
 		const uint8_t *amp = memchr(q + i, '&', n - i);
@@ -266,55 +254,55 @@ uint32_t dt_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
 			size_t k = eq ? (size_t)(eq - q) : e;
 			const uint8_t *key, *val;
 			size_t klen, vlen;
-			dt_pct(t, q + i, k - i, 1, &key, &klen);
+			tx_pct(t, q + i, k - i, 1, &key, &klen);
 			if (eq)
-				dt_pct(t, eq + 1, e - k - 1, 8, &val, &vlen);
+				tx_pct(t, eq + 1, e - k - 1, 8, &val, &vlen);
 			else
 				val = q + e, vlen = 0;
-			uint32_t pn = dn_add(t, url, MML_DK_URL_PARAM);
+			uint32_t pn = dt_add(t, url, MML_DK_URL_PARAM);
 			if (pn == MML_DNONE)
 				break;
-			mml_dnode *d = dn(t, pn);
+			mml_dnode *d = dt_node(t, pn);
 			d->fmt = MML_DF_URL;
 			d->field = count++;
 			d->name = (const char *)key;
 			d->name_len = klen > UINT32_MAX ? UINT32_MAX : (uint32_t)klen;
 			d->val = val;
 			d->val_len = vlen > UINT32_MAX ? UINT32_MAX : (uint32_t)vlen;
-			dt_embed(t, pn, val, vlen, NULL, 0);
+			de_text(t, pn, val, vlen, NULL, 0);
 		}
 		if (!amp)
 			break;
 		i = e + 1;
 	}
-	dn_repeat_index(t, url, DR_NAME_URL);
+	dt_repeat_index(t, url, DT_REP_URL);
 	return count;
 }
 
-static bool embed_depth(mml_dtree *t, uint32_t holder) { return dl_depth(t, dn(t, holder)->depth + 1u); }
+static bool embed_depth(mml_dtree *t, uint32_t holder) { return dt_depth(t, dt_node(t, holder)->depth + 1u); }
 
 static uint32_t embed_node(mml_dtree *t, uint32_t holder, mml_dkind kind, mml_dfmt fmt)
 {
-	uint32_t i = dn_add(t, holder, kind);
+	uint32_t i = dt_add(t, holder, kind);
 	if (i != MML_DNONE) {
-		dn(t, i)->flags |= MML_DN_EMBED;
-		dn(t, i)->fmt = (uint8_t)fmt;
+		dt_node(t, i)->flags |= MML_DN_EMBED;
+		dt_node(t, i)->fmt = (uint8_t)fmt;
 	}
 	return i;
 }
 
-bool dt_url(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
+bool tx_url(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
 {
-	while (n && (dt_cls[s[n - 1]] & (TC_SPACE | TC_WS)))
+	while (n && (tx_cls[s[n - 1]] & (TC_SPACE | TC_WS)))
 		n--;
-	while (n && (dt_cls[s[0]] & (TC_SPACE | TC_WS)))
+	while (n && (tx_cls[s[0]] & (TC_SPACE | TC_WS)))
 		s++, n--;
 	if (!n)
 		return false;
 	bool spaces = !sum || (sum->cls & (TC_SPACE | TC_WS));
 	size_t sch = 0;
-	if (dt_cls[s[0]] & (TC_LOWER | TC_UPPER)) {
-		while (sch < n && sch < 24 && (dt_cls[s[sch]] & (TC_LOWER | TC_UPPER | TC_DIGIT | TC_PLUS | TC_DOT | TC_MINUS)))
+	if (tx_cls[s[0]] & (TC_LOWER | TC_UPPER)) {
+		while (sch < n && sch < 24 && (tx_cls[s[sch]] & (TC_LOWER | TC_UPPER | TC_DIGIT | TC_PLUS | TC_DOT | TC_MINUS)))
 			sch++;
 		if (!(sch + 3 <= n && s[sch] == ':' && s[sch + 1] == '/' && s[sch + 2] == '/'))
 			sch = 0;
@@ -348,9 +336,9 @@ bool dt_url(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 	uint32_t u = embed_node(t, holder, MML_DK_URL, MML_DF_URL);
 	if (u == MML_DNONE)
 		return true;
-	dn(t, u)->val = plen ? s : NULL;
-	dn(t, u)->val_len = (uint32_t)(plen > UINT32_MAX ? UINT32_MAX : plen);
-	dt_url_params(t, u, s + qoff, qlen);
+	dt_node(t, u)->val = plen ? s : NULL;
+	dt_node(t, u)->val_len = (uint32_t)(plen > UINT32_MAX ? UINT32_MAX : plen);
+	tx_url_params(t, u, s + qoff, qlen);
 	return true;
 }
 
@@ -387,7 +375,7 @@ static inline void dmark(mml_dtree *t, const uint8_t *s, size_t n, size_t i, dsc
 	d->top[k] += !d->depth;
 	d->spaced[k] += i + 1 < n && s[i + 1] == ' ';
 	struct mml_darena *ar = t->arena;
-	uint32_t *pos = d->used + 1 <= ar->pos_cap ? ar->pos : dx_pos(t, d->used + 1);
+	uint32_t *pos = d->used + 1 <= ar->pos_cap ? ar->pos : da_pos(t, d->used + 1);
 	if (!pos) {
 		d->fail = true;
 		return;
@@ -423,63 +411,11 @@ static void dscan_run(mml_dtree *t, const uint8_t *s, size_t n, uint32_t cls, ds
 	}
 #endif
 	for (; i < n && !d->fail; i++)
-		if (dt_cls[s[i]] & want)
+		if (tx_cls[s[i]] & want)
 			dmark(t, s, n, i, d);
 }
 
-#define TC_B64 \
-	(TC_LOWER | TC_UPPER | TC_ALPHA | TC_DIGIT | TC_HEXL | TC_NHLET | TC_PLUS | TC_SLASH | TC_MINUS | TC_USCORE | TC_EQ)
-#define TC_HEX (TC_LOWER | TC_UPPER | TC_ALPHA | TC_DIGIT | TC_HEXL)
-
-/* The MML_TC_* of text with byte classes cls: the TC_* bits 1-7 are the
- * MML_TC_* bits 1-7 (dec.h) */
-static inline uint16_t tc_pack(uint32_t cls)
-{
-	const uint32_t named = TC_DIGIT | TC_LOWER | TC_UPPER | TC_ALPHA | TC_HEXL | TC_NHLET | TC_SLASH | TC_AT |
-	                       TC_PIPE | TC_COMMA | TC_DOT;
-	return (uint16_t)(MML_TC_KNOWN | (cls & 0xfe) | (cls & ~named ? MML_TC_OTHER : 0));
-}
-
-/* dt_embed(t, cell, v, n, NULL, 0) for a cell of text (see dt_csv): the
- * same charge, the same summary without dt_summary's checks. */
-static void embed_cell(mml_dtree *t, uint32_t cell, const uint8_t *v, size_t n)
-{
-	if (n < 2)
-		return;
-	if (dl_stopped(t)) {
-		dn_cut(t, cell);
-		return;
-	}
-	if (!dl_work(t, n))
-		return;
-	/* one accumulator: dt_csv keeps more of them in no register (a chain
-	 * through memory) */
-	uint32_t cls = 0;
-	if (n >= 4) { /* four at a time, the last four overlapping the ones before */
-		size_t i = 0;
-		for (; i + 4 <= n; i += 4)
-			cls |= (dt_cls[v[i]] | dt_cls[v[i + 1]]) | (dt_cls[v[i + 2]] | dt_cls[v[i + 3]]);
-		const uint8_t *e = v + n - 4;
-		cls |= (dt_cls[e[0]] | dt_cls[e[1]]) | (dt_cls[e[2]] | dt_cls[e[3]]);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			cls |= dt_cls[v[i]];
-	}
-	if (!(cls & (TC_SPACE | TC_WS | TC_NUL | TC_CTRL))) /* for detection (its shapes), free here */
-		dn(t, cell)->tcls = tc_pack(cls);
-	/* what dt_embed would surely leave alone: no '=' or delimiter, no JSON or
-	 * XML start, and either spaces or a byte that is no base64 (nor hex) with
-	 * not all of a URL's ':' '/' '?' */
-	if (!(cls & (TC_EQ | TC_COMMA | TC_PIPE | TC_SEMI)) && v[0] != '{' && v[0] != '[' && v[0] != '<' &&
-	    !(dt_cls[v[0]] & (TC_SPACE | TC_WS)) &&
-	    ((cls & (TC_SPACE | TC_WS)) || ((cls & ~(uint32_t)TC_B64) && (cls & (TC_COLON | TC_SLASH | TC_QMARK)) !=
-	                                                                   (TC_COLON | TC_SLASH | TC_QMARK))))
-		return;
-	tsum loc = {.cls = cls, .len = n, .nulpad = 0, .text = (dt_cls[v[0]] & TC_WS) ? TS_WEAK : TS_TEXT};
-	dt_embed(t, cell, v, n, &loc, 0);
-}
-
-bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
+bool tx_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
 {
 	if (n >= ((size_t)1 << 29))
 		return false;
@@ -495,7 +431,7 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 		if (cnt[j] > cnt[k])
 			k = j;
 	if (d.fail || (!force && cnt[k] < 2) || (!force && d.spaced[k] * 2 > d.raw[k]) /* prose: "a, b, c" */ ||
-	    !embed_depth(t, holder) || !dl_work(t, n)) {
+	    !embed_depth(t, holder) || !dt_work(t, n)) {
 		*pused = d.base;
 		return false;
 	}
@@ -505,7 +441,7 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 		*pused = d.base;
 		return true;
 	}
-	dn(t, row)->u = delims[k];
+	dt_node(t, row)->u = delims[k];
 	/* the cells of text the summary covered whole are text themselves: ASCII
 	 * delimiters split no UTF-8 sequence, and there is no NUL or control in
 	 * them, so a cell's summary is the OR of its byte classes */
@@ -522,26 +458,26 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 				break;
 			}
 		}
-		if (dl_stopped(t)) {
-			dn_cut(t, row);
+		if (dt_stopped(t)) {
+			dt_cut(t, row);
 			break;
 		}
 		const uint8_t *v = s + a;
 		size_t vl = e - a;
 		if (sum->cls & TC_PCT)
-			dt_pct(t, s + a, e - a, 1, &v, &vl);
-		uint32_t cell = dn_add(t, row, MML_DK_CSV_CELL);
+			tx_pct(t, s + a, e - a, 1, &v, &vl);
+		uint32_t cell = dt_add(t, row, MML_DK_CSV_CELL);
 		if (cell == MML_DNONE)
 			break;
-		mml_dnode *cd = dn(t, cell);
+		mml_dnode *cd = dt_node(t, cell);
 		cd->fmt = MML_DF_CSV;
 		cd->field = col++;
 		cd->val = v;
 		cd->val_len = vl > UINT32_MAX ? UINT32_MAX : (uint32_t)vl;
 		if (whole && v == s + a)
-			embed_cell(t, cell, v, vl);
+			de_cell(t, cell, v, vl);
 		else
-			dt_embed(t, cell, v, vl, NULL, 0);
+			de_text(t, cell, v, vl, NULL, 0);
 		if (e >= n)
 			break;
 		a = e + 1;
@@ -550,73 +486,28 @@ bool dt_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 	return true;
 }
 
-/* ---- the dispatch ---- */
+/* ---- UTF-8 ---- */
 
-
-static bool forced(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, int fmt)
+size_t tx_put_utf8(uint8_t *o, uint32_t cp)
 {
-	switch (fmt) {
-	case MML_DF_JSON: return dj_try(t, holder, s, n, true);
-	case MML_DF_XML: return dx_try(t, holder, s, n, true);
-	case MML_DF_URL: return dt_url(t, holder, s, n, sum, true);
-	case MML_DF_CSV: return dt_csv(t, holder, s, n, sum, true);
-	case MML_DF_BASE64: return dw_base64(t, holder, s, n, sum, true);
-	case MML_DF_HEX: return dw_hex(t, holder, s, n, sum, true);
-	case MML_DF_ZLIB:
-	case MML_DF_GZIP: return dw_inflate(t, holder, s, n, fmt, true);
-	default: return false;
+	if (cp < 0x80) {
+		o[0] = (uint8_t)cp;
+		return 1;
 	}
-}
-
-void dt_embed(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, int force)
-{
-	if (holder == MML_DNONE || (n < 2 && !force))
-		return;
-	if (dl_stopped(t)) {
-		dn_cut(t, holder);
-		return;
+	if (cp < 0x800) {
+		o[0] = (uint8_t)(0xc0 | cp >> 6);
+		o[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 2;
 	}
-	tsum loc;
-	if (!sum) {
-		if (!dl_work(t, n))
-			return;
-		dt_summary(s, n, &loc);
-		sum = &loc;
+	if (cp < 0x10000) {
+		o[0] = (uint8_t)(0xe0 | cp >> 12);
+		o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 3;
 	}
-	if (force) {
-		forced(t, holder, s, n, sum, force);
-		return;
-	}
-	if (sum->text == TS_NO)
-		return;
-	n = sum->len;
-	size_t i0 = 0;
-	while (i0 < n && (dt_cls[s[i0]] & (TC_SPACE | TC_WS)))
-		i0++;
-	if (i0 >= n)
-		return;
-	uint8_t c = s[i0];
-	if (c == '{' || c == '[') {
-		if (dj_try(t, holder, s, n, false))
-			return;
-	} else if (c == '<') {
-		if (dx_try(t, holder, s, n, false))
-			return;
-	}
-	uint32_t cls = sum->cls;
-	if (!(cls & (TC_SPACE | TC_WS))) { /* one token */
-		if ((cls & (TC_COLON | TC_SLASH | TC_QMARK)) == (TC_COLON | TC_SLASH | TC_QMARK) &&
-		    dt_url(t, holder, s, n, sum, false))
-			return;
-		if (!(cls & ~TC_HEX) && !(cls & TC_NHLET) && (cls & TC_HEXL)) {
-			if (dw_hex(t, holder, s, n, sum, false))
-				return;
-		}
-		if (!(cls & ~TC_B64) && dw_base64(t, holder, s, n, sum, false))
-			return;
-	}
-	if ((cls & TC_EQ) && dt_url(t, holder, s, n, sum, false))
-		return;
-	if (cls & (TC_COMMA | TC_PIPE | TC_SEMI))
-		dt_csv(t, holder, s, n, sum, false);
+	o[0] = (uint8_t)(0xf0 | cp >> 18);
+	o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (uint8_t)(0x80 | (cp & 0x3f));
+	return 4;
 }

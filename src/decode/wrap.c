@@ -5,17 +5,19 @@
  *
  * Contract: each step, when taken, adds a WRAP node (flag EMBED, fmt the
  * step, val the decoded bytes in the arena, path ":base64" ...) whose one
- * child is what the decoded bytes are (pb_blob: a message ":pb", text, or
- * bytes). Text only looks like base64 or hex by accident too often, so
+ * child is what the decoded bytes are (de_blob, embed.c: a message ":pb",
+ * text, or bytes). Text only looks like base64 or hex by accident too often, so
  * unless forced a step is taken only when it is plausible:
  *  - base64: at least 16 characters, both letter cases, a valid length;
- *    and the decoded bytes are meaningful (printable text of 4+ bytes, a
- *    message with field numbers <= 64, or a zlib/gzip stream that
- *    inflates), or the text is long (64+ characters, with digits);
+ *    and the decoded bytes are plausible (de_plausible, embed.c: printable
+ *    text of 4+ bytes, a message with field numbers <= 64, or a zlib/gzip
+ *    stream that inflates), or the text is long (64+ characters, with
+ *    digits);
  *  - hex: an even number of at least 16 digits, with a letter (an all-
- *    digit string is a number); meaningful content, or 128+ digits. So a
+ *    digit string is a number); plausible content, or 128+ digits. So a
  *    32-digit md5 stays a string.
- *  - zlib/gzip: by magic (zlib CMF/FLG check, gzip 1f 8b 08), and only
+ *  - zlib/gzip: by magic (mml_zlib_magic with 8+ bytes, gzip 1f 8b 08 with
+ *    18+), and only
  *    when the stream inflates; the output is capped at lim.max_inflate
  *    (limit "inflate", flag CUT); bytes after the stream are ignored
  *    (flag TRAILING). The z_stream is kept in the tree across bodies.
@@ -43,44 +45,25 @@ bool dw_zmagic(const uint8_t *p, size_t n, int *fmt)
 		*fmt = MML_DF_GZIP;
 		return true;
 	}
-	if (n >= 8 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 && ((p[0] << 8) | p[1]) % 31 == 0 && !(p[1] & 0x20)) {
+	if (n >= 8 && mml_zlib_magic(p, n)) { /* 8 bytes: the smallest stream with content */
 		*fmt = MML_DF_ZLIB;
 		return true;
 	}
 	return false;
 }
 
-/* Decoded bytes that are plausibly what an encoding was made for. */
-static bool meaningful(mml_dtree *t, const uint8_t *p, size_t n)
-{
-	int zf;
-	if (dw_zmagic(p, n, &zf)) {
-		const uint8_t *o;
-		size_t ol, used;
-		int r = dz_inflate(t, p, n, zf == MML_DF_GZIP, 256, &o, &ol, &used);
-		if (r == DZ_OK || r == DZ_CAPPED)
-			return true;
-	}
-	tsum s;
-	dt_summary(p, n, &s);
-	if (s.text != TS_NO && s.len >= 4)
-		return true;
-	pb_scan ps;
-	return pb_check(p, n, &ps) && pb_meaningful(&ps);
-}
-
 /* The WRAP node for decoded bytes, and what they hold. */
 static void wrap_node(mml_dtree *t, uint32_t holder, mml_dfmt fmt, const uint8_t *p, size_t n, uint16_t flags)
 {
-	uint32_t w = dn_add(t, holder, MML_DK_WRAP);
+	uint32_t w = dt_add(t, holder, MML_DK_WRAP);
 	if (w == MML_DNONE)
 		return;
-	mml_dnode *d = dn(t, w);
+	mml_dnode *d = dt_node(t, w);
 	d->flags |= MML_DN_EMBED | flags;
 	d->fmt = (uint8_t)fmt;
 	d->val = p;
 	d->val_len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-	pb_blob(t, w, p, n, false);
+	de_blob(t, w, p, n, false);
 }
 
 bool dw_base64(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
@@ -96,7 +79,7 @@ bool dw_base64(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const 
 	for (size_t i = 0; i < m; i++)
 		if (b64v[s[i]] < 0)
 			return false;
-	if (!dl_depth(t, dn(t, holder)->depth + 1u) || !dl_work(t, n))
+	if (!dt_depth(t, dt_node(t, holder)->depth + 1u) || !dt_work(t, n))
 		return false;
 	size_t dl = m / 4 * 3 + (m % 4 ? m % 4 - 1 : 0);
 	da_mark mk = da_mark_get(t);
@@ -114,20 +97,12 @@ bool dw_base64(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const 
 			o[j++] = (uint8_t)(acc >> bits);
 		}
 	}
-	if (!force && !meaningful(t, o, j) && !(m >= 64 && sum && (sum->cls & TC_DIGIT))) {
+	if (!force && !de_plausible(t, o, j) && !(m >= 64 && sum && (sum->cls & TC_DIGIT))) {
 		da_release(t, mk);
 		return false;
 	}
 	wrap_node(t, holder, MML_DF_BASE64, o, j, 0);
 	return true;
-}
-
-static int hexv(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 bool dw_hex(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force)
@@ -136,21 +111,21 @@ bool dw_hex(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 		return false;
 	if (!force && (n < 16 || !sum || !(sum->cls & TC_HEXL)))
 		return false;
-	if (!dl_depth(t, dn(t, holder)->depth + 1u) || !dl_work(t, n))
+	if (!dt_depth(t, dt_node(t, holder)->depth + 1u) || !dt_work(t, n))
 		return false;
 	da_mark mk = da_mark_get(t);
 	uint8_t *o = da_alloc(t, n / 2);
 	if (!o)
 		return false;
 	for (size_t i = 0; i < n; i += 2) {
-		int a = hexv(s[i]), b = hexv(s[i + 1]);
+		int a = mml_hex_digit(s[i]), b = mml_hex_digit(s[i + 1]);
 		if (a < 0 || b < 0) {
 			da_release(t, mk);
 			return false;
 		}
 		o[i / 2] = (uint8_t)(a << 4 | b);
 	}
-	if (!force && n < 128 && !meaningful(t, o, n / 2)) {
+	if (!force && n < 128 && !de_plausible(t, o, n / 2)) {
 		da_release(t, mk);
 		return false;
 	}
@@ -168,16 +143,16 @@ bool dw_inflate(mml_dtree *t, uint32_t holder, const uint8_t *p, size_t n, int f
 	}
 	if (fmt && zf != fmt && !force)
 		return false;
-	if (!dl_depth(t, dn(t, holder)->depth + 1u) || !dl_work(t, n))
+	if (!dt_depth(t, dt_node(t, holder)->depth + 1u) || !dt_work(t, n))
 		return false;
 	const uint8_t *o;
 	size_t ol, used;
-	int r = dz_inflate(t, p, n, zf == MML_DF_GZIP, t->lim.max_inflate, &o, &ol, &used);
-	if (r != DZ_OK && r != DZ_CAPPED)
+	int r = da_inflate(t, p, n, zf == MML_DF_GZIP, t->lim.max_inflate, &o, &ol, &used);
+	if (r != DA_Z_OK && r != DA_Z_CAPPED)
 		return false;
 	uint16_t flags = 0;
-	if (r == DZ_CAPPED) {
-		dl_hit(t, "inflate");
+	if (r == DA_Z_CAPPED) {
+		dt_hit(t, "inflate");
 		flags |= MML_DN_CUT;
 	} else if (used < n) {
 		flags |= MML_DN_TRAILING;

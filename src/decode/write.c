@@ -98,21 +98,8 @@ static void json_i64(FILE *f, int64_t v)
 	fprintf(f, safe ? "%" PRId64 : "\"%" PRId64 "\"", v);
 }
 
-static bool has_text(const mml_dnode *d)
-{
-	switch ((mml_dkind)d->kind) {
-	case MML_DK_STRING:
-	case MML_DK_JSON_STR:
-	case MML_DK_JSON_NUM:
-	case MML_DK_JSON_LIT:
-	case MML_DK_XML_ELEM:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL:
-	case MML_DK_URL_PARAM:
-	case MML_DK_CSV_CELL: return true;
-	default: return false;
-	}
-}
+/* The value is printed as text (mml_dkinds). */
+static bool has_text(const mml_dnode *d) { return mml_dkind_is(d->kind, MML_DKP_SHOWN); }
 
 static void wj(const mml_dtree *t, uint32_t i, FILE *f)
 {
@@ -123,7 +110,7 @@ static void wj(const mml_dtree *t, uint32_t i, FILE *f)
 	mml_json_str(f, path, strlen(path));
 	free(heap);
 	fprintf(f, ",\"type\":\"%s\"", mml_dkind_name((mml_dkind)d->kind));
-	if (d->kind == MML_DK_WRAP || d->kind == MML_DK_ROOT || (d->flags & MML_DN_EMBED))
+	if (mml_dkind_is(d->kind, MML_DKP_STEP) || (d->flags & MML_DN_EMBED))
 		fprintf(f, ",\"fmt\":\"%s\"", mml_dfmt_name((mml_dfmt)d->fmt));
 	if (d->name && d->name_len) {
 		fputs(",\"name\":", f);

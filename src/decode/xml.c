@@ -110,7 +110,7 @@ static size_t unent(const uint8_t *s, size_t n, uint8_t *o)
 				cp = cp * (hx ? 16u : 10u) + (uint32_t)v;
 			}
 			if (e > d && e < n && s[e] == ';' && cp && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
-				j += dt_put_utf8(o + j, cp);
+				j += tx_put_utf8(o + j, cp);
 				i = e + 1;
 				continue;
 			}
@@ -132,16 +132,16 @@ static void set_val(xp *p, uint32_t node, const uint8_t *v, size_t n)
 			n = m;
 		}
 	}
-	mml_dnode *d = dn(p->t, node);
+	mml_dnode *d = dt_node(p->t, node);
 	d->val = v;
 	d->val_len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
 static uint32_t x_node(xp *p, uint32_t parent, mml_dkind kind, const uint8_t *name, size_t nl)
 {
-	uint32_t i = dn_add(p->t, parent, kind);
+	uint32_t i = dt_add(p->t, parent, kind);
 	if (i != MML_DNONE) {
-		mml_dnode *d = dn(p->t, i);
+		mml_dnode *d = dt_node(p->t, i);
 		d->fmt = MML_DF_XML;
 		d->name = (const char *)name;
 		d->name_len = nl > 255 ? 255 : (uint32_t)nl;
@@ -160,11 +160,11 @@ static void push_seg(xp *p, const uint8_t *s, size_t n, bool cdata)
 		if (k == n)
 			return;
 	}
-	size_t *used = dx_segs_used(p->t);
-	dx_seg *sg = dx_segs(p->t, *used + 1);
+	size_t *used = da_segs_used(p->t);
+	da_seg *sg = da_segs(p->t, *used + 1);
 	if (!sg)
 		return;
-	dx_seg *e = &sg[(*used)++];
+	da_seg *e = &sg[(*used)++];
 	e->p = s;
 	e->len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 	e->cdata = cdata;
@@ -174,9 +174,9 @@ static void push_seg(xp *p, const uint8_t *s, size_t n, bool cdata)
 /* The element's own text from its pieces segs[base..used). */
 static void own_text(xp *p, uint32_t node, size_t base)
 {
-	size_t *used = dx_segs_used(p->t);
+	size_t *used = da_segs_used(p->t);
 	size_t k = *used - base, total = 0;
-	dx_seg *sg = dx_segs(p->t, *used);
+	da_seg *sg = da_segs(p->t, *used);
 	*used = base;
 	if (!k || !sg)
 		return;
@@ -205,7 +205,7 @@ static void own_text(xp *p, uint32_t node, size_t base)
 		v++, n--;
 	while (n && is_ws(v[n - 1]))
 		n--;
-	mml_dnode *d = dn(p->t, node);
+	mml_dnode *d = dt_node(p->t, node);
 	d->val = v;
 	d->val_len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
@@ -271,8 +271,8 @@ static bool x_attrs(xp *p, uint32_t me, bool *empty)
 			uint32_t a = x_node(p, me, MML_DK_XML_ATTR, an, al);
 			if (a != MML_DNONE) {
 				set_val(p, a, v, vl);
-				mml_dnode *d = dn(p->t, a);
-				dt_embed(p->t, a, d->val, d->val_len, NULL, 0);
+				mml_dnode *d = dt_node(p->t, a);
+				de_text(p->t, a, d->val, d->val_len, NULL, 0);
 			}
 		}
 	}
@@ -281,8 +281,8 @@ static bool x_attrs(xp *p, uint32_t me, bool *empty)
 /* Is name s[0..l) open above the current element? */
 static bool open_above(xp *p, const uint8_t *s, size_t l)
 {
-	unsigned used = *dx_names_used(p->t);
-	dx_name *nm = dx_names(p->t);
+	unsigned used = *da_names_used(p->t);
+	da_name *nm = da_names(p->t);
 	for (unsigned k = used - 1; k-- > p->names0;)
 		if (nm[k].len == l && !memcmp(nm[k].p, s, l))
 			return true;
@@ -292,8 +292,8 @@ static bool open_above(xp *p, const uint8_t *s, size_t l)
 /* One element at p->i ('<' + name), at tree depth `depth`. */
 static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed)
 {
-	unsigned *nused = dx_names_used(p->t);
-	if (!dl_depth(p->t, depth) || *nused >= DX_MAX_NAMES)
+	unsigned *nused = da_names_used(p->t);
+	if (!dt_depth(p->t, depth) || *nused >= DA_MAX_NAMES)
 		return X_FAIL;
 	p->i++;
 	const uint8_t *name = p->s + p->i;
@@ -306,18 +306,18 @@ static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed)
 		if (me == MML_DNONE)
 			return X_FAIL;
 		if (embed)
-			dn(p->t, me)->flags |= MML_DN_EMBED;
+			dt_node(p->t, me)->flags |= MML_DN_EMBED;
 	}
 	bool empty;
 	if (!x_attrs(p, me, &empty))
 		return X_FAIL;
 	if (empty)
 		return X_CLOSED;
-	dx_name *nm = dx_names(p->t);
+	da_name *nm = da_names(p->t);
 	nm[*nused].p = name;
 	nm[*nused].len = nl;
 	(*nused)++;
-	size_t seg0 = *dx_segs_used(p->t);
+	size_t seg0 = *da_segs_used(p->t);
 	int r = X_EOF;
 	while (p->i < p->n) {
 		const uint8_t *lt = memchr(p->s + p->i, '<', p->n - p->i);
@@ -371,11 +371,11 @@ static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed)
 	(*nused)--;
 	if (p->build && me != MML_DNONE && r != X_FAIL) {
 		own_text(p, me, seg0);
-		dn_repeat_index(p->t, me, DR_NAME_XML);
-		mml_dnode *d = dn(p->t, me);
-		dt_embed(p->t, me, d->val, d->val_len, NULL, 0);
+		dt_repeat_index(p->t, me, DT_REP_XML);
+		mml_dnode *d = dt_node(p->t, me);
+		de_text(p->t, me, d->val, d->val_len, NULL, 0);
 	} else {
-		*dx_segs_used(p->t) = seg0;
+		*da_segs_used(p->t) = seg0;
 	}
 	return r;
 }
@@ -393,7 +393,7 @@ static int x_doc(xp *p, uint32_t holder, unsigned depth)
 	}
 	if (p->i + 1 >= p->n || !name_start(p->s[p->i + 1]))
 		return X_FAIL;
-	unsigned *nused = dx_names_used(p->t);
+	unsigned *nused = da_names_used(p->t);
 	unsigned saved = *nused;
 	p->names0 = saved;
 	int r = x_elem(p, holder, depth, true);
@@ -405,13 +405,13 @@ bool dx_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool forc
 {
 	(void)force; /* the same rules either way: there must be a root element */
 	xp p = {t, s, n, 0, false, 0};
-	unsigned depth = dn(t, holder)->depth + 1u;
-	if (!dl_work(t, n))
+	unsigned depth = dt_node(t, holder)->depth + 1u;
+	if (!dt_work(t, n))
 		return false;
 	int r = x_doc(&p, MML_DNONE, depth);
 	if (r == X_FAIL || r == X_UP)
 		return false;
-	if (!dl_work(t, n))
+	if (!dt_work(t, n))
 		return false;
 	size_t end = p.i;
 	p.i = 0;
@@ -422,7 +422,7 @@ bool dx_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool forc
 		while (end < n && (is_ws(s[end]) || !s[end]))
 			end++;
 		if (end < n)
-			dn(t, first)->flags |= MML_DN_TRAILING;
+			dt_node(t, first)->flags |= MML_DN_TRAILING;
 	}
 	return true;
 }
