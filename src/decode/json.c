@@ -14,7 +14,9 @@
  * JSON string). Unless forced, the text must be an object or array, with
  * nothing but whitespace after it. Lenient in two ways only: ';' works as
  * ',' and raw control characters inside strings are kept. Duplicate keys
- * keep index -1 (they share a path).
+ * keep index -1 (they share a path). The text is read through one
+ * mml_cur (its offset is the parse position; a saved copy is the start
+ * the build pass goes back to).
  */
 #include <string.h>
 
@@ -22,27 +24,37 @@
 
 typedef struct jp {
 	mml_dtree *t;
-	const uint8_t *s;
-	size_t n, i;
+	mml_cur c; /* the text; c.off is where the parser is */
 	bool build;
 } jp;
 
-static void ws(jp *p)
+/* The next byte, or -1 at the end. */
+static inline int peek(const jp *p)
 {
-	while (p->i < p->n) {
-		uint8_t c = p->s[p->i];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-		p->i++;
-	}
+	uint8_t c;
+	return mml_cur_peek(&p->c, 0, &c) == MML_OK ? c : -1;
+}
+
+static inline void ws(jp *p)
+{
+	for (int c; (c = peek(p)) == ' ' || c == '\t' || c == '\n' || c == '\r';)
+		(void)mml_cur_skip(&p->c, 1);
+}
+
+/* Move past `lit` when the text goes on with it. */
+static inline bool eat(jp *p, const char *lit, size_t n)
+{
+	if (mml_cur_left(&p->c) < n || memcmp(mml_cur_ptr(&p->c), lit, n))
+		return false;
+	(void)mml_cur_skip(&p->c, n);
+	return true;
 }
 
 static int hex4(const uint8_t *s)
 {
 	int v = 0;
 	for (int k = 0; k < 4; k++) {
-		uint8_t c = s[k];
-		int d = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+		int d = mml_hex_digit(s[k]);
 		if (d < 0)
 			return -1;
 		v = v << 4 | d;
@@ -96,25 +108,27 @@ static size_t unescape(const uint8_t *s, size_t n, uint8_t *o)
 	return j;
 }
 
-/* A string at p->i (the quote); its content, escapes undone when building. */
+/* A string at the cursor (the quote); its content, escapes undone when building. */
 static bool j_string(jp *p, const uint8_t **out, size_t *outlen)
 {
-	size_t a = ++p->i;
+	(void)mml_cur_skip(&p->c, 1);
+	const uint8_t *a = mml_cur_ptr(&p->c);
 	bool esc = false;
 	for (;;) {
-		const uint8_t *q = p->i < p->n ? memchr(p->s + p->i, '"', p->n - p->i) : NULL;
+		const uint8_t *at = mml_cur_ptr(&p->c);
+		size_t left = mml_cur_left(&p->c);
+		const uint8_t *q = left ? memchr(at, '"', left) : NULL;
 		if (!q)
 			return false;
-		size_t e = (size_t)(q - p->s);
-		size_t bs = 0; /* backslashes right before the quote */
-		while (e - bs > a && p->s[e - bs - 1] == '\\')
+		size_t bs = 0; /* backslashes right before the quote (the content so far) */
+		while (q - bs > a && q[-(ptrdiff_t)bs - 1] == '\\')
 			bs++;
-		if (!esc && memchr(p->s + p->i, '\\', e - p->i))
+		if (!esc && memchr(at, '\\', (size_t)(q - at)))
 			esc = true;
-		p->i = e + 1;
+		(void)mml_cur_skip(&p->c, (size_t)(q - at) + 1);
 		if (bs % 2 == 0) {
-			*out = p->s + a;
-			*outlen = e - a;
+			*out = a;
+			*outlen = (size_t)(q - a);
 			break;
 		}
 	}
@@ -132,8 +146,8 @@ static bool j_string(jp *p, const uint8_t **out, size_t *outlen)
 
 static bool j_number(jp *p)
 {
-	size_t i = p->i, n = p->n, d;
-	const uint8_t *s = p->s;
+	const uint8_t *s = mml_cur_ptr(&p->c);
+	size_t i = 0, n = mml_cur_left(&p->c), d;
 	if (i < n && s[i] == '-')
 		i++;
 	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
@@ -155,7 +169,7 @@ static bool j_number(jp *p)
 		if (i == d)
 			return false;
 	}
-	p->i = i;
+	(void)mml_cur_skip(&p->c, i);
 	return true;
 }
 
@@ -177,57 +191,66 @@ static uint32_t j_node(jp *p, uint32_t parent, mml_dkind kind, const uint8_t *ke
 	return i;
 }
 
+static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, size_t klen, uint32_t idx,
+                    bool embed);
+
+/* An object or array at the cursor ('{' or '['). */
+static bool j_container(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, size_t klen, uint32_t idx,
+                        bool embed)
+{
+	bool obj = peek(p) == '{';
+	uint32_t me = MML_DNONE;
+	if (p->build) {
+		me = j_node(p, parent, obj ? MML_DK_JSON_OBJ : MML_DK_JSON_ARR, key, klen, idx, embed);
+		if (me == MML_DNONE)
+			return false;
+	}
+	(void)mml_cur_skip(&p->c, 1);
+	ws(p);
+	const int close = obj ? '}' : ']';
+	if (peek(p) == close) {
+		(void)mml_cur_skip(&p->c, 1);
+		return true;
+	}
+	for (uint32_t k = 0;; k++) {
+		const uint8_t *mk = NULL;
+		size_t ml = 0;
+		if (obj) {
+			if (peek(p) != '"' || !j_string(p, &mk, &ml))
+				return false;
+			ws(p);
+			if (!eat(p, ":", 1))
+				return false;
+			ws(p);
+		}
+		if (!j_value(p, me, depth + 1, mk, ml, k, false))
+			return false;
+		ws(p);
+		int c = peek(p);
+		if (c < 0)
+			return false;
+		(void)mml_cur_skip(&p->c, 1);
+		if (c == close)
+			return true;
+		if (c != ',' && c != ';')
+			return false;
+		ws(p);
+	}
+}
+
 /*
- * One value at p->i, at tree depth `depth`. Building: a node under
+ * One value at the cursor, at tree depth `depth`. Building: a node under
  * parent (key/idx name it). MML_DNONE parent with build only on a limit.
  */
 static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, size_t klen, uint32_t idx, bool embed)
 {
-	if (p->i >= p->n || !dt_depth(p->t, depth))
+	int c = peek(p);
+	if (c < 0 || !dt_depth(p->t, depth))
 		return false;
-	uint8_t c = p->s[p->i];
-	size_t a = p->i;
-	if (c == '{' || c == '[') {
-		bool obj = c == '{';
-		uint32_t me = MML_DNONE;
-		if (p->build) {
-			me = j_node(p, parent, obj ? MML_DK_JSON_OBJ : MML_DK_JSON_ARR, key, klen, idx, embed);
-			if (me == MML_DNONE)
-				return false;
-		}
-		p->i++;
-		ws(p);
-		if (p->i < p->n && p->s[p->i] == (obj ? '}' : ']')) {
-			p->i++;
-			return true;
-		}
-		for (uint32_t k = 0;; k++) {
-			const uint8_t *mk = NULL;
-			size_t ml = 0;
-			if (obj) {
-				if (p->i >= p->n || p->s[p->i] != '"' || !j_string(p, &mk, &ml))
-					return false;
-				ws(p);
-				if (p->i >= p->n || p->s[p->i] != ':')
-					return false;
-				p->i++;
-				ws(p);
-			}
-			if (!j_value(p, me, depth + 1, mk, ml, k, false))
-				return false;
-			ws(p);
-			if (p->i >= p->n)
-				return false;
-			c = p->s[p->i++];
-			if (c == (obj ? '}' : ']'))
-				return true;
-			if (c != ',' && c != ';')
-				return false;
-			ws(p);
-		}
-	}
+	if (c == '{' || c == '[')
+		return j_container(p, parent, depth, key, klen, idx, embed);
 	mml_dkind kind;
-	const uint8_t *v = p->s + a;
+	const uint8_t *v = mml_cur_ptr(&p->c);
 	size_t vl;
 	if (c == '"') {
 		if (!j_string(p, &v, &vl))
@@ -237,20 +260,12 @@ static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, 
 		if (!j_number(p))
 			return false;
 		kind = MML_DK_JSON_NUM;
-		vl = p->i - a;
+		vl = (size_t)(mml_cur_ptr(&p->c) - v);
 	} else {
-		static const char *const lits[3] = {"true", "false", "null"};
-		size_t k = 0;
-		for (; k < 3; k++) {
-			size_t ll = strlen(lits[k]);
-			if (p->n - p->i >= ll && !memcmp(p->s + p->i, lits[k], ll))
-				break;
-		}
-		if (k == 3)
+		if (!eat(p, "true", 4) && !eat(p, "false", 5) && !eat(p, "null", 4))
 			return false;
-		p->i += strlen(lits[k]);
 		kind = MML_DK_JSON_LIT;
-		vl = p->i - a;
+		vl = (size_t)(mml_cur_ptr(&p->c) - v);
 	}
 	if (p->build) {
 		uint32_t me = j_node(p, parent, kind, key, klen, idx, embed);
@@ -267,20 +282,21 @@ static bool j_value(jp *p, uint32_t parent, unsigned depth, const uint8_t *key, 
 
 bool dj_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool force)
 {
-	jp p = {t, s, n, 0, false};
+	jp p = {t, mml_cur_make(s, n), false};
 	ws(&p);
-	if (p.i >= n || (!force && s[p.i] != '{' && s[p.i] != '['))
+	int c0 = peek(&p);
+	if (c0 < 0 || (!force && c0 != '{' && c0 != '['))
 		return false;
-	size_t start = p.i;
+	const mml_cur start = p.c;
 	unsigned depth = dt_node(t, holder)->depth + 1u;
 	if (!dt_work(t, n) || !j_value(&p, MML_DNONE, depth, NULL, 0, 0, true))
 		return false;
 	ws(&p);
-	if (p.i != n)
+	if (mml_cur_left(&p.c))
 		return false;
 	if (!dt_work(t, n))
 		return false;
-	p.i = start;
+	p.c = start;
 	p.build = true;
 	(void)j_value(&p, holder, depth, NULL, 0, 0, true); /* false only on a node limit: the tree so far stays */
 	return true;

@@ -26,40 +26,60 @@ enum { X_FAIL, X_CLOSED, X_UP, X_EOF };
 
 typedef struct xp {
 	mml_dtree *t;
-	const uint8_t *s;
-	size_t n, i;
+	mml_cur c;       /* the text; c.off is where the parser is */
 	bool build;
 	unsigned names0; /* first name slot of this parse */
 } xp;
 
-static bool name_start(uint8_t c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? true : c == '_' || c == ':' || c >= 0x80; }
-static bool name_char(uint8_t c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
-static bool is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool name_start(int c) { return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_' || c == ':' || c >= 0x80; }
+static bool name_char(int c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+static bool is_ws(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The byte k ahead of the cursor, or -1 past the end. */
+static inline int peek(const xp *p, size_t k)
+{
+	uint8_t c;
+	return mml_cur_peek(&p->c, k, &c) == MML_OK ? c : -1;
+}
+static inline const uint8_t *at(const xp *p) { return mml_cur_ptr(&p->c); }
+static inline size_t left(const xp *p) { return mml_cur_left(&p->c); }
+static inline void skip(xp *p, size_t n) { (void)mml_cur_skip(&p->c, n); }
+/* Move to q, a position in the text at or after the cursor. */
+static inline void skip_to(xp *p, const uint8_t *q) { skip(p, (size_t)(q - at(p))); }
+static inline void skip_ws(xp *p)
+{
+	const uint8_t *s = at(p);
+	size_t n = left(p), i = 0;
+	while (i < n && is_ws(s[i]))
+		i++;
+	skip(p, i);
+}
 
 static bool has(const xp *p, const char *lit)
 {
 	size_t l = strlen(lit);
-	return p->n - p->i >= l && !memcmp(p->s + p->i, lit, l);
+	return left(p) >= l && !memcmp(at(p), lit, l);
 }
 
 /* Move past the next `end` (or to the end of the text). */
 static void skip_past(xp *p, const char *end)
 {
-	size_t l = strlen(end);
-	for (size_t i = p->i; i + l <= p->n; i++) {
-		const uint8_t *q = memchr(p->s + i, end[0], p->n - i);
+	const uint8_t *s = at(p);
+	size_t l = strlen(end), n = left(p);
+	for (size_t i = 0; i + l <= n; i++) {
+		const uint8_t *q = memchr(s + i, end[0], n - i);
 		if (!q)
 			break;
-		i = (size_t)(q - p->s);
-		if (i + l <= p->n && !memcmp(q, end, l)) {
-			p->i = i + l;
+		i = (size_t)(q - s);
+		if (i + l <= n && !memcmp(q, end, l)) {
+			skip(p, i + l);
 			return;
 		}
 	}
-	p->i = p->n;
+	skip(p, n);
 }
 
-/* Comments, processing instructions, DOCTYPE at p->i. */
+/* Comments, processing instructions, DOCTYPE at the cursor. */
 static bool skip_misc(xp *p)
 {
 	if (has(p, "<!--"))
@@ -103,8 +123,7 @@ static size_t unent(const uint8_t *s, size_t n, uint8_t *o)
 			uint32_t cp = 0;
 			for (; e < n && e - d < 8; e++) {
 				uint8_t c = s[e];
-				int v = c >= '0' && c <= '9' ? c - '0'
-				        : hx && (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+				int v = hx ? mml_hex_digit(c) : c >= '0' && c <= '9' ? c - '0' : -1;
 				if (v < 0)
 					break;
 				cp = cp * (hx ? 16u : 10u) + (uint32_t)v;
@@ -212,60 +231,70 @@ static void own_text(xp *p, uint32_t node, size_t base)
 
 static size_t read_name(xp *p)
 {
-	size_t a = p->i;
-	if (p->i < p->n && name_start(p->s[p->i]))
-		while (p->i < p->n && name_char(p->s[p->i]))
-			p->i++;
-	return p->i - a;
+	const uint8_t *s = at(p);
+	size_t n = left(p), i = 0;
+	if (n && name_start(s[0]))
+		while (i < n && name_char(s[i]))
+			i++;
+	skip(p, i);
+	return i;
+}
+
+/* An attribute's value after '=' (quoted, or up to a blank or '>'); false when a quote is not closed. */
+static bool x_attr_value(xp *p, const uint8_t **v, size_t *vl)
+{
+	skip_ws(p);
+	int q = peek(p, 0);
+	if (q < 0)
+		return false;
+	if (q == '"' || q == '\'') {
+		const uint8_t *e = memchr(at(p) + 1, q, left(p) - 1);
+		if (!e)
+			return false;
+		*v = at(p) + 1;
+		*vl = (size_t)(e - *v);
+		skip_to(p, e + 1);
+		return true;
+	}
+	const uint8_t *s = at(p); /* unquoted */
+	size_t n = left(p), i = 0;
+	while (i < n && !is_ws(s[i]) && s[i] != '>')
+		i++;
+	skip(p, i);
+	*v = s;
+	*vl = i;
+	return true;
 }
 
 /* Attributes up to '>' or '/>'; *empty set for '/>'. */
 static bool x_attrs(xp *p, uint32_t me, bool *empty)
 {
 	for (;;) {
-		while (p->i < p->n && is_ws(p->s[p->i]))
-			p->i++;
-		if (p->i >= p->n)
+		skip_ws(p);
+		int c = peek(p, 0);
+		if (c < 0)
 			return false;
-		uint8_t c = p->s[p->i];
 		if (c == '>') {
-			p->i++;
+			skip(p, 1);
 			*empty = false;
 			return true;
 		}
-		if (c == '/' && p->i + 1 < p->n && p->s[p->i + 1] == '>') {
-			p->i += 2;
+		if (c == '/' && peek(p, 1) == '>') {
+			skip(p, 2);
 			*empty = true;
 			return true;
 		}
-		const uint8_t *an = p->s + p->i;
+		const uint8_t *an = at(p);
 		size_t al = read_name(p);
 		if (!al)
 			return false;
-		while (p->i < p->n && is_ws(p->s[p->i]))
-			p->i++;
-		const uint8_t *v = p->s + p->i;
+		skip_ws(p);
+		const uint8_t *v = at(p);
 		size_t vl = 0;
-		if (p->i < p->n && p->s[p->i] == '=') {
-			p->i++;
-			while (p->i < p->n && is_ws(p->s[p->i]))
-				p->i++;
-			if (p->i >= p->n)
+		if (peek(p, 0) == '=') {
+			skip(p, 1);
+			if (!x_attr_value(p, &v, &vl))
 				return false;
-			uint8_t q = p->s[p->i];
-			if (q == '"' || q == '\'') {
-				const uint8_t *e = memchr(p->s + p->i + 1, q, p->n - p->i - 1);
-				if (!e)
-					return false;
-				v = p->s + p->i + 1;
-				vl = (size_t)(e - v);
-				p->i = (size_t)(e - p->s) + 1;
-			} else { /* unquoted */
-				v = p->s + p->i;
-				while (p->i < p->n && !is_ws(p->s[p->i]) && p->s[p->i] != '>')
-					p->i++;
-				vl = (size_t)(p->s + p->i - v);
-			}
 		}
 		if (p->build && me != MML_DNONE) {
 			uint32_t a = x_node(p, me, MML_DK_XML_ATTR, an, al);
@@ -289,14 +318,72 @@ static bool open_above(xp *p, const uint8_t *s, size_t l)
 	return false;
 }
 
-/* One element at p->i ('<' + name), at tree depth `depth`. */
+static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed);
+
+/*
+ * The content of element `name` (its start tag read) up to its close tag
+ * (X_CLOSED), the close tag of an ancestor (X_UP: the cursor stays on
+ * it), the end of the text (X_EOF) or a failure (X_FAIL).
+ */
+static int x_content(xp *p, uint32_t me, unsigned depth, const uint8_t *name, size_t nl)
+{
+	while (left(p)) {
+		const uint8_t *s = at(p), *lt = memchr(s, '<', left(p));
+		size_t e = lt ? (size_t)(lt - s) : left(p);
+		push_seg(p, s, e, false);
+		skip(p, e);
+		if (!lt)
+			break;
+		if (has(p, "<![CDATA[")) {
+			skip(p, 9);
+			const uint8_t *a = at(p);
+			skip_past(p, "]]>");
+			const uint8_t *z = at(p), *b = z >= a + 3 && !memcmp(z - 3, "]]>", 3) ? z - 3 : z;
+			push_seg(p, a, (size_t)(b - a), true);
+			continue;
+		}
+		if (skip_misc(p))
+			continue;
+		if (has(p, "</")) {
+			const mml_cur close = p->c;
+			skip(p, 2);
+			const uint8_t *cn = at(p);
+			size_t cl = read_name(p);
+			const uint8_t *gt = memchr(at(p), '>', left(p));
+			if (cl == nl && !memcmp(cn, name, nl)) {
+				skip_to(p, gt ? gt + 1 : at(p) + left(p));
+				return X_CLOSED;
+			}
+			if (cl && open_above(p, cn, cl)) {
+				p->c = close;
+				return X_UP;
+			}
+			skip_to(p, gt ? gt + 1 : at(p) + left(p)); /* stray */
+			continue;
+		}
+		int c1 = peek(p, 1);
+		if (c1 >= 0 && name_start(c1)) {
+			int cr = x_elem(p, me, depth + 1, false);
+			if (cr == X_FAIL)
+				return X_FAIL;
+			if (cr == X_EOF)
+				break;
+			continue;
+		}
+		push_seg(p, at(p), 1, true); /* a lone '<' is text */
+		skip(p, 1);
+	}
+	return X_EOF;
+}
+
+/* One element at the cursor ('<' + name), at tree depth `depth`. */
 static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed)
 {
 	unsigned *nused = da_names_used(p->t);
 	if (!dt_depth(p->t, depth) || *nused >= DA_MAX_NAMES)
 		return X_FAIL;
-	p->i++;
-	const uint8_t *name = p->s + p->i;
+	skip(p, 1);
+	const uint8_t *name = at(p);
 	size_t nl = read_name(p);
 	if (!nl || nl > 255)
 		return X_FAIL;
@@ -318,56 +405,7 @@ static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed)
 	nm[*nused].len = nl;
 	(*nused)++;
 	size_t seg0 = *da_segs_used(p->t);
-	int r = X_EOF;
-	while (p->i < p->n) {
-		const uint8_t *lt = memchr(p->s + p->i, '<', p->n - p->i);
-		size_t e = lt ? (size_t)(lt - p->s) : p->n;
-		push_seg(p, p->s + p->i, e - p->i, false);
-		p->i = e;
-		if (!lt)
-			break;
-		if (has(p, "<![CDATA[")) {
-			size_t a = p->i + 9;
-			p->i = a;
-			skip_past(p, "]]>");
-			size_t b = p->i >= a + 3 && p->i <= p->n && !memcmp(p->s + p->i - 3, "]]>", 3) ? p->i - 3 : p->i;
-			push_seg(p, p->s + a, b - a, true);
-			continue;
-		}
-		if (skip_misc(p))
-			continue;
-		if (has(p, "</")) {
-			size_t at = p->i;
-			p->i += 2;
-			const uint8_t *cn = p->s + p->i;
-			size_t cl = read_name(p);
-			const uint8_t *gt = memchr(p->s + p->i, '>', p->n - p->i);
-			if (cl == nl && !memcmp(cn, name, nl)) {
-				p->i = gt ? (size_t)(gt - p->s) + 1 : p->n;
-				r = X_CLOSED;
-				break;
-			}
-			if (cl && open_above(p, cn, cl)) {
-				p->i = at;
-				r = X_UP;
-				break;
-			}
-			p->i = gt ? (size_t)(gt - p->s) + 1 : p->n; /* stray */
-			continue;
-		}
-		if (p->i + 1 < p->n && name_start(p->s[p->i + 1])) {
-			int cr = x_elem(p, me, depth + 1, false);
-			if (cr == X_FAIL) {
-				r = X_FAIL;
-				break;
-			}
-			if (cr == X_EOF)
-				break;
-			continue;
-		}
-		push_seg(p, p->s + p->i, 1, true); /* a lone '<' is text */
-		p->i++;
-	}
+	int r = x_content(p, me, depth, name, nl);
 	(*nused)--;
 	if (p->build && me != MML_DNONE && r != X_FAIL) {
 		own_text(p, me, seg0);
@@ -384,14 +422,14 @@ static int x_elem(xp *p, uint32_t parent, unsigned depth, bool embed)
 static int x_doc(xp *p, uint32_t holder, unsigned depth)
 {
 	for (;;) {
-		while (p->i < p->n && is_ws(p->s[p->i]))
-			p->i++;
-		if (p->i >= p->n || p->s[p->i] != '<')
+		skip_ws(p);
+		if (peek(p, 0) != '<')
 			return X_FAIL;
 		if (!skip_misc(p))
 			break;
 	}
-	if (p->i + 1 >= p->n || !name_start(p->s[p->i + 1]))
+	int c1 = peek(p, 1);
+	if (c1 < 0 || !name_start(c1))
 		return X_FAIL;
 	unsigned *nused = da_names_used(p->t);
 	unsigned saved = *nused;
@@ -404,7 +442,7 @@ static int x_doc(xp *p, uint32_t holder, unsigned depth)
 bool dx_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool force)
 {
 	(void)force; /* the same rules either way: there must be a root element */
-	xp p = {t, s, n, 0, false, 0};
+	xp p = {t, mml_cur_make(s, n), false, 0};
 	unsigned depth = dt_node(t, holder)->depth + 1u;
 	if (!dt_work(t, n))
 		return false;
@@ -413,15 +451,16 @@ bool dx_try(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, bool forc
 		return false;
 	if (!dt_work(t, n))
 		return false;
-	size_t end = p.i;
-	p.i = 0;
+	mml_cur rest = p.c; /* what follows the root element */
+	p.c = mml_cur_make(s, n);
 	p.build = true;
 	uint32_t first = t->count;
 	r = x_doc(&p, holder, depth);
 	if (r != X_FAIL && first < t->count) {
-		while (end < n && (is_ws(s[end]) || !s[end]))
-			end++;
-		if (end < n)
+		uint8_t c;
+		while (mml_cur_peek(&rest, 0, &c) == MML_OK && (is_ws(c) || !c))
+			(void)mml_cur_skip(&rest, 1);
+		if (mml_cur_left(&rest))
 			dt_node(t, first)->flags |= MML_DN_TRAILING;
 	}
 	return true;

@@ -258,22 +258,6 @@ void mml_detect_scratch_free(mml_detect_scratch *s)
 	free(s);
 }
 
-/* Grow *p (capacity *cap elements of elem bytes) to hold need, doubling from `first`. */
-bool det_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
-{
-	if (need <= *cap)
-		return true;
-	size_t nc = *cap ? *cap : first;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return false;
-	*p = np;
-	*cap = nc;
-	return true;
-}
-
 /* ---- findings ---- */
 
 bool dr_has(const drun *r, uint32_t node, int cat)
@@ -301,7 +285,7 @@ static uint32_t add(drun *r, uint32_t node, int cat, const char *det, double con
 		return MML_DNONE;
 	if (dr_has(r, node, cat))
 		return MML_DNONE;
-	if (!det_grow((void **)&s->f, &s->fcap, s->nf + 1, sizeof *s->f, 64)) {
+	if (!mml_grow((void **)&s->f, &s->fcap, s->nf + 1, sizeof *s->f, 64)) {
 		s->nomem = true;
 		return MML_DNONE;
 	}
@@ -316,7 +300,7 @@ static uint32_t add(drun *r, uint32_t node, int cat, const char *det, double con
 	if (vlen > 4096)
 		vlen = 4096;
 	if (copy) {
-		if (!det_grow((void **)&s->vals, &s->valcap, s->nvals + vlen + 1, 1, 64)) {
+		if (!mml_grow((void **)&s->vals, &s->valcap, s->nvals + vlen + 1, 1, 64)) {
 			s->nomem = true;
 			return MML_DNONE;
 		}
@@ -388,7 +372,7 @@ static void emit(drun *r, mml_finding_fn fn, void *ctx)
 	size_t cap = 64;
 	while (cap < 2 * s->nf + 2)
 		cap *= 2;
-	if (!det_grow((void **)&s->seen, &s->seencap, cap, sizeof *s->seen, 64)) {
+	if (!mml_grow((void **)&s->seen, &s->seencap, cap, sizeof *s->seen, 64)) {
 		s->nomem = true;
 		return;
 	}

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "mmlens/detect.h"
+#include "mmlens/util.h"
 
 /* ---- taxonomy.c ---- */
 #define TAX_MAX 64
@@ -452,8 +453,5 @@ bool rules_is_query(const drun *r, vstr v);
 void rules_struct(drun *r, uint32_t i);
 void rules_matches(drun *r);
 bool mp_context(const drun *r, uint32_t i);
-
-/* Grow *p (capacity *cap elements of elem bytes) to hold need, doubling from `first` (detect.c). */
-bool det_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first);
 
 #endif

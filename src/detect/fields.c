@@ -343,15 +343,9 @@ static const char *add_kv(lay_table *t, const char *sel, size_t seln, int dir, c
 	int used = 0;
 	if (sscanf(np, "csv[%u]%n", &col, &used) != 1 || np[used] || col > 65535)
 		return "a kv row rule names one column: csv[N]";
-	if (t->nkv == t->kvcap) {
-		size_t nc = t->kvcap ? t->kvcap * 2 : 16;
-		lay_kvrule *nk = realloc(t->kv, nc * sizeof *nk);
-		if (!nk) {
-			*e = MML_E_NOMEM;
-			return NULL;
-		}
-		t->kv = nk;
-		t->kvcap = nc;
+	if (!mml_grow((void **)&t->kv, &t->kvcap, t->nkv + 1, sizeof *t->kv, 16)) {
+		*e = MML_E_NOMEM;
+		return NULL;
 	}
 	t->kv[t->nkv] = (lay_kvrule){.logid = logid, .order = (uint32_t)t->nkv, .col = (uint16_t)col,
 	                             .dir = (uint8_t)dir, .hit = *h};
@@ -438,14 +432,8 @@ mml_err lay_parse(lay_table *t, const char *text, size_t n, const char *name, mm
 		}
 		if (!why && (col[0][0] == '@' || place)) {
 			/* a struct rule or a placement: kept for lay_finish */
-			if (t->ns == t->scap) {
-				size_t nc2 = t->scap ? t->scap * 2 : 16;
-				sdef *ns = realloc(t->s, nc2 * sizeof *ns);
-				if (!ns)
-					return MML_E_NOMEM;
-				t->s = ns;
-				t->scap = nc2;
-			}
+			if (!mml_grow((void **)&t->s, &t->scap, t->ns + 1, sizeof *t->s, 16))
+				return MML_E_NOMEM;
 			sdef *d = &t->s[t->ns];
 			memset(d, 0, sizeof *d);
 			d->placement = place;

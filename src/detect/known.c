@@ -124,13 +124,7 @@ mml_err known_add(known_set *k, const char *name, const char *value)
 	MML_RETURN_IF(!k || !name || !value || !*name, MML_E_ARG);
 	vstr v = v_trim((vstr){value, strlen(value)});
 	MML_RETURN_IF(v.n < 3 || v.n > 1024, MML_E_ARG);
-	if (k->n == k->cap) {
-		size_t nc = k->cap ? k->cap * 2 : 8;
-		known_val *nv = realloc(k->v, nc * sizeof *nv);
-		MML_RETURN_IF(!nv, MML_E_NOMEM);
-		k->v = nv;
-		k->cap = nc;
-	}
+	MML_RETURN_IF(!mml_grow((void **)&k->v, &k->cap, k->n + 1, sizeof *k->v, 8), MML_E_NOMEM);
 	known_val *kv = &k->v[k->n];
 	memset(kv, 0, sizeof *kv);
 	kv->name = dup(name);
@@ -185,13 +179,7 @@ static mml_err add_form(known_set *k, uint32_t val, int form, bool caseless, con
 	for (size_t i = 0; i < k->nf; i++) /* the same literal once (first form wins) */
 		if (k->f[i].val == val && k->f[i].len == n && k->f[i].caseless == caseless && !memcmp(k->f[i].lit, p, n))
 			return MML_OK;
-	if (k->nf == k->fcap) {
-		size_t nc = k->fcap ? k->fcap * 2 : 32;
-		known_form *nf = realloc(k->f, nc * sizeof *nf);
-		MML_RETURN_IF(!nf, MML_E_NOMEM);
-		k->f = nf;
-		k->fcap = nc;
-	}
+	MML_RETURN_IF(!mml_grow((void **)&k->f, &k->fcap, k->nf + 1, sizeof *k->f, 32), MML_E_NOMEM);
 	uint8_t *c = malloc(n);
 	MML_RETURN_IF(!c, MML_E_NOMEM);
 	memcpy(c, p, n);

@@ -510,6 +510,123 @@ static int unwrapped_form(const drun *r, uint32_t node, int form)
 	return form;
 }
 
+/* A --known literal matched at p[0..n) of node's text. */
+static void match_known(drun *r, const smatch *m, uint32_t node, const char *p, size_t n)
+{
+	mml_detect_scratch *s = r->s;
+	const known_form *kf = known_form_at(r->d->known, m->id - P__COUNT);
+	if (!kf)
+		return;
+	const known_val *kv = known_get(r->d->known, kf->val);
+	int form = unwrapped_form(r, node, kf->form & 0x7f);
+	int c = cat(kv->cat);
+	if (kv->cat == C_IDENTITY && s->first[node] != MML_DNONE)
+		c = s->f[s->first[node]].cat;
+	static const char *const dn[KFORM__COUNT] = {"known.plain", "known.casefold", "known.hex",
+	                                             "known.base64", "known.url", "known.md5",
+	                                             "known.sha1", "known.sha256", "known.near"};
+	uint32_t f = dr_add(r, node, c, dn[form], 0.99, VAL_OK, p, n);
+	if (f == MML_DNONE)
+		for (uint32_t e = s->first[node]; e != MML_DNONE; e = s->f[e].next)
+			if (s->f[e].cat == c && s->f[e].known < 0) {
+				f = e;
+				break;
+			}
+	if (f != MML_DNONE && (s->f[f].known < 0 || form < s->f[f].kform)) {
+		s->f[f].known = (int16_t)kf->val;
+		s->f[f].kform = (uint8_t)form;
+	}
+}
+
+/* A shape matched in lt[0..ln), node's text, ending at m->to (the shapes
+ * carry no start: walk back over them from their end). */
+static void match_shape(drun *r, const smatch *m, uint32_t node, const char *lt, size_t ln)
+{
+	size_t to = m->to, a;
+	switch (m->id) {
+	case P_WXID: /* "wxid_" [a-z0-9]+ then one boundary byte */
+		to--;
+		for (a = to; a > 0 && (alnum((unsigned char)lt[a - 1]) && !(lt[a - 1] >= 'A' && lt[a - 1] <= 'Z'));)
+			a--;
+		if (a < 5 || memcmp(lt + a - 5, "wxid_", 5) || (a > 5 && alnum((unsigned char)lt[a - 6])))
+			break;
+		a -= 5;
+		if (v_wxid((vstr){lt + a, to - a}))
+			dr_add(r, node, cat(C_ACCOUNT), "re.wxid", 0.8, VAL_OK, lt + a, to - a);
+		break;
+	case P_CHATROOM:
+		for (a = to - 9; a > 0 && lt[a - 1] >= '0' && lt[a - 1] <= '9';)
+			a--;
+		if ((a == 0 || !alnum((unsigned char)lt[a - 1])) && (to == ln || !alnum((unsigned char)lt[to])))
+			dr_add(r, node, cat(C_CONTACTS), "re.chatroom", 0.85, VAL_OK, lt + a, to - a);
+		break;
+	case P_APPID:
+		a = to - 18;
+		if ((a == 0 || !alnum((unsigned char)lt[a - 1]) || lt[a - 1] == '_') &&
+		    (to == ln || !alnum((unsigned char)lt[to])))
+			dr_add(r, node, cat(C_MP_ID), "re.appid", 0.9, VAL_OK, lt + a, 18);
+		break;
+	case P_MPUSER:
+		a = to - 19;
+		if (a == 0 || !alnum((unsigned char)lt[a - 1]))
+			dr_add(r, node, cat(C_MP_ID), "re.mpuser", 0.9, VAL_OK, lt + a, 19);
+		break;
+	case P_PHONE: /* '+' digits, then one boundary byte */
+		to--;
+		for (a = to; a > 0 && lt[a - 1] != '+';)
+			a--;
+		if (a == 0 || lt[to] == '.')
+			break;
+		a--;
+		if ((a == 0 || !alnum((unsigned char)lt[a - 1])) && v_phone((vstr){lt + a, to - a}))
+			dr_add(r, node, cat(C_CONTACTS), "re.phone", 0.75, VAL_OK, lt + a, to - a);
+		break;
+	case P_EMAIL: { /* "@domain" then one boundary byte; the local part before the '@' */
+		to--;
+		size_t at = to;
+		while (at > 0 && lt[at] != '@')
+			at--;
+		for (a = at; a > 0 && (alnum((unsigned char)lt[a - 1]) || strchr("._%+-", lt[a - 1]));)
+			a--;
+		if (a < at && v_email((vstr){lt + a, to - a}))
+			dr_add(r, node, cat(C_CONTACTS), "re.email", 0.85, VAL_OK, lt + a, to - a);
+		break;
+	}
+	case P_PUSH: { /* widen to the whole token */
+		size_t b = to;
+		for (a = to - 27; a > 0 && (alnum((unsigned char)lt[a - 1]) || lt[a - 1] == '_' || lt[a - 1] == '-');)
+			a--;
+		while (b < ln && (alnum((unsigned char)lt[b]) || lt[b] == '_' || lt[b] == '-'))
+			b++;
+		if (v_pushtoken((vstr){lt + a, b - a}))
+			dr_add(r, node, cat(C_PUSH), "re.pushtoken", 0.95, VAL_OK, lt + a, b - a);
+		break;
+	}
+	case P_UA:
+	case P_UA2: {
+		a = to - (m->id == P_UA ? 13 : 8);
+		size_t b = a;
+		while (b < ln && lt[b] != '"' && lt[b] != '\n')
+			b++;
+		if (v_useragent((vstr){lt + a, b - a}))
+			dr_add(r, node, cat(C_DEVINFO), "re.ua", 0.85, VAL_OK, lt + a, b - a);
+		break;
+	}
+	case P_NICK_KV: {
+		if (!r->request)
+			break;
+		size_t b = to;
+		while (b < ln && lt[b] != '"' && b - to < 96)
+			b++;
+		if (b < ln && lt[b] == '"' && v_name((vstr){lt + to, b - to}) == VAL_OK)
+			dr_add(r, node, cat(C_NAME), "re.nickname", 0.8, VAL_OK, lt + to, b - to);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 void rules_matches(drun *r)
 {
 	mml_detect_scratch *s = r->s;
@@ -523,116 +640,9 @@ void rules_matches(drun *r)
 		size_t ln = end - s->leaf[m->leaf].off - 1; /* each leaf is followed by a NUL */
 		if (m->to > ln)
 			continue;
-		const char *p = lt + m->from;
-		size_t n = m->to - m->from;
-		if (m->id >= P__COUNT) {
-			const known_form *kf = known_form_at(r->d->known, m->id - P__COUNT);
-			if (!kf)
-				continue;
-			const known_val *kv = known_get(r->d->known, kf->val);
-			int form = unwrapped_form(r, node, kf->form & 0x7f);
-			int c = cat(kv->cat);
-			if (kv->cat == C_IDENTITY && s->first[node] != MML_DNONE)
-				c = s->f[s->first[node]].cat;
-			static const char *const dn[KFORM__COUNT] = {"known.plain", "known.casefold", "known.hex",
-			                                             "known.base64", "known.url", "known.md5",
-			                                             "known.sha1", "known.sha256", "known.near"};
-			uint32_t f = dr_add(r, node, c, dn[form], 0.99, VAL_OK, p, n);
-			if (f == MML_DNONE)
-				for (uint32_t e = s->first[node]; e != MML_DNONE; e = s->f[e].next)
-					if (s->f[e].cat == c && s->f[e].known < 0) {
-						f = e;
-						break;
-					}
-			if (f != MML_DNONE && (s->f[f].known < 0 || form < s->f[f].kform)) {
-				s->f[f].known = (int16_t)kf->val;
-				s->f[f].kform = (uint8_t)form;
-			}
-			continue;
-		}
-		/* the shapes carry no start: walk back over them from their end */
-		size_t to = m->to, a;
-		switch (m->id) {
-		case P_WXID: /* "wxid_" [a-z0-9]+ then one boundary byte */
-			to--;
-			for (a = to; a > 0 && (alnum((unsigned char)lt[a - 1]) && !(lt[a - 1] >= 'A' && lt[a - 1] <= 'Z'));)
-				a--;
-			if (a < 5 || memcmp(lt + a - 5, "wxid_", 5) || (a > 5 && alnum((unsigned char)lt[a - 6])))
-				break;
-			a -= 5;
-			if (v_wxid((vstr){lt + a, to - a}))
-				dr_add(r, node, cat(C_ACCOUNT), "re.wxid", 0.8, VAL_OK, lt + a, to - a);
-			break;
-		case P_CHATROOM:
-			for (a = to - 9; a > 0 && lt[a - 1] >= '0' && lt[a - 1] <= '9';)
-				a--;
-			if ((a == 0 || !alnum((unsigned char)lt[a - 1])) && (to == ln || !alnum((unsigned char)lt[to])))
-				dr_add(r, node, cat(C_CONTACTS), "re.chatroom", 0.85, VAL_OK, lt + a, to - a);
-			break;
-		case P_APPID:
-			a = to - 18;
-			if ((a == 0 || !alnum((unsigned char)lt[a - 1]) || lt[a - 1] == '_') &&
-			    (to == ln || !alnum((unsigned char)lt[to])))
-				dr_add(r, node, cat(C_MP_ID), "re.appid", 0.9, VAL_OK, lt + a, 18);
-			break;
-		case P_MPUSER:
-			a = to - 19;
-			if (a == 0 || !alnum((unsigned char)lt[a - 1]))
-				dr_add(r, node, cat(C_MP_ID), "re.mpuser", 0.9, VAL_OK, lt + a, 19);
-			break;
-		case P_PHONE: /* '+' digits, then one boundary byte */
-			to--;
-			for (a = to; a > 0 && lt[a - 1] != '+';)
-				a--;
-			if (a == 0 || lt[to] == '.')
-				break;
-			a--;
-			if ((a == 0 || !alnum((unsigned char)lt[a - 1])) && v_phone((vstr){lt + a, to - a}))
-				dr_add(r, node, cat(C_CONTACTS), "re.phone", 0.75, VAL_OK, lt + a, to - a);
-			break;
-		case P_EMAIL: { /* "@domain" then one boundary byte; the local part before the '@' */
-			to--;
-			size_t at = to;
-			while (at > 0 && lt[at] != '@')
-				at--;
-			for (a = at; a > 0 && (alnum((unsigned char)lt[a - 1]) || strchr("._%+-", lt[a - 1]));)
-				a--;
-			if (a < at && v_email((vstr){lt + a, to - a}))
-				dr_add(r, node, cat(C_CONTACTS), "re.email", 0.85, VAL_OK, lt + a, to - a);
-			break;
-		}
-		case P_PUSH: { /* widen to the whole token */
-			size_t b = to;
-			for (a = to - 27; a > 0 && (alnum((unsigned char)lt[a - 1]) || lt[a - 1] == '_' || lt[a - 1] == '-');)
-				a--;
-			while (b < ln && (alnum((unsigned char)lt[b]) || lt[b] == '_' || lt[b] == '-'))
-				b++;
-			if (v_pushtoken((vstr){lt + a, b - a}))
-				dr_add(r, node, cat(C_PUSH), "re.pushtoken", 0.95, VAL_OK, lt + a, b - a);
-			break;
-		}
-		case P_UA:
-		case P_UA2: {
-			a = to - (m->id == P_UA ? 13 : 8);
-			size_t b = a;
-			while (b < ln && lt[b] != '"' && lt[b] != '\n')
-				b++;
-			if (v_useragent((vstr){lt + a, b - a}))
-				dr_add(r, node, cat(C_DEVINFO), "re.ua", 0.85, VAL_OK, lt + a, b - a);
-			break;
-		}
-		case P_NICK_KV: {
-			if (!r->request)
-				break;
-			size_t b = to;
-			while (b < ln && lt[b] != '"' && b - to < 96)
-				b++;
-			if (b < ln && lt[b] == '"' && v_name((vstr){lt + to, b - to}) == VAL_OK)
-				dr_add(r, node, cat(C_NAME), "re.nickname", 0.8, VAL_OK, lt + to, b - to);
-			break;
-		}
-		default:
-			break;
-		}
+		if (m->id >= P__COUNT)
+			match_known(r, m, node, lt + m->from, m->to - m->from);
+		else
+			match_shape(r, m, node, lt, ln);
 	}
 }

@@ -8,16 +8,17 @@
  *    last format boundary (fields.c matches layouts by them); a record
  *    cell without children has them only when a layout rule may be its
  *    (lay_pfilter on the record's path) or s->all_hashes is set. The path
- *    segments mirror mml_dtree_path (decode/tree.c) exactly, minus the
- *    repeat and JSON array indexes; tests/test_detect.c checks the hash
- *    of every node of the real log against the hash of the printed path;
+ *    segments are decode's own (mml_dpath_seg, decode.h: the grammar is
+ *    written once, there), hashed without the repeat and JSON array
+ *    indexes;
  *  - the shape bits of its text (classify(): appid, wxid, MAC, page
  *    path, user agent, ...), by cheap guards on length and first byte
  *    before any validator runs; a record cell's byte classes come from
  *    the decoder (mml_dnode.tcls) when it saw them;
  *  - the terminal text leaves, joined by NULs into one buffer;
  *  - whether rules_node (NF_BUSY) or rules_struct (NF_STRUCT) has anything
- *    for the node, so mml_detect_run visits only those;
+ *    for the node (by the node-kind table, mml_dkinds), so mml_detect_run
+ *    visits only those;
  *  - the delimited records that are kv rows with layout rules (a log id
  *    in the protobuf field just before the record's: kv_row_logid), for
  *    rules_kv, one check per record.
@@ -89,57 +90,27 @@ static inline __attribute__((always_inline)) void hindex(hx *h, uint64_t v)
 	h->ne = true;
 }
 
+/* Node d's path segment (mml_dpath_seg, decode.h: the grammar is
+ * decode's) into the hashes, normalised: no repeat index or JSON array
+ * position. */
 static inline __attribute__((always_inline)) void seg(hx *h, const mml_dtree *t, const mml_dnode *d)
 {
-	if (d->kind == MML_DK_ROOT)
-		return;
-	if (d->flags & MML_DN_META) {
-		hsep(h, '.');
-		hput(h, d->name, d->name_len);
-		return;
+	mml_dseg s;
+	mml_dpath_seg(t, d, &s);
+	if (s.fmt)
+		hbound(h, s.fmt);
+	if (s.sep) {
+		if (s.sep_always)
+			hput(h, &s.sep, 1);
+		else
+			hsep(h, s.sep);
 	}
-	if (d->flags & MML_DN_EMBED) {
-		hbound(h, mml_dnode_embed_name(d));
-		if (d->kind == MML_DK_XML_ELEM) {
-			hput(h, ".", 1);
-			hput(h, d->name, d->name_len);
-		}
-		return;
-	}
-	if (d->parent == MML_DNONE)
-		return;
-	const mml_dnode *p = &t->n[d->parent];
-	switch ((mml_dkind)p->kind) {
-	case MML_DK_MSG:
-		hsep(h, '.');
-		hnum(h, d->field);
-		break;
-	case MML_DK_PACKED:
-		hbound(h, "packed");
-		hindex(h, d->field);
-		break;
-	case MML_DK_JSON_OBJ:
-		hput(h, ".", 1);
-		hput(h, d->name, d->name_len);
-		break;
-	case MML_DK_CSV:
-		hindex(h, d->field);
-		break;
-	case MML_DK_XML_ELEM:
-		hput(h, d->kind == MML_DK_XML_ATTR ? "@" : ".", 1);
-		hput(h, d->name, d->name_len);
-		break;
-	case MML_DK_URL:
-		hsep(h, '.');
-		hput(h, d->name, d->name_len);
-		break;
-	case MML_DK_WRAP:
-		if (d->kind == MML_DK_MSG)
-			hbound(h, "pb");
-		break;
-	default:
-		break;
-	}
+	if (s.name)
+		hput(h, s.name, s.name_len);
+	else if (s.has_num)
+		hnum(h, s.num);
+	if (s.ix == MML_DSEG_IX_POS)
+		hindex(h, (uint64_t)s.index);
 }
 
 /* ---- shapes ---- */
@@ -401,7 +372,7 @@ static void note_kv_row(drun *r, uint32_t i)
 	size_t n;
 	if (!kv_row_logid(r->t, i, &logid) || !lay_kv_find(r->d->lay, logid, &n))
 		return;
-	if (!det_grow((void **)&s->kvrow, &s->kvrowcap, s->nkvrow + 1, sizeof *s->kvrow, 16)) {
+	if (!mml_grow((void **)&s->kvrow, &s->kvrowcap, s->nkvrow + 1, sizeof *s->kvrow, 16)) {
 		s->nomem = true;
 		return;
 	}
@@ -422,45 +393,22 @@ static inline bool node_busy(const mml_dnode *n, uint32_t fl, uint32_t sh, bool 
 		return true;
 	if ((fl & NF_TEXT) && sh)
 		return true;
-	switch ((mml_dkind)n->kind) {
-	case MML_DK_VARINT: return knum;
-	case MML_DK_BYTES: return kbin;
-	case MML_DK_JSON_STR:
-	case MML_DK_JSON_NUM:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL_PARAM:
-	case MML_DK_XML_ELEM: return n->name && n->name_len;
-	default: return false;
-	}
+	if (n->kind == MML_DK_VARINT)
+		return knum;
+	if (n->kind == MML_DK_BYTES)
+		return kbin;
+	return mml_dkind_is(n->kind, MML_DKP_KEYED) && n->name && n->name_len;
 }
 
-/* The containers rules_struct has something for. */
-static inline bool struct_kind(const mml_dnode *n)
-{
-	switch ((mml_dkind)n->kind) {
-	case MML_DK_MSG:
-	case MML_DK_JSON_OBJ:
-	case MML_DK_URL:
-	case MML_DK_XML_ELEM:
-	case MML_DK_CSV: return true;
-	default: return false;
-	}
-}
+/* The containers rules_struct has something for: members by name or number. */
+static inline bool struct_kind(const mml_dnode *n) { return mml_dkind_is(n->kind, MML_DKP_RECORD); }
 
-static bool terminal_text(const mml_dnode *d)
+/* A text node (val_len > 0) whose text is scanned as it is: not a number,
+ * and not opened further (an element's own text always is its own) */
+static inline bool terminal_text(const mml_dnode *d)
 {
-	switch ((mml_dkind)d->kind) {
-	case MML_DK_STRING:
-	case MML_DK_JSON_STR:
-	case MML_DK_XML_ATTR:
-	case MML_DK_URL_PARAM:
-	case MML_DK_CSV_CELL:
-		return d->first_child == MML_DNONE;
-	case MML_DK_XML_ELEM:
-		return d->val_len > 0;
-	default:
-		return false;
-	}
+	const unsigned p = d->kind < MML_DK_COUNT ? mml_dkinds[d->kind].props : 0;
+	return (p & MML_DKP_TEXT) && !(p & MML_DKP_NUMBER) && ((p & MML_DKP_CONTAINER) || d->first_child == MML_DNONE);
 }
 
 /* memcpy, without the call for the short texts most leaves hold: two
@@ -497,8 +445,8 @@ static inline void copy_small(uint8_t *dst, const char *src, size_t n)
 static inline uint32_t add_leaf(mml_detect_scratch *s, uint32_t i, vstr v)
 {
 	if ((s->nleaf + 1 > s->leafcap || s->ntext + v.n + 1 > s->textcap) &&
-	    (!det_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
-	     !det_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256))) {
+	    (!mml_grow((void **)&s->leaf, &s->leafcap, s->nleaf + 1, sizeof *s->leaf, 256) ||
+	     !mml_grow((void **)&s->text, &s->textcap, s->ntext + v.n + 1, 1, 256))) {
 		s->nomem = true;
 		return 0;
 	}
@@ -511,125 +459,168 @@ static inline uint32_t add_leaf(mml_detect_scratch *s, uint32_t i, vstr v)
 	return NF_LEAF;
 }
 
+/* The scratch tables sized for n nodes. */
+static bool prep_tables(mml_detect_scratch *s, uint32_t n)
+{
+	if (n <= s->ncap)
+		return true;
+	size_t cap = s->ncap, c2;
+	bool ok = true;
+	c2 = cap, ok &= mml_grow((void **)&s->hf, &c2, n, sizeof *s->hf, 256);
+	c2 = cap, ok &= ok && mml_grow((void **)&s->hl, &c2, n, sizeof *s->hl, 256);
+	c2 = cap, ok &= ok && mml_grow((void **)&s->nfl, &c2, n, sizeof *s->nfl, 256);
+	c2 = cap, ok &= ok && mml_grow((void **)&s->shape, &c2, n, sizeof *s->shape, 256);
+	c2 = cap, ok &= ok && mml_grow((void **)&s->kor, &c2, n, sizeof *s->kor, 256);
+	c2 = cap, ok &= ok && mml_grow((void **)&s->first, &c2, n, sizeof *s->first, 256);
+	if (!ok)
+		return false;
+	s->ncap = (uint32_t)c2;
+	return true;
+}
+
+/* What walk_prepare looks at, the same for every node of a run. */
+typedef struct prep {
+	const uint64_t *filt, *pfilt;
+	bool lay_on; /* NF_LAYCAND is read only then */
+	bool all, knum, kbin, kvon;
+} prep;
+
+/* The record the cells before were in (cells of one record come in a row
+ * but for the subtrees of embedded formats in them). */
+typedef struct prow {
+	uint32_t row;
+	uint64_t rf, rl;
+	bool rlocal, rowcsv, rowcand;
+} prow;
+
+/* Node i, a cell of a record (not metadata, not embedded): its path is
+ * the record's and "[column]". false when its record is no CSV node (a
+ * cell of no record: the general case, prep_node). */
+static inline __attribute__((always_inline)) bool prep_cell(drun *r, const prep *c, prow *w, uint32_t i)
+{
+	mml_detect_scratch *s = r->s;
+	const mml_dtree *t = r->t;
+	const mml_dnode *d = &t->n[i];
+	const uint32_t pi = d->parent;
+	if (pi != w->row) {
+		w->row = pi;
+		w->rowcsv = t->n[pi].kind == MML_DK_CSV;
+		w->rf = s->hf[pi];
+		w->rl = s->hl[pi];
+		w->rlocal = s->nfl[pi] & NF_LOCAL;
+		/* no rule path is this record's path and "[": no cell's is a rule's */
+		w->rowcand = c->lay_on && lay_maybe(c->pfilt, w->rf, w->rl, w->rlocal);
+	}
+	if (!w->rowcsv)
+		return false;
+	uint32_t fl = NF_NONEMPTY | (w->rlocal ? NF_LOCAL : 0);
+	/* the hashes are read by lay_find (NF_LAYCAND) and as the parent's */
+	if (w->rowcand || d->first_child != MML_DNONE || c->all) {
+		hx h = {w->rf, w->rl, true, w->rlocal};
+		seg(&h, t, d); /* "[column]" */
+		s->hf[i] = h.f;
+		s->hl[i] = h.l;
+		if (w->rowcand && lay_maybe(c->filt, h.f, h.l, w->rlocal))
+			fl |= NF_LAYCAND;
+	}
+	uint32_t sh = 0;
+	const size_t vn = d->val ? d->val_len : 0;
+	if (vn) {
+		const vstr v = {(const char *)d->val, vn};
+		fl |= NF_TEXT;
+		/* known classes, no shape possible: classify_k() would say 0 */
+		if (!((d->tcls & MML_TC_KNOWN) && vn <= 128 &&
+		      ((d->tcls >> 1) == K_DIGIT ? vn != 5 && vn != 6 : !shape_may(v.p, vn, d->tcls >> 1))))
+			sh = classify_k(v, d->tcls);
+		if (d->first_child == MML_DNONE && vn < ((size_t)1 << 31))
+			fl |= add_leaf(s, i, v);
+	}
+	/* node_busy: no metadata, no key name; a shape or a layout */
+	if (sh || (fl & NF_LAYCAND))
+		fl |= NF_BUSY;
+	s->nfl[i] = fl;
+	s->shape[i] = sh;
+	if (sh)
+		s->kor[pi] |= sh;
+	return true;
+}
+
+/* Any other node i: its path hashes from its parent's, its shape, its flags. */
+static inline __attribute__((always_inline)) void prep_node(drun *r, const prep *c, uint32_t i)
+{
+	mml_detect_scratch *s = r->s;
+	const mml_dtree *t = r->t;
+	const mml_dnode *d = &t->n[i];
+	hx h;
+	uint32_t fl = 0;
+	if (d->parent == MML_DNONE || d->parent >= i) {
+		h.f = h.l = lay_hash_init();
+		h.ne = h.local = false;
+	} else {
+		h.f = s->hf[d->parent];
+		h.l = s->hl[d->parent];
+		h.ne = s->nfl[d->parent] & NF_NONEMPTY;
+		h.local = s->nfl[d->parent] & NF_LOCAL;
+	}
+	seg(&h, t, d);
+	s->hf[i] = h.f;
+	s->hl[i] = h.l;
+	fl |= (h.ne ? NF_NONEMPTY : 0) | (h.local ? NF_LOCAL : 0);
+	if (c->lay_on && lay_maybe(c->filt, h.f, h.l, h.local))
+		fl |= NF_LAYCAND;
+	uint32_t sh = 0;
+	vstr v = node_text(t, i);
+	if (v.n) {
+		fl |= NF_TEXT;
+		if (!mml_dkind_is(d->kind, MML_DKP_NUMBER))
+			sh = classify(v);
+		if (terminal_text(d) && v.n < ((size_t)1 << 31))
+			fl |= add_leaf(s, i, v);
+	}
+	if (node_busy(d, fl, sh, c->knum, c->kbin))
+		fl |= NF_BUSY;
+	if (struct_kind(d))
+		fl |= NF_STRUCT;
+	if (c->kvon && d->kind == MML_DK_CSV)
+		note_kv_row(r, i);
+	s->nfl[i] = fl;
+	s->shape[i] = sh;
+	if (d->parent != MML_DNONE && d->parent < i) {
+		if (sh) /* most have none: no store into the parent's entry */
+			s->kor[d->parent] |= sh;
+		if (d->kind == MML_DK_FIXED32 || d->kind == MML_DK_FIXED64)
+			s->nfl[d->parent] |= NF_HASFIXED;
+	}
+}
+
 bool walk_prepare(drun *r)
 {
 	mml_detect_scratch *s = r->s;
 	const mml_dtree *t = r->t;
 	uint32_t n = t->count;
-	if (n > s->ncap) {
-		size_t cap = s->ncap, c2;
-		bool ok = true;
-		c2 = cap, ok &= det_grow((void **)&s->hf, &c2, n, sizeof *s->hf, 256);
-		c2 = cap, ok &= ok && det_grow((void **)&s->hl, &c2, n, sizeof *s->hl, 256);
-		c2 = cap, ok &= ok && det_grow((void **)&s->nfl, &c2, n, sizeof *s->nfl, 256);
-		c2 = cap, ok &= ok && det_grow((void **)&s->shape, &c2, n, sizeof *s->shape, 256);
-		c2 = cap, ok &= ok && det_grow((void **)&s->kor, &c2, n, sizeof *s->kor, 256);
-		c2 = cap, ok &= ok && det_grow((void **)&s->first, &c2, n, sizeof *s->first, 256);
-		if (!ok)
-			return false;
-		s->ncap = (uint32_t)c2;
-	}
+	if (!prep_tables(s, n))
+		return false;
 	s->nleaf = 0;
 	s->ntext = 0;
 	s->nkvrow = 0;
 	memset(s->first, 0xff, n * sizeof *s->first);
 	memset(s->kor, 0, n * sizeof *s->kor);
-	const uint64_t *filt = lay_filter(r->d->lay), *pfilt = lay_pfilter(r->d->lay);
-	const bool lay_on = r->sel.n != 0; /* NF_LAYCAND is read only then */
-	const bool all = s->all_hashes;
-	const bool knum = known_nums(r->d->known) != 0, kbin = known_nforms(r->d->known) != 0;
-	const bool kvon = lay_kv_any(r->d->lay);
-	/* the record the cells before were in (cells of one record come in a row
-	 * but for the subtrees of embedded formats in them) */
-	uint32_t row = MML_DNONE;
-	uint64_t rf = 0, rl = 0;
-	bool rlocal = false, rowcsv = false, rowcand = false;
+	const prep c = {
+		.filt = lay_filter(r->d->lay),
+		.pfilt = lay_pfilter(r->d->lay),
+		.lay_on = r->sel.n != 0,
+		.all = s->all_hashes,
+		.knum = known_nums(r->d->known) != 0,
+		.kbin = known_nforms(r->d->known) != 0,
+		.kvon = lay_kv_any(r->d->lay),
+	};
+	prow w = {.row = MML_DNONE};
 	for (uint32_t i = 0; i < n; i++) {
 		const mml_dnode *d = &t->n[i];
-		if (d->kind == MML_DK_CSV_CELL && d->parent < i && !(d->flags & (MML_DN_META | MML_DN_EMBED))) {
-			/* a cell: seg() is "[column]" after the record's path */
-			const uint32_t pi = d->parent;
-			if (pi != row) {
-				row = pi;
-				rowcsv = t->n[pi].kind == MML_DK_CSV;
-				rf = s->hf[pi];
-				rl = s->hl[pi];
-				rlocal = s->nfl[pi] & NF_LOCAL;
-				/* no rule path is this record's path and "[": no cell's is a rule's */
-				rowcand = lay_on && lay_maybe(pfilt, rf, rl, rlocal);
-			}
-			if (rowcsv) {
-				uint32_t fl = NF_NONEMPTY | (rlocal ? NF_LOCAL : 0);
-				/* the hashes are read by lay_find (NF_LAYCAND) and as the parent's */
-				if (rowcand || d->first_child != MML_DNONE || all) {
-					const uint64_t f = lay_hash_idx(rf, d->field), l = rlocal ? lay_hash_idx(rl, d->field) : rl;
-					s->hf[i] = f;
-					s->hl[i] = l;
-					if (rowcand && lay_maybe(filt, f, l, rlocal))
-						fl |= NF_LAYCAND;
-				}
-				uint32_t sh = 0;
-				const size_t vn = d->val ? d->val_len : 0;
-				if (vn) {
-					const vstr v = {(const char *)d->val, vn};
-					fl |= NF_TEXT;
-					/* known classes, no shape possible: classify_k() would say 0 */
-					if (!((d->tcls & MML_TC_KNOWN) && vn <= 128 &&
-					      ((d->tcls >> 1) == K_DIGIT ? vn != 5 && vn != 6 : !shape_may(v.p, vn, d->tcls >> 1))))
-						sh = classify_k(v, d->tcls);
-					if (d->first_child == MML_DNONE && vn < ((size_t)1 << 31))
-						fl |= add_leaf(s, i, v);
-				}
-				/* node_busy: no metadata, no key name; a shape or a layout */
-				if (sh || (fl & NF_LAYCAND))
-					fl |= NF_BUSY;
-				s->nfl[i] = fl;
-				s->shape[i] = sh;
-				if (sh)
-					s->kor[pi] |= sh;
-				continue;
-			}
-		}
-		hx h;
-		uint32_t fl = 0;
-		if (d->parent == MML_DNONE || d->parent >= i) {
-			h.f = h.l = lay_hash_init();
-			h.ne = h.local = false;
-		} else {
-			h.f = s->hf[d->parent];
-			h.l = s->hl[d->parent];
-			h.ne = s->nfl[d->parent] & NF_NONEMPTY;
-			h.local = s->nfl[d->parent] & NF_LOCAL;
-		}
-		seg(&h, t, d);
-		s->hf[i] = h.f;
-		s->hl[i] = h.l;
-		fl |= (h.ne ? NF_NONEMPTY : 0) | (h.local ? NF_LOCAL : 0);
-		if (lay_on && lay_maybe(filt, h.f, h.l, h.local))
-			fl |= NF_LAYCAND;
-		uint32_t sh = 0;
-		vstr v = node_text(t, i);
-		if (v.n) {
-			fl |= NF_TEXT;
-			if (d->kind != MML_DK_JSON_NUM)
-				sh = classify(v);
-			if (terminal_text(d) && v.n < ((size_t)1 << 31))
-				fl |= add_leaf(s, i, v);
-		}
-		if (node_busy(d, fl, sh, knum, kbin))
-			fl |= NF_BUSY;
-		if (struct_kind(d))
-			fl |= NF_STRUCT;
-		if (kvon && d->kind == MML_DK_CSV)
-			note_kv_row(r, i);
-		s->nfl[i] = fl;
-		s->shape[i] = sh;
-		if (d->parent != MML_DNONE && d->parent < i) {
-			if (sh) /* most have none: no store into the parent's entry */
-				s->kor[d->parent] |= sh;
-			if (d->kind == MML_DK_FIXED32 || d->kind == MML_DK_FIXED64)
-				s->nfl[d->parent] |= NF_HASFIXED;
-		}
+		if (d->kind == MML_DK_CSV_CELL && d->parent < i && !(d->flags & (MML_DN_META | MML_DN_EMBED)) &&
+		    prep_cell(r, &c, &w, i))
+			continue;
+		prep_node(r, &c, i);
 	}
 	return true;
 }
@@ -663,15 +654,9 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		return 0;
 	if (s->nm >= ((size_t)1 << 20))
 		return 0; /* enough evidence for one body */
-	if (s->nm == s->mcap) {
-		size_t nc = s->mcap ? s->mcap * 2 : 64;
-		smatch *nm = realloc(s->m, nc * sizeof *nm);
-		if (!nm) {
-			s->nomem = true;
-			return 1;
-		}
-		s->m = nm;
-		s->mcap = nc;
+	if (s->nm == s->mcap && !mml_grow((void **)&s->m, &s->mcap, s->nm + 1, sizeof *s->m, 64)) {
+		s->nomem = true;
+		return 1;
 	}
 	s->m[s->nm++] = (smatch){id, (uint32_t)lo, (uint32_t)(from - start), (uint32_t)(to - start)};
 	s->nfl[s->leaf[lo].node] |= NF_PAT;
