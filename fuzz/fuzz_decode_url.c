@@ -5,4 +5,5 @@
  * default and tiny limits; fuzz_decode_common.h says what is checked.
  */
 #define FUZZ_DECODE_FMT MML_DF_URL
+#define FUZZ_MAX_LEN 2048 /* one value per byte or two: more bytes make more of the same nodes */
 #include "fuzz_decode_common.h"

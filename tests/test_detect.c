@@ -7,12 +7,11 @@
  *  2. the real plaintext log (coordinates, the -1000/-1000 placeholder,
  *     the Didi Mini Program session, the BaseRequest, carrier, IP,
  *     Pinduoduo user id) and counts per category;
- *  3. the real capture's secautoauth device fingerprint (placeholders);
- *  4. throughput of detection alone over the real log bodies.
+ *  3. the real capture's secautoauth device fingerprint (placeholders).
+ * Throughput is measured in bench/decode_speed.c, not here.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -22,7 +21,7 @@
 #include "mmlens/envelope.h"
 #include "test.h"
 #include "util.h"
-/* white box: the path hashes (detect_path_hashes_match_printed_paths) */
+/* white box: the path hashes (detect_path_hashes_normalised), the cell classes */
 #include "../src/detect/detect_int.h"
 
 #define LOG "wechat-logs/startup_permissions_on_2.log.jsonl"
@@ -751,71 +750,65 @@ TEST(detect_real_capture_auth_fingerprint)
 	t_run_free(&r);
 }
 
-/* ---- white box: the path hashes of walk.c against the printed paths ---- */
+/* ---- white box: the path hashes of walk.c ---- */
 
-/* drop repeat and JSON array indexes, keep CSV columns and packed elements (fields.c) */
-static size_t norm(const char *p, char *out, size_t cap)
+/* The node printed at path (MML_DNONE when none). */
+static uint32_t node_at(const mml_dtree *t, const char *path)
 {
-	size_t k = 0;
-	for (size_t i = 0; p[i] && k + 1 < cap; i++) {
-		if (p[i] == '[' && !(k >= 3 && !memcmp(out + k - 3, "csv", 3)) && !(k >= 6 && !memcmp(out + k - 6, "packed", 6))) {
-			while (p[i] && p[i] != ']')
-				i++;
-			if (!p[i])
-				break;
-			continue;
-		}
-		out[k++] = p[i];
-	}
-	out[k] = 0;
-	return k;
+	char buf[MML_PATH_MAX];
+	for (uint32_t i = 0; i < t->count; i++)
+		if (mml_dtree_path(t, i, buf, sizeof buf) < sizeof buf && !strcmp(buf, path))
+			return i;
+	return MML_DNONE;
 }
 
-TEST(detect_path_hashes_match_printed_paths)
+TEST(detect_path_hashes_normalised)
 {
+	/* walk.c hashes decode's path segments (mml_dpath_seg) without repeat
+	 * indexes and JSON array positions, keeping record columns and packed
+	 * elements: the paths of data/fields.tsv; the local hash is the part
+	 * after the last format boundary */
 	tdet x;
 	REQUIRE(tdet_init(&x, NULL));
-	mml_catalog cat;
-	mml_catalog_init(&cat);
-	mml_catalog_load_builtin(&cat);
-	mml_plainlog *l = mml_plainlog_open(mml_test_data(LOG), &cat, 1 << 24, NULL, NULL);
-	REQUIRE(l);
-	mml_msg m;
-	long nodes = 0, bad = 0, local = 0;
-	char path[MML_PATH_MAX], np[MML_PATH_MAX];
-	while (mml_plainlog_next(l, &m) == MML_OK) {
-		mml_decode_body(&x.t, m.body, m.body_len);
-		mml_decode_meta_uint(&x.t, "header", "uin", 1505495844u);
-		mml_decode_meta_url(&x.t, "query", "uin=1&lan=en", 12);
-		mml_detect_msg dm = {.req_type = m.req_type, .api = m.api, .request = true};
-		drun r = {.d = x.d, .s = x.s, .t = &x.t, .m = &dm, .request = true};
-		x.s->all_hashes = true;
-		REQUIRE(walk_prepare(&r));
-		for (uint32_t i = 0; i < x.t.count; i++, nodes++) {
-			size_t pl = mml_dtree_path(&x.t, i, path, sizeof path);
-			if (pl >= sizeof path)
-				continue;
-			size_t n = norm(path, np, sizeof np);
-			uint64_t h = lay_hash_add(lay_hash_init(), np, n);
-			const char *colon = strrchr(np, ':');
-			if (h != x.s->hf[i] && bad++ < 5)
-				mml_test_fail(__FILE__, __LINE__, "line %llu node %u: path %s hashes differently",
-				              (unsigned long long)m.id, i, path);
-			if (colon) {
-				local++;
-				uint64_t hl = lay_hash_add(lay_hash_init(), colon + 1, strlen(colon + 1));
-				if (!(x.s->nfl[i] & NF_LOCAL) || hl != x.s->hl[i])
-					if (bad++ < 5)
-						mml_test_fail(__FILE__, __LINE__, "line %llu node %u: local part of %s hashes differently",
-						              (unsigned long long)m.id, i, path);
-			}
-		}
+	uint8_t body[256];
+	size_t n = 0;
+	static const char *const vals[] = {"{\"a\":[1,{\"b\":2}]}", "x,y,z"};
+	for (int i = 0; i < 2; i++) {
+		size_t l = strlen(vals[i]);
+		body[n++] = 0x22; /* field 4, length-delimited */
+		body[n++] = (uint8_t)l;
+		memcpy(body + n, vals[i], l);
+		n += l;
 	}
-	mml_plainlog_close(l);
-	mml_catalog_free(&cat);
-	CHECK_EQ(bad, 0);
-	CHECK(nodes > 20000 && local > 5000);
-	mml_test_note("%ld nodes (%ld past a format boundary): hashes equal the printed paths'", nodes, local);
+	static const uint8_t packed[] = {0x2a, 6, 0x81, 0x01, 0x82, 0x01, 0x83, 0x01}; /* field 5 */
+	memcpy(body + n, packed, sizeof packed);
+	n += sizeof packed;
+	mml_decode_body(&x.t, body, n);
+	mml_decode_meta_url(&x.t, "query", "uin=1&uin=2", 11);
+	mml_detect_msg dm = {.req_type = -1, .request = true};
+	drun r = {.d = x.d, .s = x.s, .t = &x.t, .m = &dm, .request = true};
+	x.s->all_hashes = true;
+	REQUIRE(walk_prepare(&r));
+	static const struct {
+		const char *path, *full, *local;
+	} want[] = {
+		{"4[0]:json.a[1].b", "4:json.a.b", "json.a.b"},
+		{"4[1]:csv[2]", "4:csv[2]", "csv[2]"},
+		{"5:packed[2]", "5:packed[2]", "packed[2]"},
+		{"query.uin[1]", "query.uin", NULL},
+		{"4[0]", "4", NULL},
+	};
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		uint32_t i = node_at(&x.t, want[k].path);
+		if (i == MML_DNONE) {
+			mml_test_fail(__FILE__, __LINE__, "no node at %s", want[k].path);
+			continue;
+		}
+		CHECK_EQ(x.s->hf[i], lay_hash_add(lay_hash_init(), want[k].full, strlen(want[k].full)));
+		CHECK_EQ(!!(x.s->nfl[i] & NF_LOCAL), want[k].local != NULL);
+		if (want[k].local)
+			CHECK_EQ(x.s->hl[i], lay_hash_add(lay_hash_init(), want[k].local, strlen(want[k].local)));
+	}
 	tdet_free(&x);
 }
 
@@ -893,65 +886,5 @@ TEST(detect_cell_classes_match_bytes)
 	mml_catalog_free(&cat);
 	CHECK_EQ(bad, 0);
 	mml_test_note("%ld cells with known byte classes", known);
-	tdet_free(&x);
-}
-
-/* ---- throughput ---- */
-
-static void count_find(void *ctx, const mml_finding *f)
-{
-	(void)f;
-	(*(size_t *)ctx)++;
-}
-
-TEST(detect_speed_real_log)
-{
-	/* as mmlens scan runs it: each body decoded into the scanner's tree,
-	 * then detected; only the detection is timed, over the log repeated */
-	tdet x;
-	REQUIRE(tdet_init(&x, NULL));
-	mml_catalog cat;
-	mml_catalog_init(&cat);
-	mml_catalog_load_builtin(&cat);
-	mml_plainlog *l = mml_plainlog_open(mml_test_data(LOG), &cat, 1 << 24, NULL, NULL);
-	REQUIRE(l);
-	static uint8_t *bodies[320];
-	static size_t lens[320];
-	static int64_t rt[320];
-	int n = 0;
-	size_t bytes = 0;
-	mml_msg m;
-	while (mml_plainlog_next(l, &m) == MML_OK && n < 320) {
-		bodies[n] = malloc(m.body_len + 1);
-		if (m.body_len)
-			memcpy(bodies[n], m.body, m.body_len);
-		lens[n] = m.body_len;
-		rt[n] = m.req_type;
-		bytes += m.body_len;
-		n++;
-	}
-	mml_plainlog_close(l);
-	mml_catalog_free(&cat);
-	size_t findings = 0;
-	int reps = 0;
-	double el = 0;
-	do {
-		for (int i = 0; i < n; i++) {
-			mml_decode_body(&x.t, bodies[i], lens[i]);
-			mml_detect_msg dm = {.req_type = rt[i], .api = NULL, .request = true};
-			struct timespec a, b;
-			clock_gettime(CLOCK_MONOTONIC, &a);
-			mml_detect_run(x.d, x.s, &x.t, &dm, count_find, &findings);
-			clock_gettime(CLOCK_MONOTONIC, &b);
-			el += (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-		}
-		reps++;
-	} while (el < 1.0 && reps < 2000);
-	double mbs = (double)bytes * reps / el / 1e6;
-	mml_test_note("detect alone: %.0f MB/s of body (the log's %zu bytes x %d, %.2f s of detection, %zu findings per pass)",
-	              mbs, bytes, reps, el, findings / (size_t)reps);
-	CHECK(findings > 0);
-	for (int i = 0; i < n; i++)
-		free(bodies[i]);
 	tdet_free(&x);
 }

@@ -34,7 +34,9 @@
  *  - Limits (depth, nodes, arena bytes, work, inflate) are checked
  *    everywhere; when one is hit the tree so far is kept, `limit_hit`
  *    names the first limit hit and the node whose children were cut has
- *    flag CUT.
+ *    flag CUT. The work limit bounds the time a body takes by its size:
+ *    every pass over bytes, and every byte an inflate step produces, is
+ *    charged to a budget proportional to the body.
  *    Decoding never fails on bad input: what does not parse is a BYTES or
  *    STRING leaf.
  *
@@ -150,7 +152,7 @@ typedef struct mml_decode_limits {
 	uint32_t max_nodes;    /* nodes per body (default 262144) */
 	size_t max_arena;      /* decoded bytes per body (default 16 MiB) */
 	size_t max_inflate;    /* output of one zlib/gzip step (default 1 MiB) */
-	uint64_t max_work;     /* bytes examined per body, all attempts counted (default 64 x body + 1 MiB) */
+	uint64_t max_work;     /* bytes examined (and inflated) per body, all attempts counted (default 64 x body + 64 KiB) */
 } mml_decode_limits;
 
 /* One decoded body. Plain struct; init/free own the arrays. */

@@ -10,7 +10,9 @@
  * that is hit is named in t->limit_hit (the first one wins) and never
  * fails the call: the caller keeps the tree built so far. The work
  * budget of a body of n bytes is lim.max_work, or by default 64 x n +
- * 1 MiB: every pass over bytes is charged to it (dt_work). Repeat indexes
+ * 64 KiB: every pass over bytes is charged to it (dt_work), the output
+ * of an inflate step too, so the time a body takes is bounded by its
+ * size. Repeat indexes
  * number the children of one parent that share a key (field number, XML
  * element name, URL key) when it occurs more than once. Metadata nodes
  * (`query.uin`, `header.uin`) are extra children of the root, flag META.
@@ -21,12 +23,18 @@
 
 #include "dec.h"
 
+/* The default work budget of a body of n bytes: DT_WORK_PER_BYTE x n +
+ * DT_WORK_BASE (the base: metadata next to an empty body). Real bodies
+ * use at most about 12 x n. */
+#define DT_WORK_PER_BYTE 64u
+#define DT_WORK_BASE ((uint64_t)64 << 10)
+
 static const mml_decode_limits defaults = {
 	.max_depth = 32,
 	.max_nodes = 262144,
 	.max_arena = (size_t)16 << 20,
 	.max_inflate = (size_t)1 << 20,
-	.max_work = 0, /* 0: 64 x body + 1 MiB */
+	.max_work = 0, /* 0: 64 x body + 64 KiB */
 };
 
 void mml_dtree_init(mml_dtree *t, const mml_decode_limits *lim)
@@ -74,7 +82,7 @@ void dt_begin(mml_dtree *t, size_t n)
 {
 	mml_dtree_reset(t);
 	if (t->arena && !t->lim.max_work) {
-		uint64_t w = (uint64_t)n * 64u + ((uint64_t)1 << 20);
+		uint64_t w = (uint64_t)n * DT_WORK_PER_BYTE + DT_WORK_BASE;
 		t->arena->work_cap = w;
 	}
 }

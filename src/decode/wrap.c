@@ -17,10 +17,11 @@
  *    digit string is a number); plausible content, or 128+ digits. So a
  *    32-digit md5 stays a string.
  *  - zlib/gzip: by magic (mml_zlib_magic with 8+ bytes, gzip 1f 8b 08 with
- *    18+), and only
- *    when the stream inflates; the output is capped at lim.max_inflate
- *    (limit "inflate", flag CUT); bytes after the stream are ignored
- *    (flag TRAILING). The z_stream is kept in the tree across bodies.
+ *    18+), and only when the stream inflates; the output is capped at
+ *    lim.max_inflate (limit "inflate", flag CUT), and is charged to the
+ *    work budget: at most what the budget has left is inflated (limit
+ *    "work", flag CUT); bytes after the stream are ignored (flag
+ *    TRAILING). The z_stream is kept in the tree across bodies.
  */
 #include <string.h>
 
@@ -145,14 +146,25 @@ bool dw_inflate(mml_dtree *t, uint32_t holder, const uint8_t *p, size_t n, int f
 		return false;
 	if (!dt_depth(t, dt_node(t, holder)->depth + 1u) || !dt_work(t, n))
 		return false;
+	/* the output is work too: at most what the budget has left */
+	size_t cap = t->lim.max_inflate;
+	uint64_t left = dt_work_left(t);
+	const bool by_work = left < cap;
+	if (by_work)
+		cap = (size_t)left;
+	if (!cap) {
+		dt_hit(t, "work");
+		return false;
+	}
 	const uint8_t *o;
 	size_t ol, used;
-	int r = da_inflate(t, p, n, zf == MML_DF_GZIP, t->lim.max_inflate, &o, &ol, &used);
+	int r = da_inflate(t, p, n, zf == MML_DF_GZIP, cap, &o, &ol, &used);
 	if (r != DA_Z_OK && r != DA_Z_CAPPED)
 		return false;
+	(void)dt_work(t, ol); /* fits: ol <= cap */
 	uint16_t flags = 0;
 	if (r == DA_Z_CAPPED) {
-		dt_hit(t, "inflate");
+		dt_hit(t, by_work ? "work" : "inflate");
 		flags |= MML_DN_CUT;
 	} else if (used < n) {
 		flags |= MML_DN_TRAILING;
