@@ -155,24 +155,25 @@ void da_release(mml_dtree *t, da_mark m)
 
 /* ---- scratch ---- */
 
+/* Room for `need` items in a scratch array; NULL (and nomem) when there is none. */
+static void *scratch(struct mml_darena *a, void **p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	if (mml_grow(p, cap, need, elem, first))
+		return *p;
+	a->nomem = true;
+	return NULL;
+}
+
 da_seg *da_segs(mml_dtree *t, size_t need)
 {
 	struct mml_darena *a = t->arena;
-	if (!mml_grow((void **)&a->segs, &a->segs_cap, need, sizeof *a->segs, 64)) {
-		a->nomem = true;
-		return NULL;
-	}
-	return a->segs;
+	return scratch(a, (void **)&a->segs, &a->segs_cap, need, sizeof *a->segs, 64);
 }
 
 uint32_t *da_pos(mml_dtree *t, size_t need)
 {
 	struct mml_darena *a = t->arena;
-	if (!mml_grow((void **)&a->pos, &a->pos_cap, need, sizeof *a->pos, 256)) {
-		a->nomem = true;
-		return NULL;
-	}
-	return a->pos;
+	return scratch(a, (void **)&a->pos, &a->pos_cap, need, sizeof *a->pos, 256);
 }
 
 da_name *da_names(mml_dtree *t) { return t->arena->names; }

@@ -166,6 +166,17 @@ static inline uint32_t dt_add(mml_dtree *t, uint32_t parent, mml_dkind kind)
 	return i;
 }
 
+/* dt_add, and the node's format and field (number, index, column). */
+static inline uint32_t dt_add_at(mml_dtree *t, uint32_t parent, mml_dkind kind, mml_dfmt fmt, uint32_t field)
+{
+	uint32_t i = dt_add(t, parent, kind);
+	if (i != MML_DNONE) {
+		t->n[i].fmt = (uint8_t)fmt;
+		t->n[i].field = field;
+	}
+	return i;
+}
+
 /* Repeat indexes among the children of `parent` that share a key. */
 enum { DT_REP_FIELD, DT_REP_XML, DT_REP_URL };
 void dt_repeat_index(mml_dtree *t, uint32_t parent, int mode);
@@ -255,7 +266,7 @@ bool tx_pct(mml_dtree *t, const uint8_t *s, size_t n, int rounds, const uint8_t 
 
 /* URL pairs and delimited records: the node under holder when s[0..n) is one (or forced). */
 bool tx_url(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force);
-uint32_t tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n);
+void tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n); /* the pairs of q[0..n) under url */
 bool tx_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, bool force);
 
 /* Code point cp as UTF-8 into o (room for 4 bytes); returns the length (JSON and XML escapes). */

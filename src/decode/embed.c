@@ -324,8 +324,11 @@ bool de_plausible(mml_dtree *t, const uint8_t *p, size_t n)
 
 /* ---- entry points ---- */
 
+/* The root's fmt: what the body was read as. */
 static void root_fmt(mml_dtree *t)
 {
+	if (!t->count)
+		return;
 	mml_dnode *r = dt_node(t, 0);
 	uint32_t c = r->first_child;
 	if (c == MML_DNONE)
@@ -339,28 +342,36 @@ static void root_fmt(mml_dtree *t)
 		r->fmt = dt_node(t, d->first_child)->fmt;
 }
 
+/* Start a body: the root (MML_DNONE when even it could not be made). */
+static uint32_t start(mml_dtree *t, size_t n)
+{
+	dt_begin(t, n);
+	return dt_add(t, MML_DNONE, MML_DK_ROOT);
+}
+
+static mml_err finish(mml_dtree *t)
+{
+	root_fmt(t);
+	return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
+}
+
 mml_err mml_decode_body(mml_dtree *t, const uint8_t *p, size_t n)
 {
 	if (!t || (!p && n))
 		return MML_E_ARG;
-	dt_begin(t, n);
-	uint32_t r = dt_add(t, MML_DNONE, MML_DK_ROOT);
-	if (r == MML_DNONE)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	if (n)
+	uint32_t r = start(t, n);
+	if (r != MML_DNONE && n)
 		de_blob(t, r, p, n, true);
-	root_fmt(t);
-	return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
+	return finish(t);
 }
 
 mml_err mml_decode_as(mml_dtree *t, mml_dfmt fmt, const uint8_t *p, size_t n)
 {
 	if (!t || (!p && n))
 		return MML_E_ARG;
-	dt_begin(t, n);
-	uint32_t r = dt_add(t, MML_DNONE, MML_DK_ROOT);
+	uint32_t r = start(t, n);
 	if (r == MML_DNONE)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
+		return finish(t);
 	pb_scan ps;
 	switch (fmt) {
 	case MML_DF_PB:
@@ -407,6 +418,5 @@ mml_err mml_decode_as(mml_dtree *t, mml_dfmt fmt, const uint8_t *p, size_t n)
 		de_blob(t, r, p, n, true);
 		break;
 	}
-	root_fmt(t);
-	return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
+	return finish(t);
 }

@@ -176,12 +176,10 @@ static bool j_number(jp *p)
 static uint32_t j_node(jp *p, uint32_t parent, mml_dkind kind, const uint8_t *key, size_t klen, uint32_t idx,
                        bool embed)
 {
-	uint32_t i = dt_add(p->t, parent, kind);
+	uint32_t i = dt_add_at(p->t, parent, kind, MML_DF_JSON, idx);
 	if (i == MML_DNONE)
 		return i;
 	mml_dnode *d = dt_node(p->t, i);
-	d->fmt = MML_DF_JSON;
-	d->field = idx;
 	if (embed)
 		d->flags |= MML_DN_EMBED;
 	if (key) {

@@ -221,12 +221,10 @@ void pb_packed_build(mml_dtree *t, uint32_t node, const uint8_t *p, size_t n, in
 				break;
 			v = (uint64_t)hi << 32 | lo;
 		}
-		uint32_t e = dt_add(t, node, kind);
+		uint32_t e = dt_add_at(t, node, kind, MML_DF_PB, i++);
 		if (e == MML_DNONE)
 			break;
 		mml_dnode *d = dt_node(t, e);
-		d->fmt = MML_DF_PB;
-		d->field = i++;
 		d->wire = pk == PB_PK_VARINT ? 0 : pk == PB_PK_F32 ? 5 : 1;
 		d->u = v;
 	}

@@ -238,7 +238,7 @@ static size_t pairs_ok(const uint8_t *q, size_t n, bool strict, bool spaces)
 	return pairs;
 }
 
-uint32_t tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
+void tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
 {
 	uint32_t count = 0;
 	size_t i = 0;
@@ -259,12 +259,10 @@ uint32_t tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
 				tx_pct(t, eq + 1, e - k - 1, 8, &val, &vlen);
 			else
 				val = q + e, vlen = 0;
-			uint32_t pn = dt_add(t, url, MML_DK_URL_PARAM);
+			uint32_t pn = dt_add_at(t, url, MML_DK_URL_PARAM, MML_DF_URL, count++);
 			if (pn == MML_DNONE)
 				break;
 			mml_dnode *d = dt_node(t, pn);
-			d->fmt = MML_DF_URL;
-			d->field = count++;
 			d->name = (const char *)key;
 			d->name_len = klen > UINT32_MAX ? UINT32_MAX : (uint32_t)klen;
 			d->val = val;
@@ -276,7 +274,6 @@ uint32_t tx_url_params(mml_dtree *t, uint32_t url, const uint8_t *q, size_t n)
 		i = e + 1;
 	}
 	dt_repeat_index(t, url, DT_REP_URL);
-	return count;
 }
 
 static bool embed_depth(mml_dtree *t, uint32_t holder) { return dt_depth(t, dt_node(t, holder)->depth + 1u); }
@@ -466,12 +463,10 @@ bool tx_csv(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsu
 		size_t vl = e - a;
 		if (sum->cls & TC_PCT)
 			tx_pct(t, s + a, e - a, 1, &v, &vl);
-		uint32_t cell = dt_add(t, row, MML_DK_CSV_CELL);
+		uint32_t cell = dt_add_at(t, row, MML_DK_CSV_CELL, MML_DF_CSV, col++);
 		if (cell == MML_DNONE)
 			break;
 		mml_dnode *cd = dt_node(t, cell);
-		cd->fmt = MML_DF_CSV;
-		cd->field = col++;
 		cd->val = v;
 		cd->val_len = vl > UINT32_MAX ? UINT32_MAX : (uint32_t)vl;
 		if (whole && v == s + a)

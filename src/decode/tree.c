@@ -383,28 +383,37 @@ static const char *copy_name(mml_dtree *t, const char *a, const char *b, uint32_
 	return (const char *)p;
 }
 
+/* A metadata node of `kind` under the root, named a (or "a.b"); MML_DNONE when none was made. */
+static uint32_t meta_node(mml_dtree *t, mml_dkind kind, const char *a, const char *b)
+{
+	if (ensure_root(t) == MML_DNONE)
+		return MML_DNONE;
+	uint32_t len = 0;
+	const char *nm = copy_name(t, a, b, &len);
+	if (!nm)
+		return MML_DNONE;
+	uint32_t i = dt_add(t, 0, kind);
+	if (i == MML_DNONE)
+		return i;
+	mml_dnode *d = dt_node(t, i);
+	d->flags |= MML_DN_META;
+	d->name = nm;
+	d->name_len = len;
+	return i;
+}
+
 mml_err mml_decode_meta_url(mml_dtree *t, const char *name, const char *q, size_t n)
 {
 	if (!t || !name || (!q && n))
 		return MML_E_ARG;
-	if (ensure_root(t) == MML_DNONE)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	uint32_t len = 0;
-	const char *nm = copy_name(t, name, NULL, &len);
-	if (!nm)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	uint32_t u = dt_add(t, 0, MML_DK_URL);
-	if (u == MML_DNONE)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	mml_dnode *d = dt_node(t, u);
-	d->flags |= MML_DN_META;
-	d->fmt = MML_DF_URL;
-	d->name = nm;
-	d->name_len = len;
-	uint8_t *copy = n ? da_alloc(t, n) : NULL; /* the query's text need not outlive the call */
-	if (copy && dt_work(t, n)) {
-		memcpy(copy, q, n);
-		tx_url_params(t, u, copy, n);
+	uint32_t u = meta_node(t, MML_DK_URL, name, NULL);
+	if (u != MML_DNONE) {
+		dt_node(t, u)->fmt = MML_DF_URL;
+		uint8_t *copy = n ? da_alloc(t, n) : NULL; /* the query's text need not outlive the call */
+		if (copy && dt_work(t, n)) {
+			memcpy(copy, q, n);
+			tx_url_params(t, u, copy, n);
+		}
 	}
 	return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
 }
@@ -413,21 +422,8 @@ mml_err mml_decode_meta_uint(mml_dtree *t, const char *group, const char *name, 
 {
 	if (!t || !group || !name)
 		return MML_E_ARG;
-	if (ensure_root(t) == MML_DNONE)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	uint32_t len = 0;
-	const char *nm = copy_name(t, group, name, &len);
-	if (!nm)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	uint32_t i = dt_add(t, 0, MML_DK_VARINT);
-	if (i == MML_DNONE)
-		return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
-	mml_dnode *d = dt_node(t, i);
-	d->flags |= MML_DN_META;
-	d->name = nm;
-	d->name_len = len;
-	d->u = v;
-	return MML_OK;
+	uint32_t i = meta_node(t, MML_DK_VARINT, group, name);
+	if (i != MML_DNONE)
+		dt_node(t, i)->u = v;
+	return dt_nomem(t) ? MML_E_NOMEM : MML_OK;
 }
-
-/* Code point cp as UTF-8 into o (room for 4 bytes); returns the length. */
