@@ -41,6 +41,7 @@
 
 /* ---- text ---- */
 
+/* Format fmt tried on the text regardless of plausibility (mml_decode_as). */
 static bool forced(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const tsum *sum, int fmt)
 {
 	switch (fmt) {
