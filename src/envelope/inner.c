@@ -166,11 +166,6 @@ static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, u
 	p->cbc[0].line = line;
 }
 
-static int looks_zlib(const uint8_t *b, size_t n)
-{
-	return n >= 2 && (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 == 0;
-}
-
 /* Length the header says the plaintext has: raw (uncompressed) or compressed. */
 static int64_t expected_len(const mml_bizhdr *h)
 {
@@ -188,7 +183,7 @@ static bool cbc_try_known(mml_envproc *p, const mml_envelope *env, const uint8_t
 		return false;
 	if (want >= 0 && (int64_t)*outlen != want)
 		return false;
-	return env->biz.compress != 1 || looks_zlib(p->plain.p, *outlen);
+	return env->biz.compress != 1 || mml_zlib_magic(p->plain.p, *outlen);
 }
 
 static mml_err cbc_took_known(mml_envproc *p, const mml_envelope *env, mml_msg *m, const uint8_t *k,
@@ -361,7 +356,7 @@ static mml_err inner_gcm(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 
 static void maybe_inflate(mml_envproc *p, mml_msg *m, int declared, size_t hint)
 {
-	if (!m->body || !(declared || looks_zlib(m->body, m->body_len)))
+	if (!m->body || !(declared || mml_zlib_magic(m->body, m->body_len)))
 		return;
 	mml_buf_reset(&p->out);
 	mml_err e = mml_inflater_run(&p->zi, m->body, m->body_len, hint, p->cfg.max_body, &p->out);

@@ -44,16 +44,19 @@ mml_err mml_rec_parse(mml_cur *c, mml_rec *r)
 
 bool mml_rec_plausible(const uint8_t *p, size_t n)
 {
-	if (n < 5)
+	mml_cur c = mml_cur_make(p, n);
+	uint8_t ty, v1, v2, nty, nv1;
+	uint16_t len;
+	if (mml_cur_u8(&c, &ty) || mml_cur_u8(&c, &v1) || mml_cur_u8(&c, &v2) || mml_cur_be16(&c, &len))
 		return false;
-	if (!type_ok(p[0]) || p[1] != 0xf1 || p[2] < 1 || p[2] > 4)
+	if (!type_ok(ty) || v1 != 0xf1 || v2 < 1 || v2 > 4)
 		return false;
-	size_t len = (size_t)p[3] << 8 | p[4];
-	if (p[0] == MML_REC_DATA && len < MML_REC_TAG)
+	if (ty == MML_REC_DATA && len < MML_REC_TAG)
 		return false; /* short plaintext alerts and hellos do occur */
-	/* when the next header is in view, it must look right too */
-	if (n >= 5 + len + 3)
-		return type_ok(p[5 + len]) && p[6 + len] == 0xf1;
+	/* when the next header is in view (3 of its bytes), it must look right too */
+	if (mml_cur_skip(&c, len) == MML_OK && mml_cur_left(&c) >= 3 && mml_cur_u8(&c, &nty) == MML_OK &&
+	    mml_cur_u8(&c, &nv1) == MML_OK)
+		return type_ok(nty) && nv1 == 0xf1;
 	return true;
 }
 
@@ -359,6 +362,127 @@ mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h)
 		i = e + 2;
 	}
 	return MML_OK;
+}
+
+/* ---- chunked transfer coding (RFC 9112 section 7.1) ---- */
+
+enum { CK_SIZE, CK_EXT, CK_DATA, CK_DATA_CR, CK_DATA_LF, CK_TRL, CK_TRL_CR, CK_TRL_LINE, CK_DONE, CK_BAD };
+
+void mml_http_chunked_init(mml_http_chunked *ch)
+{
+	memset(ch, 0, sizeof *ch);
+	ch->state = CK_SIZE;
+}
+
+/* One more byte on a size or trailer line; false past the line cap. */
+static bool line_byte(mml_http_chunked *ch) { return ++ch->line <= MML_HTTP_CHUNK_LINE_MAX; }
+
+/* The LF of a size line: chunk-data next, or the trailers after the last chunk. */
+static void size_line_end(mml_http_chunked *ch)
+{
+	ch->left = ch->size;
+	ch->state = ch->size ? CK_DATA : CK_TRL;
+	ch->size = 0;
+	ch->digits = false;
+	ch->line = 0;
+}
+
+/* A framing byte: take it (MML_OK) or refuse it (MML_E_MALFORMED). */
+static mml_err chunk_frame_byte(mml_http_chunked *ch, uint8_t b)
+{
+	switch (ch->state) {
+	case CK_SIZE: {
+		int d = mml_hex_digit(b);
+		if (d >= 0) {
+			if (ch->size > UINT64_MAX >> 4)
+				return MML_E_MALFORMED; /* more than 2^64 - 1 */
+			ch->size = ch->size << 4 | (uint64_t)d;
+			ch->digits = true;
+			return line_byte(ch) ? MML_OK : MML_E_MALFORMED;
+		}
+		if (!ch->digits)
+			return MML_E_MALFORMED;
+		if (b == '\n') {
+			size_line_end(ch);
+			return MML_OK;
+		}
+		if (b != ';' && b != ' ' && b != '\t' && b != '\r')
+			return MML_E_MALFORMED;
+		ch->state = CK_EXT;
+		return line_byte(ch) ? MML_OK : MML_E_MALFORMED;
+	}
+	case CK_EXT: /* a chunk extension, skipped to the end of the line */
+		if (b == '\n') {
+			size_line_end(ch);
+			return MML_OK;
+		}
+		return line_byte(ch) ? MML_OK : MML_E_MALFORMED;
+	case CK_DATA_CR: /* the CRLF after chunk-data */
+		if (b == '\n') {
+			ch->state = CK_SIZE;
+			return MML_OK;
+		}
+		if (b != '\r')
+			return MML_E_MALFORMED;
+		ch->state = CK_DATA_LF;
+		return MML_OK;
+	case CK_DATA_LF:
+		if (b != '\n')
+			return MML_E_MALFORMED;
+		ch->state = CK_SIZE;
+		return MML_OK;
+	case CK_TRL: /* a trailer field, or the blank line that ends the body */
+		ch->line = 1;
+		ch->state = b == '\n' ? CK_DONE : b == '\r' ? CK_TRL_CR : CK_TRL_LINE;
+		return MML_OK;
+	case CK_TRL_CR:
+		if (b == '\n') {
+			ch->state = CK_DONE;
+			return MML_OK;
+		}
+		ch->state = CK_TRL_LINE;
+		return line_byte(ch) ? MML_OK : MML_E_MALFORMED;
+	case CK_TRL_LINE:
+		if (b == '\n') {
+			ch->state = CK_TRL;
+			ch->line = 0;
+			return MML_OK;
+		}
+		return line_byte(ch) ? MML_OK : MML_E_MALFORMED;
+	default:
+		return MML_E_MALFORMED;
+	}
+}
+
+mml_err mml_http_chunked_next(mml_http_chunked *ch, mml_cur *c, const uint8_t **data, size_t *len)
+{
+	for (;;) {
+		if (ch->state == CK_DONE)
+			return MML_E_END;
+		if (ch->state == CK_BAD)
+			return MML_E_MALFORMED;
+		if (ch->state == CK_DATA) {
+			size_t take = mml_cur_left(c);
+			if (!take)
+				return MML_E_INCOMPLETE;
+			if (take > ch->left)
+				take = (size_t)ch->left;
+			(void)mml_cur_bytes(c, take, data); /* take <= left */
+			*len = take;
+			ch->left -= take;
+			if (!ch->left)
+				ch->state = CK_DATA_CR;
+			return MML_OK;
+		}
+		uint8_t b;
+		if (mml_cur_peek(c, 0, &b) != MML_OK)
+			return MML_E_INCOMPLETE;
+		if (chunk_frame_byte(ch, b) != MML_OK) {
+			ch->state = CK_BAD;
+			return MML_E_MALFORMED;
+		}
+		(void)mml_cur_skip(c, 1);
+	}
 }
 
 void mml_mmtls_nonce(const uint8_t base_iv[12], uint64_t seq, uint8_t nonce[12])
