@@ -182,14 +182,20 @@ void mml_wbuf_bytes(mml_wbuf *w, const void *p, size_t n);
 /* n copies of one byte. */
 void mml_wbuf_fill(mml_wbuf *w, uint8_t byte, size_t n);
 /*
- * Append n > 0 bytes the caller fills in: their address, valid until the
- * next write, or NULL after a failure (then nothing was appended).
+ * Append n bytes the caller fills in (a cipher's output, say): their
+ * address, valid until the next write, or NULL after a failure (then
+ * nothing was appended). With n = 0 nothing is appended and the address
+ * is the end of the buffer (not NULL unless there is a failure).
  */
 uint8_t *mml_wbuf_room(mml_wbuf *w, size_t n);
 /* Overwrite bytes written earlier, at offset `at` of the buffer (a length
  * or checksum known only later); MML_E_ARG when they were not written. */
+void mml_wbuf_set(mml_wbuf *w, size_t at, const void *p, size_t n);
 void mml_wbuf_set_be16(mml_wbuf *w, size_t at, uint16_t v);
 void mml_wbuf_set_be32(mml_wbuf *w, size_t at, uint32_t v);
+/* Remove n written bytes at offset `at`; those after them move down (a
+ * length field reserved wider than it turned out). MML_E_ARG as above. */
+void mml_wbuf_drop(mml_wbuf *w, size_t at, size_t n);
 /* The varint of v into o (room for 10); returns its length. */
 size_t mml_varint_encode(uint8_t o[10], uint64_t v);
 

@@ -84,36 +84,48 @@ void mml_wbuf_fill(mml_wbuf *w, uint8_t byte, size_t n)
 
 uint8_t *mml_wbuf_room(mml_wbuf *w, size_t n)
 {
-	if (!n) {
-		if (w->err == MML_OK)
-			w->err = MML_E_ARG;
+	if (n || w->err != MML_OK)
+		return take(w, n);
+	/* nothing to append: the end, with storage behind it */
+	if (!w->b->p && (w->err = mml_buf_reserve(w->b, 1)) != MML_OK)
 		return NULL;
-	}
-	return take(w, n);
+	return w->b->p + w->b->len;
 }
 
-/* the n bytes at `at`, when they were written; else the error is kept */
-static uint8_t *written(mml_wbuf *w, size_t at, size_t n)
+/* Are the n bytes at `at` written? Else the error is kept. */
+static bool written(mml_wbuf *w, size_t at, size_t n)
 {
 	if (w->err != MML_OK)
-		return NULL;
+		return false;
 	if (at > w->b->len || n > w->b->len - at) {
 		w->err = MML_E_ARG;
-		return NULL;
+		return false;
 	}
-	return w->b->p + at;
+	return true;
+}
+
+void mml_wbuf_set(mml_wbuf *w, size_t at, const void *p, size_t n)
+{
+	if (written(w, at, n) && n)
+		memcpy(w->b->p + at, p, n);
 }
 
 void mml_wbuf_set_be16(mml_wbuf *w, size_t at, uint16_t v)
 {
-	uint8_t *o = written(w, at, 2);
-	if (o)
-		o[0] = (uint8_t)(v >> 8), o[1] = (uint8_t)v;
+	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+	mml_wbuf_set(w, at, x, 2);
 }
 
 void mml_wbuf_set_be32(mml_wbuf *w, size_t at, uint32_t v)
 {
-	uint8_t *o = written(w, at, 4);
-	if (o)
-		o[0] = (uint8_t)(v >> 24), o[1] = (uint8_t)(v >> 16), o[2] = (uint8_t)(v >> 8), o[3] = (uint8_t)v;
+	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	mml_wbuf_set(w, at, x, 4);
+}
+
+void mml_wbuf_drop(mml_wbuf *w, size_t at, size_t n)
+{
+	if (!written(w, at, n) || !n)
+		return;
+	memmove(w->b->p + at, w->b->p + at + n, w->b->len - at - n);
+	w->b->len -= n;
 }

@@ -16,10 +16,9 @@
 
 void simc_put(mml_buf *o, const void *p, size_t n)
 {
-	if (mml_buf_append(o, p, n) != MML_OK) {
-		fprintf(stderr, "mmlens-sim: content: buffer growth failed at %zu bytes\n", o->len);
-		abort();
-	}
+	mml_wbuf w = mml_wbuf_make(o);
+	mml_wbuf_bytes(&w, p, n);
+	sim_wcheck(&w, "content");
 }
 
 void simc_puts(mml_buf *o, const char *s) { simc_put(o, s, strlen(s)); }

@@ -767,6 +767,7 @@ int main(int argc, char **argv)
 	sim_body_init(&s.body);
 	int rc = run(&s);
 	sim_proto_free(&s.proto);
+	sim_net_free(&s.net);
 	sim_body_free(&s.body);
 	for (int i = 0; i < s.npool; i++) {
 		sim_body_free(&s.pool[i]);
