@@ -7,7 +7,8 @@
  * message for each skipped line (bad_lines of them), and the strict
  * fast reader agrees with jansson on every line: the same entries and
  * the same skipped lines with the same reasons. Every input for the first
- * 64 runs, then every 8th, also goes through mml_keylog_load twice: from
+ * 16 runs, then every 64th (the loads map and fault in pages: they would
+ * set the pace), also goes through mml_keylog_load twice: from
  * a memfd (a regular file: the mapped key log) and from a pipe (the
  * resident one); both must give the same counts, diagnostics, entries and
  * lookups.
@@ -463,7 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mml_keylog_free(&kl);
 
 	static unsigned long runs;
-	if (runs++ < 64 || runs % 8 == 0) {
+	if (runs++ < 16 || runs % 64 == 0) {
 		check_mapped(data, size);
 		check_split_loaded(data, size);
 	}

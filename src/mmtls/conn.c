@@ -13,6 +13,7 @@
  * callbacks; the HTTP states are conn_http.c's (shared state:
  * conn_int.h).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +33,11 @@ const char *mml_transport_name(mml_transport t)
 
 mml_mmtls_ctx *mml_mmtls_new(const mml_keylog *kl, const mml_conn_cbs *cbs, mml_stats *st)
 {
-	mml_mmtls_ctx *m = calloc(1, sizeof *m);
+	/* zeroed but for the scratch (64 KiB, written before it is read) */
+	mml_mmtls_ctx *m = malloc(sizeof *m);
 	if (!m)
 		return NULL;
+	memset(m, 0, offsetof(mml_mmtls_ctx, scratch));
 	m->kl = kl;
 	m->cbs = *cbs;
 	m->st = st;

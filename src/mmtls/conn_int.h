@@ -85,7 +85,7 @@ struct mml_mmtls_ctx {
 	 * bench's); they only choose the order of tries */
 	uint64_t known_lined, known_unlined;
 	parked *park;          /* PARK_SLOTS, allocated on the first use, or NULL */
-	uint8_t scratch[65536 + 64];
+	uint8_t scratch[65536 + 64]; /* the last member: not zeroed (mml_mmtls_new) */
 };
 
 /* conn.c */

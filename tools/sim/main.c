@@ -655,7 +655,8 @@ static int parse_prob(const char *s, double *out)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The options into s->o (defaults first); 0, or the exit status of a bad command line. */
+static int parse_args(int argc, char **argv, sim *sp)
 {
 	static const struct option lo[] = {
 		{"pcap", 1, 0, 'p'},    {"pcapng", 0, 0, 'N'},  {"keylog", 1, 0, 'k'}, {"keylog-sparse", 0, 0, 'S'},
@@ -663,47 +664,46 @@ int main(int argc, char **argv)
 		{"devices", 1, 0, 'd'}, {"size", 1, 0, 'z'},    {"mss", 1, 0, 'm'},    {"ooo", 1, 0, 'o'},
 		{"retrans", 1, 0, 'R'}, {"loss", 1, 0, 'L'},    {"ipv6", 0, 0, '6'},   {"vlan", 0, 0, 'V'},
 		{"idle", 1, 0, 'I'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
-	sim s;
-	memset(&s, 0, sizeof s);
-	s.o.seed = 1;
-	s.o.devices = 1;
-	s.o.net.mss = 1400;
+	sim_opts *o = &sp->o;
+	o->seed = 1;
+	o->devices = 1;
+	o->net.mss = 1400;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		char *e;
 		switch (c) {
-		case 'p': s.o.pcap = optarg; break;
-		case 'N': s.o.pcapng = true; break;
-		case 'k': s.o.keylog = optarg; break;
-		case 'S': s.o.sparse = true; break;
-		case 't': s.o.truth = optarg; break;
+		case 'p': o->pcap = optarg; break;
+		case 'N': o->pcapng = true; break;
+		case 'k': o->keylog = optarg; break;
+		case 'S': o->sparse = true; break;
+		case 't': o->truth = optarg; break;
 		case 's':
-			if (!strcmp(optarg, "startup")) s.o.scenario = SC_STARTUP;
-			else if (!strcmp(optarg, "messaging")) s.o.scenario = SC_MESSAGING;
-			else if (!strcmp(optarg, "miniprogram")) s.o.scenario = SC_MINIPROGRAM;
-			else if (!strcmp(optarg, "all")) s.o.scenario = SC_ALL;
-			else if (!strcmp(optarg, "bench")) s.o.scenario = SC_BENCH;
-			else if (!strcmp(optarg, "bench-heavy")) s.o.scenario = SC_BENCH_HEAVY;
-			else if (!strcmp(optarg, "post")) s.o.scenario = SC_POST;
-			else if (!strcmp(optarg, "comment")) s.o.scenario = SC_COMMENT;
-			else if (!strcmp(optarg, "image")) s.o.scenario = SC_IMAGE;
+			if (!strcmp(optarg, "startup")) o->scenario = SC_STARTUP;
+			else if (!strcmp(optarg, "messaging")) o->scenario = SC_MESSAGING;
+			else if (!strcmp(optarg, "miniprogram")) o->scenario = SC_MINIPROGRAM;
+			else if (!strcmp(optarg, "all")) o->scenario = SC_ALL;
+			else if (!strcmp(optarg, "bench")) o->scenario = SC_BENCH;
+			else if (!strcmp(optarg, "bench-heavy")) o->scenario = SC_BENCH_HEAVY;
+			else if (!strcmp(optarg, "post")) o->scenario = SC_POST;
+			else if (!strcmp(optarg, "comment")) o->scenario = SC_COMMENT;
+			else if (!strcmp(optarg, "image")) o->scenario = SC_IMAGE;
 			else return bad("--scenario must be startup, messaging, miniprogram, post, comment, image, all, bench "
 			                "or bench-heavy");
 			break;
 		case 'l':
-			if (!strcmp(optarg, "on")) s.o.location_on = true;
-			else if (!strcmp(optarg, "off")) s.o.location_on = false;
+			if (!strcmp(optarg, "on")) o->location_on = true;
+			else if (!strcmp(optarg, "off")) o->location_on = false;
 			else return bad("--location must be on or off");
 			break;
 		case 'r':
-			s.o.seed = strtoull(optarg, &e, 10);
+			o->seed = strtoull(optarg, &e, 10);
 			if (*e || !*optarg) return bad("--seed wants a number");
 			break;
 		case 'd': {
 			long v = strtol(optarg, &e, 10);
 			if (*e || v < 1 || v > 1000) return bad("--devices wants 1 to 1000");
-			s.o.devices = (int)v;
+			o->devices = (int)v;
 			break;
 		}
 		case 'z': {
@@ -713,34 +713,44 @@ int main(int argc, char **argv)
 			if (mul != 1.0)
 				e++;
 			if (*e || !(v > 0) || v * mul > 1e14) return bad("--size wants a positive byte count (K, M, G allowed)");
-			s.o.size = (uint64_t)(v * mul);
+			o->size = (uint64_t)(v * mul);
 			break;
 		}
 		case 'm': {
 			long v = strtol(optarg, &e, 10);
 			if (*e || v < 64 || v > 9000) return bad("--mss wants 64 to 9000");
-			s.o.net.mss = (int)v;
+			o->net.mss = (int)v;
 			break;
 		}
-		case 'o': if (parse_prob(optarg, &s.o.net.p_ooo)) return bad("--ooo wants a probability 0-1"); break;
-		case 'R': if (parse_prob(optarg, &s.o.net.p_retrans)) return bad("--retrans wants a probability 0-1"); break;
-		case 'L': if (parse_prob(optarg, &s.o.net.p_loss)) return bad("--loss wants a probability 0-1"); break;
+		case 'o': if (parse_prob(optarg, &o->net.p_ooo)) return bad("--ooo wants a probability 0-1"); break;
+		case 'R': if (parse_prob(optarg, &o->net.p_retrans)) return bad("--retrans wants a probability 0-1"); break;
+		case 'L': if (parse_prob(optarg, &o->net.p_loss)) return bad("--loss wants a probability 0-1"); break;
 		case 'I': {
 			long v = strtol(optarg, &e, 10);
 			if (*e || v < 1 || v > 86400) return bad("--idle wants 1 to 86400 seconds");
-			s.o.idle_us = (uint64_t)v * 1000000u;
+			o->idle_us = (uint64_t)v * 1000000u;
 			break;
 		}
-		case '6': s.o.net.ipv6 = true; break;
-		case 'V': s.o.net.vlan = true; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case '6': o->net.ipv6 = true; break;
+		case 'V': o->net.vlan = true; break;
+		case 'h': fputs(usage, stdout); return -1;
 		default: return bad("unknown or incomplete option");
 		}
 	}
 	if (optind != argc)
 		return bad("unexpected argument");
-	if (!s.o.pcap)
+	if (!o->pcap)
 		return bad("--pcap FILE is required");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sim s;
+	memset(&s, 0, sizeof s);
+	int bad_args = parse_args(argc, argv, &s);
+	if (bad_args)
+		return bad_args < 0 ? 0 : bad_args;
 	sim_rng_seed(&s.rng, s.o.seed);
 	/* zlib and the record buffers allocate per message: keep those in the heap */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
