@@ -124,6 +124,9 @@ $(B)/bench-stages: bench/stages.c $(B)/libmmlens.a
 $(B)/bench-scanstages: bench/scanstages.c $(B)/libmmlens.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/bench-keylog: bench/keylog_reader.c $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/bench-rss: bench/rss.c
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@
