@@ -583,3 +583,29 @@ TEST(mmtls_plain_http_body_until_close)
 		CHECK_EQ(x.no, 2);
 	}
 }
+
+/*
+ * Regression (src/mmtls/conn.c key_remember, fixed with mml_keys_front):
+ * a direction's second key that opened a record was moved to the front
+ * from pointers into the list itself, after the list had shifted over
+ * them: the front got the first key back and the second key was lost.
+ */
+TEST(mmtls_keys_front_moves_an_entry_of_the_list)
+{
+	typedef struct kent {
+		uint8_t key[16];
+		uint32_t line;
+	} kent;
+	kent a[3];
+	int n = 0;
+	for (uint32_t i = 0; i < 4; i++) { /* 4 keys into 3 places: the oldest goes */
+		kent k = {.line = i + 1};
+		memset(k.key, (int)(0x10 + i), 16);
+		mml_keys_front(a, sizeof a[0], &n, 3, &k);
+	}
+	CHECK(n == 3 && a[0].line == 4 && a[1].line == 3 && a[2].line == 2);
+	kent again = a[2]; /* a key already there: to the front, the others back */
+	mml_keys_front(a, sizeof a[0], &n, 3, &again);
+	CHECK(n == 3 && a[0].line == 2 && a[0].key[0] == 0x11 && a[1].line == 4 && a[2].line == 3 &&
+	      a[2].key[15] == 0x12);
+}

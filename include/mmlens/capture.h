@@ -77,7 +77,9 @@ void mml_capture_close(mml_capture *cap);
  * Decode one link-layer frame to a TCP packet (exposed for tests and the
  * fuzz harness). Returns MML_OK for TCP, MML_E_UNSUPPORTED for non-TCP
  * (counted), MML_E_MALFORMED/TRUNCATED for broken frames (counted), and
- * MML_E_INCOMPLETE for an IPv4 fragment held for reassembly.
+ * MML_E_INCOMPLETE for an IPv4 fragment held for reassembly (a fragment
+ * reassembly refuses is MML_E_MALFORMED or MML_E_NOMEM, counted as
+ * dropped).
  */
 mml_err mml_decode_frame(int linktype, const uint8_t *frame, size_t len, mml_pkt *pkt,
                          mml_stats *st, mml_ipfrag *frag);

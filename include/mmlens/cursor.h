@@ -137,6 +137,18 @@ static inline mml_err mml_cur_peek(const mml_cur *c, size_t i, uint8_t *v)
 	return MML_OK;
 }
 
+/* Where the next byte b is, counted from the read position, without
+ * moving; MML_E_TRUNCATED when none is left. */
+static inline mml_err mml_cur_find(const mml_cur *c, uint8_t b, size_t *i)
+{
+	size_t left = mml_cur_left(c);
+	const uint8_t *q = left ? memchr(c->p + c->off, b, left) : NULL;
+	if (!q)
+		return MML_E_TRUNCATED;
+	*i = (size_t)(q - (c->p + c->off));
+	return MML_OK;
+}
+
 /*
  * Protobuf-style base-128 varint, at most 10 bytes. MML_E_TRUNCATED when the
  * view ends inside it, MML_E_MALFORMED when it runs past 10 bytes.

@@ -102,7 +102,7 @@ static mml_err decode_ipv4(mml_cur *c, mml_pkt *pkt, mml_stats *st, mml_ipfrag *
 		size_t wlen;
 		mml_err e = mml_ipfrag_add(frag, mml_cur_ptr(&dg), mml_cur_left(&dg), pkt->ts_us, &whole, &wlen, st);
 		if (e != MML_OK)
-			return MML_E_INCOMPLETE;
+			return e; /* held for more fragments (incomplete), or dropped (counted there) */
 		mml_cur wc = mml_cur_make(whole, wlen);
 		return decode_ipv4(&wc, pkt, st, frag, depth + 1);
 	}

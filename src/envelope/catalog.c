@@ -136,12 +136,10 @@ const char *mml_cat_conf_name(mml_cat_conf conf)
 /* The next field up to a TAB (or the end); the TAB is consumed. */
 static void cur_field(mml_cur *c, bool to_end, const char **s, size_t *n)
 {
-	size_t k = 0;
+	size_t k = mml_cur_left(c);
 	uint8_t b;
-	while (!to_end && mml_cur_peek(c, k, &b) == MML_OK && b != '\t')
-		k++;
-	if (to_end)
-		k = mml_cur_left(c);
+	if (!to_end)
+		(void)mml_cur_find(c, '\t', &k); /* none: to the end */
 	const uint8_t *p = NULL;
 	(void)mml_cur_bytes(c, k, &p); /* k <= left: cannot fail */
 	*s = (const char *)p;

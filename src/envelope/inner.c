@@ -32,7 +32,7 @@ struct mml_envproc {
 	mml_buf plain;  /* inner plaintext (CBC) or hybrid parts */
 	mml_buf out;    /* inflated body */
 	uint64_t next_id;
-	struct { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS];
+	struct cbc_key { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS]; /* most recent first */
 	int ncbc;
 	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
 	mml_uinkeys *shared_uin; /* the same table shared by --jobs workers, or NULL */
@@ -152,18 +152,9 @@ static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, u
 			pthread_mutex_unlock(&p->shared_uin->mu);
 		}
 	}
-	int i;
-	for (i = 0; i < p->ncbc; i++)
-		if (!memcmp(p->cbc[i].key, key, 16))
-			break;
-	if (i == p->ncbc) {
-		if (p->ncbc < MAX_SESSION_KEYS)
-			p->ncbc++;
-		i = p->ncbc - 1;
-	}
-	memmove(&p->cbc[1], &p->cbc[0], (size_t)i * sizeof p->cbc[0]);
-	memcpy(p->cbc[0].key, key, 16);
-	p->cbc[0].line = line;
+	struct cbc_key k = {.line = line};
+	memcpy(k.key, key, 16); /* key may point into p->cbc */
+	mml_keys_front(p->cbc, sizeof p->cbc[0], &p->ncbc, MAX_SESSION_KEYS, &k);
 }
 
 /* Length the header says the plaintext has: raw (uncompressed) or compressed. */

@@ -64,22 +64,30 @@ void mml_mmtls_free(mml_mmtls_ctx *m)
 
 /* ---- outer decryption ---- */
 
+void mml_keys_front(void *arr, size_t elem, int *n, int max, const void *ent)
+{
+	uint8_t *a = arr;
+	int i;
+	for (i = 0; i < *n; i++)
+		if (!memcmp(a + (size_t)i * elem, ent, 16))
+			break;
+	if (i == *n) {
+		if (*n < max)
+			(*n)++;
+		i = *n - 1;
+	}
+	memmove(a + elem, a, (size_t)i * elem);
+	memcpy(a, ent, elem);
+}
+
+/* The key (most recent first); key and base may point into d->keys. */
 static void key_remember(dir_state *d, const uint8_t key[16], const uint8_t base[12], uint32_t line)
 {
-	int i;
-	for (i = 0; i < d->nkeys; i++)
-		if (!memcmp(d->keys[i].key, key, 16))
-			break;
-	if (i == d->nkeys) {
-		if (d->nkeys < MAX_DIR_KEYS)
-			d->nkeys++;
-		i = d->nkeys - 1;
-	}
-	/* move to front (most recent first) */
-	memmove(&d->keys[1], &d->keys[0], (size_t)i * sizeof d->keys[0]);
-	memcpy(d->keys[0].key, key, 16);
-	memcpy(d->keys[0].base, base, 12);
-	d->keys[0].line = line;
+	dir_key k;
+	memcpy(k.key, key, 16);
+	memcpy(k.base, base, 12);
+	k.line = line;
+	mml_keys_front(d->keys, sizeof d->keys[0], &d->nkeys, MAX_DIR_KEYS, &k);
 }
 
 static uint64_t be64(const uint8_t *p)
