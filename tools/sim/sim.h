@@ -6,7 +6,8 @@
  * instrumentation would have recorded, and a ground-truth JSONL. Module
  * split: content*.c (what a message says) -> biz.c (business layer) ->
  * mmtlsw.c (records, handshakes) -> net.c (TCP/IP, pathologies) ->
- * pcapw.c (files). main.c drives the scenario, benchmix.c the bench mix.
+ * pcapw.c (files, also the tests' capture writer). main.c drives the
+ * scenario (its command line: opts.c), benchmix.c the bench mix.
  */
 #ifndef MMLENS_SIM_H
 #define MMLENS_SIM_H
