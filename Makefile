@@ -130,6 +130,9 @@ $(B)/bench-decode-corpus: bench/decode_corpus.c $(B)/libmmlens.a
 $(B)/bench-decode-speed: bench/decode_speed.c $(B)/libmmlens.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
+$(B)/bench-keylog: bench/keylog_reader.c $(B)/libmmlens.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< $(B)/libmmlens.a $(LDLIBS) -o $@
 $(B)/bench-rss: bench/rss.c
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) $< -o $@

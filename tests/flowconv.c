@@ -85,4 +85,4 @@ void fill(uint8_t *p, size_t n, uint32_t seed)
 	}
 }
 
-int buf_is(const pg_buf *b, const void *p, size_t n) { return b->len == n && (!n || !memcmp(b->p, p, n)); }
+int buf_is(const mml_buf *b, const void *p, size_t n) { return b->len == n && (!n || !memcmp(b->p, p, n)); }

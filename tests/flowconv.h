@@ -31,6 +31,6 @@ void send(conv *c, int s, uint8_t flags, const void *p, size_t n);
 void handshake(conv *c);
 void fin_both(conv *c);
 void fill(uint8_t *p, size_t n, uint32_t seed);
-int buf_is(const pg_buf *b, const void *p, size_t n);
+int buf_is(const mml_buf *b, const void *p, size_t n);
 
 #endif

@@ -7,70 +7,12 @@
 #include "pcapgen.h"
 #include "test.h"
 
-/* ---- buffer ---- */
-
-void pg_buf_free(pg_buf *b)
+void pg_check(const mml_wbuf *w)
 {
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-void pg_buf_reset(pg_buf *b) { b->len = 0; }
-
-void pg_put(pg_buf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t nc = b->cap ? b->cap : 256;
-		while (nc < b->len + n)
-			nc *= 2;
-		uint8_t *np = realloc(b->p, nc);
-		if (!np)
-			abort();
-		b->p = np;
-		b->cap = nc;
+	if (mml_wbuf_err(w) != MML_OK) {
+		fprintf(stderr, "pcapgen: %s at %zu bytes\n", mml_strerror(mml_wbuf_err(w)), mml_wbuf_len(w));
+		abort();
 	}
-	if (n)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-void pg_u8(pg_buf *b, uint8_t v) { pg_put(b, &v, 1); }
-
-void pg_be16(pg_buf *b, uint16_t v)
-{
-	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-	pg_put(b, x, 2);
-}
-
-void pg_be32(pg_buf *b, uint32_t v)
-{
-	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-	pg_put(b, x, 4);
-}
-
-static void put16(pg_buf *b, uint16_t v, int be)
-{
-	uint8_t x[2];
-	if (be)
-		x[0] = (uint8_t)(v >> 8), x[1] = (uint8_t)v;
-	else
-		x[0] = (uint8_t)v, x[1] = (uint8_t)(v >> 8);
-	pg_put(b, x, 2);
-}
-
-static void put32(pg_buf *b, uint32_t v, int be)
-{
-	uint8_t x[4];
-	for (int i = 0; i < 4; i++)
-		x[be ? 3 - i : i] = (uint8_t)(v >> (8 * i));
-	pg_put(b, x, 4);
-}
-
-static void pad4(pg_buf *b)
-{
-	while (b->len % 4)
-		pg_u8(b, 0);
 }
 
 static uint16_t csum16(const uint8_t *p, size_t n)
@@ -87,53 +29,57 @@ static uint16_t csum16(const uint8_t *p, size_t n)
 
 /* ---- layer 4 ---- */
 
-void pg_tcp_ex(pg_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+void pg_tcp_ex(mml_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
                uint8_t doff, const void *payload, size_t len)
 {
+	mml_wbuf w = mml_wbuf_make(out);
 	if (!doff)
 		doff = 5;
-	pg_be16(out, sport);
-	pg_be16(out, dport);
-	pg_be32(out, seq);
-	pg_be32(out, ack);
-	pg_be16(out, (uint16_t)((doff & 15) << 12 | flags));
-	pg_be16(out, 65535); /* window */
-	pg_be16(out, 0);     /* checksum (not checked) */
-	pg_be16(out, 0);     /* urgent */
+	mml_wbuf_be16(&w, sport);
+	mml_wbuf_be16(&w, dport);
+	mml_wbuf_be32(&w, seq);
+	mml_wbuf_be32(&w, ack);
+	mml_wbuf_be16(&w, (uint16_t)((doff & 15) << 12 | flags));
+	mml_wbuf_be16(&w, 65535); /* window */
+	mml_wbuf_be16(&w, 0);     /* checksum (not checked) */
+	mml_wbuf_be16(&w, 0);     /* urgent */
 	for (int i = 5; i < doff; i++)
-		pg_be32(out, 0x01010101); /* NOP options */
-	pg_put(out, payload, len);
+		mml_wbuf_be32(&w, 0x01010101); /* NOP options */
+	mml_wbuf_bytes(&w, payload, len);
+	pg_check(&w);
 }
 
-void pg_tcp(pg_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+void pg_tcp(mml_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
             const void *payload, size_t len)
 {
 	pg_tcp_ex(out, sport, dport, seq, ack, flags, 5, payload, len);
 }
 
-void pg_udp(pg_buf *out, uint16_t sport, uint16_t dport, const void *payload, size_t len)
+void pg_udp(mml_buf *out, uint16_t sport, uint16_t dport, const void *payload, size_t len)
 {
-	pg_be16(out, sport);
-	pg_be16(out, dport);
-	pg_be16(out, (uint16_t)(8 + len));
-	pg_be16(out, 0);
-	pg_put(out, payload, len);
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_be16(&w, sport);
+	mml_wbuf_be16(&w, dport);
+	mml_wbuf_be16(&w, (uint16_t)(8 + len));
+	mml_wbuf_be16(&w, 0);
+	mml_wbuf_bytes(&w, payload, len);
+	pg_check(&w);
 }
 
-void pg_icmp(pg_buf *out, int v6, const void *payload, size_t len)
+void pg_icmp(mml_buf *out, int v6, const void *payload, size_t len)
 {
-	size_t start = out->len;
-	pg_u8(out, v6 ? 128 : 8); /* echo request */
-	pg_u8(out, 0);
-	pg_be16(out, 0);
-	pg_be16(out, 0x1234); /* id */
-	pg_be16(out, 1);      /* seq */
-	pg_put(out, payload, len);
-	if (!v6) {
-		uint16_t c = csum16(out->p + start, out->len - start);
-		out->p[start + 2] = (uint8_t)(c >> 8);
-		out->p[start + 3] = (uint8_t)c;
-	}
+	mml_wbuf w = mml_wbuf_make(out);
+	size_t start = mml_wbuf_len(&w);
+	mml_wbuf_u8(&w, v6 ? 128 : 8); /* echo request */
+	mml_wbuf_u8(&w, 0);
+	mml_wbuf_be16(&w, 0);
+	mml_wbuf_be16(&w, 0x1234); /* id */
+	mml_wbuf_be16(&w, 1);      /* seq */
+	mml_wbuf_bytes(&w, payload, len);
+	pg_check(&w);
+	if (!v6)
+		mml_wbuf_set_be16(&w, start + 2, csum16(out->p + start, out->len - start));
+	pg_check(&w);
 }
 
 /* ---- layer 3 ---- */
@@ -150,59 +96,51 @@ void pg_addr6(const char *s, uint8_t out[16])
 		abort();
 }
 
-void pg_ipv4_ex(pg_buf *out, const char *src, const char *dst, uint8_t proto, uint16_t id, uint16_t frag_off,
-                int mf, const void *l4, size_t len)
+/* An IPv4 header from h[0..ihl) with total length, fragment field and checksum set. */
+static void ipv4_header(mml_wbuf *w, const uint8_t *h, size_t ihl, size_t tot, size_t frag_off, int mf)
 {
-	uint8_t h[20];
-	size_t tot = 20 + len;
-	h[0] = 0x45;
-	h[1] = 0;
-	h[2] = (uint8_t)(tot >> 8);
-	h[3] = (uint8_t)tot;
-	h[4] = (uint8_t)(id >> 8);
-	h[5] = (uint8_t)id;
-	uint16_t fo = (uint16_t)((frag_off / 8) & 0x1fff) | (mf ? 0x2000 : 0);
-	h[6] = (uint8_t)(fo >> 8);
-	h[7] = (uint8_t)fo;
-	h[8] = 64;
-	h[9] = proto;
-	h[10] = h[11] = 0;
-	pg_addr4(src, h + 12);
-	pg_addr4(dst, h + 16);
-	uint16_t c = csum16(h, 20);
-	h[10] = (uint8_t)(c >> 8);
-	h[11] = (uint8_t)c;
-	pg_put(out, h, 20);
-	pg_put(out, l4, len);
+	size_t at = mml_wbuf_len(w);
+	mml_wbuf_bytes(w, h, ihl);
+	mml_wbuf_set_be16(w, at + 2, (uint16_t)tot);
+	mml_wbuf_set_be16(w, at + 6, (uint16_t)((frag_off / 8) & 0x1fff) | (mf ? 0x2000 : 0));
+	mml_wbuf_set_be16(w, at + 10, 0);
+	pg_check(w);
+	mml_wbuf_set_be16(w, at + 10, csum16(w->b->p + at, ihl));
 }
 
-void pg_ipv4(pg_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len)
+void pg_ipv4_ex(mml_buf *out, const char *src, const char *dst, uint8_t proto, uint16_t id, uint16_t frag_off,
+                int mf, const void *l4, size_t len)
+{
+	uint8_t h[20] = {0x45, 0, 0, 0, (uint8_t)(id >> 8), (uint8_t)id, 0, 0, 64, proto};
+	pg_addr4(src, h + 12);
+	pg_addr4(dst, h + 16);
+	mml_wbuf w = mml_wbuf_make(out);
+	ipv4_header(&w, h, 20, 20 + len, frag_off, mf);
+	mml_wbuf_bytes(&w, l4, len);
+	pg_check(&w);
+}
+
+void pg_ipv4(mml_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len)
 {
 	pg_ipv4_ex(out, src, dst, proto, 0x4242, 0, 0, l4, len);
 }
 
-void pg_ipv4_frag(pg_buf *out, const uint8_t *dgram, size_t dlen, size_t off, size_t n, int mf)
+void pg_ipv4_frag(mml_buf *out, const uint8_t *dgram, size_t dlen, size_t off, size_t n, int mf)
 {
-	size_t ihl = (size_t)(dgram[0] & 15) * 4;
-	if (ihl + off + n > dlen)
+	mml_cur c = mml_cur_make(dgram, dlen);
+	uint8_t vihl;
+	const uint8_t *h, *payload;
+	if (mml_cur_peek(&c, 0, &vihl) || mml_cur_bytes(&c, (size_t)(vihl & 15) * 4, &h) || mml_cur_skip(&c, off) ||
+	    mml_cur_bytes(&c, n, &payload))
 		abort();
-	uint8_t h[60];
-	memcpy(h, dgram, ihl);
-	size_t tot = ihl + n;
-	h[2] = (uint8_t)(tot >> 8);
-	h[3] = (uint8_t)tot;
-	uint16_t fo = (uint16_t)((off / 8) & 0x1fff) | (mf ? 0x2000 : 0);
-	h[6] = (uint8_t)(fo >> 8);
-	h[7] = (uint8_t)fo;
-	h[10] = h[11] = 0;
-	uint16_t c = csum16(h, ihl);
-	h[10] = (uint8_t)(c >> 8);
-	h[11] = (uint8_t)c;
-	pg_put(out, h, ihl);
-	pg_put(out, dgram + ihl + off, n);
+	size_t ihl = (size_t)(vihl & 15) * 4;
+	mml_wbuf w = mml_wbuf_make(out);
+	ipv4_header(&w, h, ihl, ihl + n, off, mf);
+	mml_wbuf_bytes(&w, payload, n);
+	pg_check(&w);
 }
 
-void pg_ipv6_ex(pg_buf *out, const char *src, const char *dst, uint8_t proto, int ext, const void *l4, size_t len)
+void pg_ipv6_ex(mml_buf *out, const char *src, const char *dst, uint8_t proto, int ext, const void *l4, size_t len)
 {
 	/* extension chain in order: hop-by-hop (0), dest opts (60), fragment (44) */
 	uint8_t chain[3];
@@ -214,33 +152,35 @@ void pg_ipv6_ex(pg_buf *out, const char *src, const char *dst, uint8_t proto, in
 	if (ext & PG_V6_FRAG)
 		chain[nchain++] = 44;
 	size_t extlen = (size_t)nchain * 8;
-	pg_be32(out, 0x60000000u);
-	pg_be16(out, (uint16_t)(extlen + len));
-	pg_u8(out, nchain ? chain[0] : proto);
-	pg_u8(out, 64);
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_be32(&w, 0x60000000u);
+	mml_wbuf_be16(&w, (uint16_t)(extlen + len));
+	mml_wbuf_u8(&w, nchain ? chain[0] : proto);
+	mml_wbuf_u8(&w, 64);
 	uint8_t a[16];
 	pg_addr6(src, a);
-	pg_put(out, a, 16);
+	mml_wbuf_bytes(&w, a, 16);
 	pg_addr6(dst, a);
-	pg_put(out, a, 16);
+	mml_wbuf_bytes(&w, a, 16);
 	for (int i = 0; i < nchain; i++) {
 		uint8_t next = i + 1 < nchain ? chain[i + 1] : proto;
 		if (chain[i] == 44) {
 			/* fragment header: next, reserved, offset 0 + M flag, id */
-			pg_u8(out, next);
-			pg_u8(out, 0);
-			pg_be16(out, 0x0001);
-			pg_be32(out, 0xabcdef01u);
+			mml_wbuf_u8(&w, next);
+			mml_wbuf_u8(&w, 0);
+			mml_wbuf_be16(&w, 0x0001);
+			mml_wbuf_be32(&w, 0xabcdef01u);
 		} else {
 			/* 8-byte options header: next, hdr ext len 0, PadN(4) */
 			uint8_t h[8] = {next, 0, 1, 4, 0, 0, 0, 0};
-			pg_put(out, h, 8);
+			mml_wbuf_bytes(&w, h, 8);
 		}
 	}
-	pg_put(out, l4, len);
+	mml_wbuf_bytes(&w, l4, len);
+	pg_check(&w);
 }
 
-void pg_ipv6(pg_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len)
+void pg_ipv6(mml_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len)
 {
 	pg_ipv6_ex(out, src, dst, proto, 0, l4, len);
 }
@@ -250,50 +190,58 @@ void pg_ipv6(pg_buf *out, const char *src, const char *dst, uint8_t proto, const
 static const uint8_t mac_dst[6] = {0x02, 0, 0, 0, 0, 0x02};
 static const uint8_t mac_src[6] = {0x02, 0, 0, 0, 0, 0x01};
 
-void pg_eth(pg_buf *out, uint16_t ethertype, const uint16_t *tpids, const uint16_t *vids, int ntags,
+void pg_eth(mml_buf *out, uint16_t ethertype, const uint16_t *tpids, const uint16_t *vids, int ntags,
             const void *l3, size_t len)
 {
-	pg_put(out, mac_dst, 6);
-	pg_put(out, mac_src, 6);
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_bytes(&w, mac_dst, 6);
+	mml_wbuf_bytes(&w, mac_src, 6);
 	for (int i = 0; i < ntags; i++) {
-		pg_be16(out, tpids[i]);
-		pg_be16(out, (uint16_t)(vids[i] & 0x0fff));
+		mml_wbuf_be16(&w, tpids[i]);
+		mml_wbuf_be16(&w, (uint16_t)(vids[i] & 0x0fff));
 	}
-	pg_be16(out, ethertype);
-	pg_put(out, l3, len);
+	mml_wbuf_be16(&w, ethertype);
+	mml_wbuf_bytes(&w, l3, len);
+	pg_check(&w);
 }
 
-void pg_sll(pg_buf *out, uint16_t ethertype, const void *l3, size_t len)
+void pg_sll(mml_buf *out, uint16_t ethertype, const void *l3, size_t len)
 {
-	pg_be16(out, 0);      /* packet type: to us */
-	pg_be16(out, 1);      /* ARPHRD_ETHER */
-	pg_be16(out, 6);      /* address length */
-	pg_put(out, mac_src, 6);
-	pg_be16(out, 0);      /* address padding to 8 */
-	pg_be16(out, ethertype);
-	pg_put(out, l3, len);
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_be16(&w, 0); /* packet type: to us */
+	mml_wbuf_be16(&w, 1); /* ARPHRD_ETHER */
+	mml_wbuf_be16(&w, 6); /* address length */
+	mml_wbuf_bytes(&w, mac_src, 6);
+	mml_wbuf_be16(&w, 0); /* address padding to 8 */
+	mml_wbuf_be16(&w, ethertype);
+	mml_wbuf_bytes(&w, l3, len);
+	pg_check(&w);
 }
 
-void pg_sll2(pg_buf *out, uint16_t ethertype, const void *l3, size_t len)
+void pg_sll2(mml_buf *out, uint16_t ethertype, const void *l3, size_t len)
 {
-	pg_be16(out, ethertype);
-	pg_be16(out, 0);      /* reserved */
-	pg_be32(out, 2);      /* interface index */
-	pg_be16(out, 1);      /* ARPHRD_ETHER */
-	pg_u8(out, 0);        /* packet type */
-	pg_u8(out, 6);        /* address length */
-	pg_put(out, mac_src, 6);
-	pg_be16(out, 0);      /* address padding to 8 */
-	pg_put(out, l3, len);
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_be16(&w, ethertype);
+	mml_wbuf_be16(&w, 0); /* reserved */
+	mml_wbuf_be32(&w, 2); /* interface index */
+	mml_wbuf_be16(&w, 1); /* ARPHRD_ETHER */
+	mml_wbuf_u8(&w, 0);   /* packet type */
+	mml_wbuf_u8(&w, 6);   /* address length */
+	mml_wbuf_bytes(&w, mac_src, 6);
+	mml_wbuf_be16(&w, 0); /* address padding to 8 */
+	mml_wbuf_bytes(&w, l3, len);
+	pg_check(&w);
 }
 
-void pg_null(pg_buf *out, uint32_t family, const void *l3, size_t len)
+void pg_null(mml_buf *out, uint32_t family, const void *l3, size_t len)
 {
-	pg_put(out, &family, 4); /* host byte order */
-	pg_put(out, l3, len);
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_bytes(&w, &family, 4); /* host byte order */
+	mml_wbuf_bytes(&w, l3, len);
+	pg_check(&w);
 }
 
-void pg_link(pg_buf *out, int linktype, const void *ip, size_t len)
+void pg_link(mml_buf *out, int linktype, const void *ip, size_t len)
 {
 	int v6 = len && (((const uint8_t *)ip)[0] >> 4) == 6;
 	uint16_t et = v6 ? 0x86dd : 0x0800;
@@ -302,83 +250,32 @@ void pg_link(pg_buf *out, int linktype, const void *ip, size_t len)
 	case PG_LT_SLL: pg_sll(out, et, ip, len); break;
 	case PG_LT_SLL2: pg_sll2(out, et, ip, len); break;
 	case PG_LT_NULL: pg_null(out, v6 ? 24 : 2, ip, len); break;
-	default: pg_put(out, ip, len); break; /* raw IP: 12, 101, 228, 229 */
+	default: { /* raw IP: 12, 101, 228, 229 */
+		mml_wbuf w = mml_wbuf_make(out);
+		mml_wbuf_bytes(&w, ip, len);
+		pg_check(&w);
+		break;
+	}
 	}
 }
 
-/* ---- capture files ---- */
+/* ---- capture files (tools/sim/pcapw.c) ---- */
 
 void pg_cap_init(pg_cap *c, int fmt, int linktype, int big_endian, int nano)
 {
 	memset(c, 0, sizeof *c);
-	c->ng = fmt == PG_PCAPNG;
-	c->big_endian = big_endian;
-	c->nano = nano;
-	c->linktype = linktype;
-	c->snaplen = 262144;
-	int be = big_endian;
-	if (!c->ng) {
-		put32(&c->b, nano ? 0xa1b23c4du : 0xa1b2c3d4u, be);
-		put16(&c->b, 2, be);
-		put16(&c->b, 4, be);
-		put32(&c->b, 0, be); /* thiszone */
-		put32(&c->b, 0, be); /* sigfigs */
-		put32(&c->b, c->snaplen, be);
-		put32(&c->b, (uint32_t)linktype, be);
-		return;
-	}
-	/* Section Header Block */
-	put32(&c->b, 0x0a0d0d0au, be);
-	put32(&c->b, 28, be);
-	put32(&c->b, 0x1a2b3c4du, be);
-	put16(&c->b, 1, be);
-	put16(&c->b, 0, be);
-	put32(&c->b, 0xffffffffu, be); /* section length -1 (unknown) */
-	put32(&c->b, 0xffffffffu, be);
-	put32(&c->b, 28, be);
-	/* Interface Description Block */
-	uint32_t idb_len = 20 + (nano ? 12 : 0);
-	put32(&c->b, 1, be);
-	put32(&c->b, idb_len, be);
-	put16(&c->b, (uint16_t)linktype, be);
-	put16(&c->b, 0, be);
-	put32(&c->b, c->snaplen, be);
-	if (nano) {
-		put16(&c->b, 9, be); /* if_tsresol */
-		put16(&c->b, 1, be);
-		pg_u8(&c->b, 9);     /* 10^-9 */
-		pad4(&c->b);
-		put16(&c->b, 0, be); /* opt_endofopt */
-		put16(&c->b, 0, be);
-	}
-	put32(&c->b, idb_len, be);
+	c->f = (sim_capfmt){.pcapng = fmt == PG_PCAPNG, .big_endian = big_endian, .nano = nano, .linktype = linktype};
+	mml_buf_init(&c->b, 0);
+	mml_wbuf w = mml_wbuf_make(&c->b);
+	sim_cap_header(&w, &c->f);
+	pg_check(&w);
 }
 
 void pg_cap_add_ns(pg_cap *c, uint64_t ts_ns, const void *frame, size_t len)
 {
-	int be = c->big_endian;
-	uint64_t ts = c->nano ? ts_ns : ts_ns / 1000;
-	if (!c->ng) {
-		uint64_t div = c->nano ? 1000000000ull : 1000000ull;
-		put32(&c->b, (uint32_t)(ts / div), be);
-		put32(&c->b, (uint32_t)(ts % div), be);
-		put32(&c->b, (uint32_t)len, be);
-		put32(&c->b, (uint32_t)len, be);
-		pg_put(&c->b, frame, len);
-		return;
-	}
-	uint32_t padded = (uint32_t)((len + 3) & ~(size_t)3);
-	uint32_t blen = 32 + padded;
-	put32(&c->b, 6, be);
-	put32(&c->b, blen, be);
-	put32(&c->b, 0, be); /* interface 0 */
-	put32(&c->b, (uint32_t)(ts >> 32), be);
-	put32(&c->b, (uint32_t)ts, be);
-	put32(&c->b, (uint32_t)len, be);
-	put32(&c->b, (uint32_t)len, be);
-	pg_put(&c->b, frame, len);
-	pad4(&c->b);
-	put32(&c->b, blen, be);
+	mml_wbuf w = mml_wbuf_make(&c->b);
+	sim_cap_packet(&w, &c->f, ts_ns, frame, len);
+	pg_check(&w);
 }
 
 void pg_cap_add(pg_cap *c, uint64_t ts_us, const void *frame, size_t len)
@@ -412,4 +309,4 @@ const char *pg_cap_write_n(const pg_cap *c, const char *name, size_t limit)
 
 const char *pg_cap_write(const pg_cap *c, const char *name) { return pg_cap_write_n(c, name, (size_t)-1); }
 
-void pg_cap_free(pg_cap *c) { pg_buf_free(&c->b); }
+void pg_cap_free(pg_cap *c) { mml_buf_free(&c->b); }

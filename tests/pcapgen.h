@@ -1,13 +1,16 @@
 /*
  * tests/pcapgen.h - a small in-memory capture builder for tests.
  *
- * Layers are built inside out into growable byte buffers:
+ * Layers are built inside out into mml_buf buffers (a zero-initialised
+ * one will do) through mml_wbuf:
  *   payload -> pg_tcp()/pg_udp()/pg_icmp() -> pg_ipv4()/pg_ipv6()
  *           -> pg_eth()/pg_sll()/pg_sll2()/pg_null()/pg_link()
  * and frames are appended to a pg_cap, which writes a classic pcap (either
  * byte order, micro- or nanosecond magic) or a minimal pcapng (SHB + IDB +
- * EPB) into the test temp dir. Every builder appends to `out`; nothing
- * fails except on out-of-memory (which aborts: these are tests).
+ * EPB) into the test temp dir, with the simulator's capture writer
+ * (tools/sim/pcapw.c: one writer of capture files). Every builder appends
+ * to `out`; nothing fails except on out-of-memory (which aborts: these
+ * are tests).
  */
 #ifndef MMLENS_TEST_PCAPGEN_H
 #define MMLENS_TEST_PCAPGEN_H
@@ -15,17 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct pg_buf {
-	uint8_t *p;
-	size_t len, cap;
-} pg_buf;
+#include "mmlens/cursor.h"
+#include "net.h"
 
-void pg_buf_free(pg_buf *b);
-void pg_buf_reset(pg_buf *b);
-void pg_put(pg_buf *b, const void *p, size_t n);
-void pg_u8(pg_buf *b, uint8_t v);
-void pg_be16(pg_buf *b, uint16_t v);
-void pg_be32(pg_buf *b, uint32_t v);
+/* Abort when a test's writer failed (out of memory: these are tests). */
+void pg_check(const mml_wbuf *w);
 
 /* Link types (DLT_/LINKTYPE_ numbers). */
 enum {
@@ -42,13 +39,13 @@ enum {
 
 /* TCP header (data offset 5, or `doff` 32-bit words when nonzero; extra
  * option words are NOP-filled) followed by the payload. Checksum 0. */
-void pg_tcp_ex(pg_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+void pg_tcp_ex(mml_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
                uint8_t doff, const void *payload, size_t len);
-void pg_tcp(pg_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+void pg_tcp(mml_buf *out, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
             const void *payload, size_t len);
-void pg_udp(pg_buf *out, uint16_t sport, uint16_t dport, const void *payload, size_t len);
+void pg_udp(mml_buf *out, uint16_t sport, uint16_t dport, const void *payload, size_t len);
 /* ICMP (v4) or ICMPv6 echo request with the payload. */
-void pg_icmp(pg_buf *out, int v6, const void *payload, size_t len);
+void pg_icmp(mml_buf *out, int v6, const void *payload, size_t len);
 
 /* ---- layer 3 ---- */
 
@@ -58,42 +55,41 @@ void pg_addr6(const char *s, uint8_t out[16]);
 
 /* IPv4 header with the right total length and checksum. `frag_off` is in
  * bytes (a multiple of 8), `mf` the more-fragments flag. */
-void pg_ipv4_ex(pg_buf *out, const char *src, const char *dst, uint8_t proto, uint16_t id, uint16_t frag_off,
+void pg_ipv4_ex(mml_buf *out, const char *src, const char *dst, uint8_t proto, uint16_t id, uint16_t frag_off,
                 int mf, const void *l4, size_t len);
-void pg_ipv4(pg_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len);
+void pg_ipv4(mml_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len);
 
 /* Split a whole IPv4 datagram (header + payload, no options needed) into a
  * fragment carrying payload bytes [off, off+n); `mf` as given. */
-void pg_ipv4_frag(pg_buf *out, const uint8_t *dgram, size_t dlen, size_t off, size_t n, int mf);
+void pg_ipv4_frag(mml_buf *out, const uint8_t *dgram, size_t dlen, size_t off, size_t n, int mf);
 
 enum { PG_V6_HBH = 1, PG_V6_FRAG = 2, PG_V6_DSTOPT = 4 };
 /* IPv6 header, optional extension headers (in the order hop-by-hop,
  * destination options, fragment), then the upper-layer bytes. */
-void pg_ipv6_ex(pg_buf *out, const char *src, const char *dst, uint8_t proto, int ext, const void *l4, size_t len);
-void pg_ipv6(pg_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len);
+void pg_ipv6_ex(mml_buf *out, const char *src, const char *dst, uint8_t proto, int ext, const void *l4, size_t len);
+void pg_ipv6(mml_buf *out, const char *src, const char *dst, uint8_t proto, const void *l4, size_t len);
 
 /* ---- layer 2 ---- */
 
 /* Ethernet II; `tpids`/`vids` give ntags VLAN tags outermost first
  * (0x8100 802.1Q, 0x88a8 802.1ad). */
-void pg_eth(pg_buf *out, uint16_t ethertype, const uint16_t *tpids, const uint16_t *vids, int ntags,
+void pg_eth(mml_buf *out, uint16_t ethertype, const uint16_t *tpids, const uint16_t *vids, int ntags,
             const void *l3, size_t len);
-void pg_sll(pg_buf *out, uint16_t ethertype, const void *l3, size_t len);
-void pg_sll2(pg_buf *out, uint16_t ethertype, const void *l3, size_t len);
+void pg_sll(mml_buf *out, uint16_t ethertype, const void *l3, size_t len);
+void pg_sll2(mml_buf *out, uint16_t ethertype, const void *l3, size_t len);
 /* BSD null/loopback: 4-byte family in host byte order. */
-void pg_null(pg_buf *out, uint32_t family, const void *l3, size_t len);
+void pg_null(mml_buf *out, uint32_t family, const void *l3, size_t len);
 /* Wrap an IP packet for `linktype`, choosing the ethertype / family from
  * the IP version nibble (BSD null: 2 for IPv4, 24 for IPv6). */
-void pg_link(pg_buf *out, int linktype, const void *ip, size_t len);
+void pg_link(mml_buf *out, int linktype, const void *ip, size_t len);
 
 /* ---- capture files ---- */
 
 enum { PG_PCAP = 0, PG_PCAPNG = 1 };
 
 typedef struct pg_cap {
-	pg_buf b;
-	int ng, big_endian, nano, linktype;
-	uint32_t snaplen;
+	mml_buf b;       /* the capture file's bytes */
+	sim_capfmt f;
 } pg_cap;
 
 /* Start a capture: format PG_PCAP or PG_PCAPNG, byte order, and whether

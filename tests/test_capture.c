@@ -63,28 +63,28 @@ static void read_all(const char *path, got *g)
 static const char PAY[] = "hello, mmtls capture";
 
 /* One TCP/IPv4 packet 10.0.0.1:40000 -> 10.0.0.2:443 carrying PAY. */
-static void tcp4(pg_buf *ip, const char *src, const char *dst, uint16_t sp, uint16_t dp, uint32_t seq,
+static void tcp4(mml_buf *ip, const char *src, const char *dst, uint16_t sp, uint16_t dp, uint32_t seq,
                  const void *pay, size_t n)
 {
-	pg_buf t = {0};
+	mml_buf t = {0};
 	pg_tcp(&t, sp, dp, seq, 0x11223344u, MML_TCP_ACK | MML_TCP_PSH, pay, n);
 	pg_ipv4(ip, src, dst, 6, t.p, t.len);
-	pg_buf_free(&t);
+	mml_buf_free(&t);
 }
 
-static void tcp6(pg_buf *ip, int ext, const char *src, const char *dst, uint16_t sp, uint16_t dp, uint32_t seq,
+static void tcp6(mml_buf *ip, int ext, const char *src, const char *dst, uint16_t sp, uint16_t dp, uint32_t seq,
                  const void *pay, size_t n)
 {
-	pg_buf t = {0};
+	mml_buf t = {0};
 	pg_tcp(&t, sp, dp, seq, 0x11223344u, MML_TCP_ACK | MML_TCP_PSH, pay, n);
 	pg_ipv6_ex(ip, src, dst, 6, ext, t.p, t.len);
-	pg_buf_free(&t);
+	mml_buf_free(&t);
 }
 
 /* Build a one-packet capture of a TCP/IPv4 packet. */
 static const char *one_packet_capture(const char *name, int fmt, int be, int nano, uint64_t ts_ns)
 {
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	tcp4(&ip, "10.0.0.1", "10.0.0.2", 40000, 443, 1000, PAY, strlen(PAY));
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap c;
@@ -92,8 +92,8 @@ static const char *one_packet_capture(const char *name, int fmt, int be, int nan
 	pg_cap_add_ns(&c, ts_ns, fr.p, fr.len);
 	const char *path = pg_cap_write(&c, name);
 	pg_cap_free(&c);
-	pg_buf_free(&ip);
-	pg_buf_free(&fr);
+	mml_buf_free(&ip);
+	mml_buf_free(&fr);
 	return path;
 }
 
@@ -233,7 +233,7 @@ static void link_case(int linktype, int v6, int fmt)
 	const char *s6 = "2001:db8::20", *d6 = "2001:db8:ffff::7";
 	char pay[64];
 	snprintf(pay, sizeof pay, "payload for linktype %d v%d", linktype, v6 ? 6 : 4);
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	if (v6)
 		tcp6(&ip, 0, s6, d6, 51000, 8080, 0xdeadbeefu, pay, strlen(pay));
 	else
@@ -246,8 +246,8 @@ static void link_case(int linktype, int v6, int fmt)
 	snprintf(name, sizeof name, "link-%d-%d-%d.cap", linktype, v6, fmt);
 	const char *path = pg_cap_write(&c, name);
 	pg_cap_free(&c);
-	pg_buf_free(&ip);
-	pg_buf_free(&fr);
+	mml_buf_free(&ip);
+	mml_buf_free(&fr);
 	got g;
 	read_all(path, &g);
 	if (g.open_err != MML_OK || g.n != 1) {
@@ -289,15 +289,15 @@ TEST(capture_bsd_null_ipv6_families)
 	pg_cap c;
 	pg_cap_init(&c, PG_PCAP, PG_LT_NULL, 0, 0);
 	for (int i = 0; i < 6; i++) {
-		pg_buf ip = {0}, fr = {0};
+		mml_buf ip = {0}, fr = {0};
 		if (fams[i] == 2 || fams[i] == __builtin_bswap32(2))
 			tcp4(&ip, "127.0.0.1", "127.0.0.1", 40000 + i, 80, 1, PAY, strlen(PAY));
 		else
 			tcp6(&ip, 0, "::1", "::1", 40000 + i, 80, 1, PAY, strlen(PAY));
 		pg_null(&fr, fams[i], ip.p, ip.len);
 		pg_cap_add(&c, 1 + i, fr.p, fr.len);
-		pg_buf_free(&ip);
-		pg_buf_free(&fr);
+		mml_buf_free(&ip);
+		mml_buf_free(&fr);
 	}
 	const char *path = pg_cap_write(&c, "null-fams.pcap");
 	pg_cap_free(&c);
@@ -317,7 +317,7 @@ TEST(capture_bsd_null_ipv6_families)
 
 TEST(capture_vlan_and_qinq_tags_counted)
 {
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	tcp4(&ip, "10.1.1.1", "10.2.2.2", 40001, 443, 7, PAY, strlen(PAY));
 	const uint16_t q_tp[] = {0x8100}, q_id[] = {100};
 	const uint16_t qq_tp[] = {0x88a8, 0x8100}, qq_id[] = {200, 300};
@@ -329,14 +329,14 @@ TEST(capture_vlan_and_qinq_tags_counted)
 	const char *p1 = pg_cap_write(&c, "vlan1.pcap");
 	pg_cap_free(&c);
 
-	pg_buf_reset(&fr);
+	mml_buf_reset(&fr);
 	pg_cap_init(&c, PG_PCAPNG, PG_LT_EN10MB, 0, 0);
 	pg_eth(&fr, 0x0800, qq_tp, qq_id, 2, ip.p, ip.len);
 	pg_cap_add(&c, 1, fr.p, fr.len);
 	const char *p2 = pg_cap_write(&c, "qinq.pcapng");
 	pg_cap_free(&c);
-	pg_buf_free(&ip);
-	pg_buf_free(&fr);
+	mml_buf_free(&ip);
+	mml_buf_free(&fr);
 
 	got g;
 	read_all(p1, &g);
@@ -361,37 +361,37 @@ TEST(capture_udp_icmp_arp_counted_and_skipped)
 {
 	pg_cap c;
 	pg_cap_init(&c, PG_PCAP, PG_LT_EN10MB, 0, 0);
-	pg_buf l4 = {0}, ip = {0}, fr = {0};
+	mml_buf l4 = {0}, ip = {0}, fr = {0};
 	/* UDP DNS-ish */
 	pg_udp(&l4, 5353, 53, "dnsq", 4);
 	pg_ipv4(&ip, "10.0.0.1", "10.0.0.53", 17, l4.p, l4.len);
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap_add(&c, 1, fr.p, fr.len);
 	/* ICMP echo */
-	pg_buf_reset(&l4), pg_buf_reset(&ip), pg_buf_reset(&fr);
+	mml_buf_reset(&l4), mml_buf_reset(&ip), mml_buf_reset(&fr);
 	pg_icmp(&l4, 0, "ping", 4);
 	pg_ipv4(&ip, "10.0.0.1", "10.0.0.2", 1, l4.p, l4.len);
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap_add(&c, 2, fr.p, fr.len);
 	/* ICMPv6 echo */
-	pg_buf_reset(&l4), pg_buf_reset(&ip), pg_buf_reset(&fr);
+	mml_buf_reset(&l4), mml_buf_reset(&ip), mml_buf_reset(&fr);
 	pg_icmp(&l4, 1, "ping", 4);
 	pg_ipv6(&ip, "fe80::1", "fe80::2", 58, l4.p, l4.len);
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap_add(&c, 3, fr.p, fr.len);
 	/* ARP request */
-	pg_buf_reset(&fr);
+	mml_buf_reset(&fr);
 	const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
 	pg_eth(&fr, 0x0806, NULL, NULL, 0, arp, sizeof arp);
 	pg_cap_add(&c, 4, fr.p, fr.len);
 	/* and the one TCP packet */
-	pg_buf_reset(&ip), pg_buf_reset(&fr);
+	mml_buf_reset(&ip), mml_buf_reset(&fr);
 	tcp4(&ip, "10.0.0.1", "10.0.0.2", 40000, 443, 9, PAY, strlen(PAY));
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap_add(&c, 5, fr.p, fr.len);
 	const char *path = pg_cap_write(&c, "nontcp.pcap");
 	pg_cap_free(&c);
-	pg_buf_free(&l4), pg_buf_free(&ip), pg_buf_free(&fr);
+	mml_buf_free(&l4), mml_buf_free(&ip), mml_buf_free(&fr);
 
 	got g;
 	read_all(path, &g);
@@ -411,30 +411,30 @@ TEST(capture_udp_icmp_arp_counted_and_skipped)
 /* ---- IPv4 fragments ---- */
 
 /* A TCP/IPv4 datagram with a 1000-byte payload, id `id`. */
-static void big_dgram(pg_buf *dg, uint16_t id, uint8_t *pay, size_t n)
+static void big_dgram(mml_buf *dg, uint16_t id, uint8_t *pay, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		pay[i] = (uint8_t)(i * 7 + id);
-	pg_buf t = {0};
+	mml_buf t = {0};
 	pg_tcp(&t, 40000, 443, 5000, 1, MML_TCP_ACK | MML_TCP_PSH, pay, n);
 	pg_ipv4_ex(dg, "10.9.0.1", "10.9.0.2", 6, id, 0, 0, t.p, t.len);
-	pg_buf_free(&t);
+	mml_buf_free(&t);
 }
 
-static void add_frag(pg_cap *c, uint64_t ts, const pg_buf *dg, size_t off, size_t n, int mf)
+static void add_frag(pg_cap *c, uint64_t ts, const mml_buf *dg, size_t off, size_t n, int mf)
 {
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	pg_ipv4_frag(&ip, dg->p, dg->len, off, n, mf);
-	pg_link(&fr, c->linktype, ip.p, ip.len);
+	pg_link(&fr, c->f.linktype, ip.p, ip.len);
 	pg_cap_add(c, ts, fr.p, fr.len);
-	pg_buf_free(&ip);
-	pg_buf_free(&fr);
+	mml_buf_free(&ip);
+	mml_buf_free(&fr);
 }
 
 TEST(capture_ipv4_fragments_out_of_order_reassembled)
 {
 	uint8_t pay[1000];
-	pg_buf dg = {0};
+	mml_buf dg = {0};
 	big_dgram(&dg, 0x777, pay, sizeof pay);
 	REQUIRE(dg.len == 20 + 20 + 1000);
 	/* IP payload is 1020 bytes: [0,400) [400,800) [800,1020) */
@@ -443,13 +443,13 @@ TEST(capture_ipv4_fragments_out_of_order_reassembled)
 	add_frag(&c, 10, &dg, 800, 220, 0);
 	add_frag(&c, 11, &dg, 0, 400, 1);
 	add_frag(&c, 12, &dg, 400, 400, 1);
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	tcp4(&ip, "10.9.0.1", "10.9.0.2", 40000, 443, 6000, PAY, strlen(PAY));
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap_add(&c, 13, fr.p, fr.len);
 	const char *path = pg_cap_write(&c, "frag.pcap");
 	pg_cap_free(&c);
-	pg_buf_free(&ip), pg_buf_free(&fr), pg_buf_free(&dg);
+	mml_buf_free(&ip), mml_buf_free(&fr), mml_buf_free(&dg);
 
 	got g;
 	read_all(path, &g);
@@ -470,7 +470,7 @@ TEST(capture_ipv4_fragments_out_of_order_reassembled)
 TEST(capture_ipv4_incomplete_fragments_counted_not_delivered)
 {
 	uint8_t pay[1000];
-	pg_buf dg = {0}, dg2 = {0};
+	mml_buf dg = {0}, dg2 = {0};
 	big_dgram(&dg, 0x100, pay, sizeof pay);
 	big_dgram(&dg2, 0x200, pay, sizeof pay);
 	pg_cap c;
@@ -478,14 +478,14 @@ TEST(capture_ipv4_incomplete_fragments_counted_not_delivered)
 	/* middle fragment of 0x100 never arrives */
 	add_frag(&c, 1000, &dg, 0, 400, 1);
 	add_frag(&c, 1001, &dg, 800, 220, 0);
-	pg_buf ip = {0};
+	mml_buf ip = {0};
 	tcp4(&ip, "10.9.0.1", "10.9.0.2", 40000, 443, 6000, PAY, strlen(PAY));
 	pg_cap_add(&c, 1002, ip.p, ip.len);
 	/* 31 s later a fragment of another datagram: the stale set is dropped */
 	add_frag(&c, 1002 + 31000000ull, &dg2, 0, 400, 1);
 	const char *path = pg_cap_write(&c, "frag-incomplete.pcap");
 	pg_cap_free(&c);
-	pg_buf_free(&ip), pg_buf_free(&dg), pg_buf_free(&dg2);
+	mml_buf_free(&ip), mml_buf_free(&dg), mml_buf_free(&dg2);
 
 	got g;
 	read_all(path, &g);
@@ -502,19 +502,19 @@ TEST(capture_ipv4_incomplete_fragments_counted_not_delivered)
 
 TEST(capture_ipv6_hop_by_hop_decodes)
 {
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	tcp6(&ip, PG_V6_HBH | PG_V6_DSTOPT, "2001:db8::1", "2001:db8::2", 40000, 443, 77, PAY, strlen(PAY));
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap c;
 	pg_cap_init(&c, PG_PCAPNG, PG_LT_EN10MB, 0, 0);
 	pg_cap_add(&c, 1, fr.p, fr.len);
-	pg_buf_reset(&ip), pg_buf_reset(&fr);
+	mml_buf_reset(&ip), mml_buf_reset(&fr);
 	tcp6(&ip, PG_V6_HBH, "2001:db8::1", "2001:db8::2", 40000, 443, 77 + strlen(PAY), "x", 1);
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	pg_cap_add(&c, 2, fr.p, fr.len);
 	const char *path = pg_cap_write(&c, "v6hbh.pcapng");
 	pg_cap_free(&c);
-	pg_buf_free(&ip), pg_buf_free(&fr);
+	mml_buf_free(&ip), mml_buf_free(&fr);
 	got g;
 	read_all(path, &g);
 	REQUIRE(g.open_err == MML_OK);
@@ -530,19 +530,19 @@ TEST(capture_ipv6_hop_by_hop_decodes)
 
 TEST(capture_ipv6_fragment_header_counted)
 {
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	pg_cap c;
 	pg_cap_init(&c, PG_PCAP, PG_LT_SLL, 0, 0);
 	tcp6(&ip, PG_V6_FRAG, "2001:db8::1", "2001:db8::2", 40000, 443, 1, PAY, strlen(PAY));
 	pg_link(&fr, PG_LT_SLL, ip.p, ip.len);
 	pg_cap_add(&c, 1, fr.p, fr.len);
-	pg_buf_reset(&ip), pg_buf_reset(&fr);
+	mml_buf_reset(&ip), mml_buf_reset(&fr);
 	tcp6(&ip, PG_V6_HBH | PG_V6_FRAG, "2001:db8::1", "2001:db8::2", 40000, 443, 1, PAY, strlen(PAY));
 	pg_link(&fr, PG_LT_SLL, ip.p, ip.len);
 	pg_cap_add(&c, 2, fr.p, fr.len);
 	const char *path = pg_cap_write(&c, "v6frag.pcap");
 	pg_cap_free(&c);
-	pg_buf_free(&ip), pg_buf_free(&fr);
+	mml_buf_free(&ip), mml_buf_free(&fr);
 	got g;
 	read_all(path, &g);
 	REQUIRE(g.open_err == MML_OK);
@@ -560,12 +560,12 @@ static void truncated_case(int fmt, int cut_in_header)
 	pg_cap_init(&c, fmt, PG_LT_EN10MB, 0, 0);
 	size_t rec_start[3];
 	for (int i = 0; i < 3; i++) {
-		pg_buf ip = {0}, fr = {0};
+		mml_buf ip = {0}, fr = {0};
 		tcp4(&ip, "10.0.0.1", "10.0.0.2", 40000, 443, 100 + 20 * (uint32_t)i, PAY, strlen(PAY));
 		pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 		rec_start[i] = c.b.len;
 		pg_cap_add(&c, 10 + (uint64_t)i, fr.p, fr.len);
-		pg_buf_free(&ip), pg_buf_free(&fr);
+		mml_buf_free(&ip), mml_buf_free(&fr);
 	}
 	/* cut inside the third record: 6 bytes into its header, or in the frame */
 	size_t cut = rec_start[2] + (cut_in_header ? 6 : 40);
@@ -602,7 +602,7 @@ TEST(capture_tcp_data_offset_below_5_malformed)
 	pg_cap_init(&c, PG_PCAP, PG_LT_EN10MB, 0, 0);
 	const uint8_t doffs[] = {4, 0x0f /* 60-byte header with NOP options */, 1};
 	for (int i = 0; i < 3; i++) {
-		pg_buf t = {0}, ip = {0}, fr = {0};
+		mml_buf t = {0}, ip = {0}, fr = {0};
 		/* pg_tcp_ex treats 0 as 5, so write the raw nibble ourselves below 5 */
 		pg_tcp_ex(&t, 40000, 443, 1, 2, MML_TCP_ACK, doffs[i] >= 5 ? doffs[i] : 5, PAY, strlen(PAY));
 		if (doffs[i] < 5)
@@ -610,7 +610,7 @@ TEST(capture_tcp_data_offset_below_5_malformed)
 		pg_ipv4(&ip, "10.0.0.1", "10.0.0.2", 6, t.p, t.len);
 		pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 		pg_cap_add(&c, 1 + (uint64_t)i, fr.p, fr.len);
-		pg_buf_free(&t), pg_buf_free(&ip), pg_buf_free(&fr);
+		mml_buf_free(&t), mml_buf_free(&ip), mml_buf_free(&fr);
 	}
 	const char *path = pg_cap_write(&c, "doff.pcap");
 	pg_cap_free(&c);
@@ -628,17 +628,19 @@ TEST(capture_ethernet_padding_trimmed_by_ip_length)
 {
 	/* A minimum-size Ethernet frame pads a short IP packet with zeros:
 	 * the IPv4 total length must cut the padding from the payload. */
-	pg_buf ip = {0}, fr = {0};
+	mml_buf ip = {0}, fr = {0};
 	tcp4(&ip, "10.0.0.1", "10.0.0.2", 40000, 443, 1, "ab", 2);
 	pg_link(&fr, PG_LT_EN10MB, ip.p, ip.len);
 	const uint8_t zeros[16] = {0};
-	pg_put(&fr, zeros, sizeof zeros);
+	mml_wbuf w = mml_wbuf_make(&fr);
+	mml_wbuf_bytes(&w, zeros, sizeof zeros);
+	pg_check(&w);
 	pg_cap c;
 	pg_cap_init(&c, PG_PCAP, PG_LT_EN10MB, 0, 0);
 	pg_cap_add(&c, 1, fr.p, fr.len);
 	const char *path = pg_cap_write(&c, "pad.pcap");
 	pg_cap_free(&c);
-	pg_buf_free(&ip), pg_buf_free(&fr);
+	mml_buf_free(&ip), mml_buf_free(&fr);
 	got g;
 	read_all(path, &g);
 	REQUIRE(g.open_err == MML_OK);

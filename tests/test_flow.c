@@ -27,7 +27,7 @@ typedef struct rgap {
 typedef struct rflow {
 	uint64_t id;
 	mml_addr client, server;
-	pg_buf data[2];
+	mml_buf data[2];
 	rgap gaps[MAXGAPS];
 	int ngaps;
 	int opened, closed;
@@ -73,7 +73,9 @@ static void r_data(void *ctx, mml_flow *f, int dir, const uint8_t *p, size_t n, 
 		return;
 	if (x->closed)
 		r->bad++; /* data after on_close */
-	pg_put(&x->data[dir], p, n);
+	mml_wbuf w = mml_wbuf_make(&x->data[dir]);
+	mml_wbuf_bytes(&w, p, n);
+	pg_check(&w);
 }
 
 static void r_gap(void *ctx, mml_flow *f, int dir, uint64_t nbytes, uint64_t pkt)
@@ -115,8 +117,8 @@ static void rec_free(rec *r)
 		mml_test_fail(__FILE__, __LINE__, "%d bad flow callbacks (unknown flow, double close, data after close)",
 		              r->bad);
 	for (int i = 0; i < r->nf; i++) {
-		pg_buf_free(&r->f[i].data[0]);
-		pg_buf_free(&r->f[i].data[1]);
+		mml_buf_free(&r->f[i].data[0]);
+		mml_buf_free(&r->f[i].data[1]);
 	}
 }
 

@@ -126,23 +126,24 @@ static int invariant(const mml_stats *s)
 /* Append an MMTLS record: type f1 04 len16 body. Data bodies are random
  * bytes without 0xf1, so that no false record header hides inside them
  * (resynchronisation is then deterministic). */
-static void mk_rec(pg_buf *s, uint8_t type, size_t len, uint32_t seed)
+static void mk_rec(mml_buf *s, uint8_t type, size_t len, uint32_t seed)
 {
-	pg_u8(s, type);
-	pg_u8(s, 0xf1);
-	pg_u8(s, 0x04);
-	pg_be16(s, (uint16_t)len);
+	mml_wbuf w = mml_wbuf_make(s);
+	mml_wbuf_u8(&w, type);
+	mml_wbuf_be16(&w, 0xf104);
+	mml_wbuf_be16(&w, (uint16_t)len);
 	uint8_t body[4096];
 	fill(body, len, seed);
 	for (size_t i = 0; i < len; i++)
 		if (body[i] == 0xf1)
 			body[i] = 0xf0;
-	pg_put(s, body, len);
+	mml_wbuf_bytes(&w, body, len);
+	pg_check(&w);
 }
 
 /* A handshake record whose body is not a hello (its 4-byte length runs
  * past the body), so it is handled as an encrypted record. */
-static void mk_fake_hello(pg_buf *s, size_t len, uint32_t seed)
+static void mk_fake_hello(mml_buf *s, size_t len, uint32_t seed)
 {
 	size_t at = s->len + 5;
 	mk_rec(s, MML_REC_HANDSHAKE, len, seed);
@@ -168,7 +169,7 @@ static int count_outers(const mm *x, int dir, mml_transport tr, mml_status statu
 }
 
 /* Longlink: a fake hello then `nd` data records per direction. */
-static void longlink_streams(pg_buf *cs, pg_buf *ss)
+static void longlink_streams(mml_buf *cs, mml_buf *ss)
 {
 	mk_fake_hello(cs, 120, 100);
 	for (int i = 0; i < 5; i++)
@@ -180,7 +181,7 @@ static void longlink_streams(pg_buf *cs, pg_buf *ss)
 
 static void run_longlink(size_t seg, mml_stats *out, mm *x)
 {
-	pg_buf cs = {0}, ss = {0};
+	mml_buf cs = {0}, ss = {0};
 	longlink_streams(&cs, &ss);
 	conv c;
 	conv_init(&c, x->t, "10.0.0.1", 40000, "10.0.0.2", 443, 100, 200);
@@ -189,8 +190,8 @@ static void run_longlink(size_t seg, mml_stats *out, mm *x)
 	send_stream(&c, 1, ss.p, ss.len, seg);
 	fin_both(&c);
 	*out = x->st;
-	pg_buf_free(&cs);
-	pg_buf_free(&ss);
+	mml_buf_free(&cs);
+	mml_buf_free(&ss);
 }
 
 TEST(mmtls_longlink_bytewise_equals_one_segment)
@@ -238,7 +239,7 @@ TEST(mmtls_longlink_bytewise_equals_one_segment)
  */
 static void run_longlink_gap(mm *x, size_t after_seg, int ack)
 {
-	pg_buf cs = {0};
+	mml_buf cs = {0};
 	size_t starts[9];
 	mk_fake_hello(&cs, 64, 300);
 	for (int i = 0; i < 8; i++) {
@@ -258,7 +259,7 @@ static void run_longlink_gap(mm *x, size_t after_seg, int ack)
 		send(&c, 1, MML_TCP_ACK, NULL, 0);
 	fin_both(&c);
 	mml_flowtab_flush(x->t);
-	pg_buf_free(&cs);
+	mml_buf_free(&cs);
 }
 
 static void check_gap_result(mm *x, const char *label)
@@ -313,7 +314,7 @@ TEST(mmtls_bug_resync_loses_header_split_across_segments)
 /* ---- shortlink ---- */
 
 /* Request and response bodies: fake hello + data records. */
-static void shortlink_bodies(pg_buf *rq, pg_buf *rs)
+static void shortlink_bodies(mml_buf *rq, mml_buf *rs)
 {
 	mk_fake_hello(rq, 100, 400);
 	mk_rec(rq, MML_REC_DATA, 48, 401);
@@ -334,7 +335,7 @@ typedef struct segplan {
 	size_t cut[3];
 } segplan;
 
-static void send_plan(conv *c, int s, const pg_buf *msg, segplan pl)
+static void send_plan(conv *c, int s, const mml_buf *msg, segplan pl)
 {
 	if (!pl.cut[0]) {
 		send_stream(c, s, msg->p, msg->len, pl.seg);
@@ -350,39 +351,42 @@ static void send_plan(conv *c, int s, const pg_buf *msg, segplan pl)
 
 /* Build the request (Content-Length) and the response (Content-Length or
  * chunked, chunks cutting through record headers and bodies). */
-static void shortlink_msgs(pg_buf *req, pg_buf *resp, int chunked)
+static void shortlink_msgs(mml_buf *req, mml_buf *resp, int chunked)
 {
-	pg_buf rq = {0}, rs = {0};
+	mml_buf rq = {0}, rs = {0};
 	shortlink_bodies(&rq, &rs);
 	char head[256];
 	int hn = snprintf(head, sizeof head,
 	                  "POST /mmtls/0a0b0c0d HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n", rq.len);
-	pg_put(req, head, (size_t)hn);
-	pg_put(req, rq.p, rq.len);
+	mml_wbuf wq = mml_wbuf_make(req), ws = mml_wbuf_make(resp);
+	mml_wbuf_bytes(&wq, head, (size_t)hn);
+	mml_wbuf_bytes(&wq, rq.p, rq.len);
 	if (!chunked) {
 		hn = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", rs.len);
-		pg_put(resp, head, (size_t)hn);
-		pg_put(resp, rs.p, rs.len);
+		mml_wbuf_bytes(&ws, head, (size_t)hn);
+		mml_wbuf_bytes(&ws, rs.p, rs.len);
 	} else {
 		hn = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-		pg_put(resp, head, (size_t)hn);
+		mml_wbuf_bytes(&ws, head, (size_t)hn);
 		const size_t sizes[] = {3, 7, 60, 1, 100, 2};
 		size_t off = 0;
 		for (int i = 0; off < rs.len; i = (i + 1) % 6) {
 			size_t n = sizes[i] < rs.len - off ? sizes[i] : rs.len - off;
 			hn = snprintf(head, sizeof head, "%zx\r\n", n);
-			pg_put(resp, head, (size_t)hn);
-			pg_put(resp, rs.p + off, n);
-			pg_put(resp, "\r\n", 2);
+			mml_wbuf_bytes(&ws, head, (size_t)hn);
+			mml_wbuf_bytes(&ws, rs.p + off, n);
+			mml_wbuf_bytes(&ws, "\r\n", 2);
 			off += n;
 		}
-		pg_put(resp, "0\r\n\r\n", 5);
+		mml_wbuf_bytes(&ws, "0\r\n\r\n", 5);
 	}
-	pg_buf_free(&rq), pg_buf_free(&rs);
+	pg_check(&wq);
+	pg_check(&ws);
+	mml_buf_free(&rq), mml_buf_free(&rs);
 }
 
 /* Length of the HTTP head (through the blank line); 0 if none. */
-static size_t head_end(const pg_buf *m)
+static size_t head_end(const mml_buf *m)
 {
 	for (size_t i = 0; i + 4 <= m->len; i++)
 		if (!memcmp(m->p + i, "\r\n\r\n", 4))
@@ -392,7 +396,7 @@ static size_t head_end(const pg_buf *m)
 
 static void run_shortlink_plan(mm *x, int chunked, segplan rq, segplan rs)
 {
-	pg_buf req = {0}, resp = {0};
+	mml_buf req = {0}, resp = {0};
 	shortlink_msgs(&req, &resp, chunked);
 	conv c;
 	conv_init(&c, x->t, "10.0.0.1", 40000, "10.0.0.2", 80, 100, 200);
@@ -400,7 +404,7 @@ static void run_shortlink_plan(mm *x, int chunked, segplan rq, segplan rs)
 	send_plan(&c, 0, &req, rq);
 	send_plan(&c, 1, &resp, rs);
 	fin_both(&c);
-	pg_buf_free(&req), pg_buf_free(&resp);
+	mml_buf_free(&req), mml_buf_free(&resp);
 }
 
 static void run_shortlink(mm *x, int chunked, size_t seg)
@@ -462,11 +466,11 @@ TEST(mmtls_shortlink_content_length_and_chunked)
 TEST(mmtls_bug_http_head_split_then_body_in_same_segment)
 {
 	mm x;
-	pg_buf req = {0}, resp = {0};
+	mml_buf req = {0}, resp = {0};
 	shortlink_msgs(&req, &resp, 0);
 	size_t rq_head = head_end(&req), rs_head = head_end(&resp);
 	REQUIRE(rq_head && rs_head);
-	pg_buf_free(&req), pg_buf_free(&resp);
+	mml_buf_free(&req), mml_buf_free(&resp);
 	/* the segment completing the head carries only 3 body bytes */
 	segplan one = {0, {0, 0, 0}};
 	REQUIRE(mm_init(&x));
@@ -530,10 +534,12 @@ static void run_http(mm *x, size_t seg)
 {
 	const char *req = "GET /cgi-bin/micromsg-bin/newgetdns?uin=1&x=y HTTP/1.0\r\nHost: dns.weixin.qq.com\r\n"
 	                  "Accept: */*\r\n\r\n";
-	pg_buf resp = {0};
+	mml_buf resp = {0};
 	const char *rh = "HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n";
-	pg_put(&resp, rh, strlen(rh));
-	pg_put(&resp, DNS_BODY, strlen(DNS_BODY));
+	mml_wbuf w = mml_wbuf_make(&resp);
+	mml_wbuf_bytes(&w, rh, strlen(rh));
+	mml_wbuf_bytes(&w, DNS_BODY, strlen(DNS_BODY));
+	pg_check(&w);
 	conv c;
 	conv_init(&c, x->t, "10.0.0.1", 40000, "10.0.0.2", 80, 100, 200);
 	handshake(&c);
@@ -541,7 +547,7 @@ static void run_http(mm *x, size_t seg)
 	send_stream(&c, 1, resp.p, resp.len, seg);
 	send(&c, 1, MML_TCP_FIN, NULL, 0); /* the body ends with the connection */
 	send(&c, 0, MML_TCP_FIN, NULL, 0);
-	pg_buf_free(&resp);
+	mml_buf_free(&resp);
 }
 
 TEST(mmtls_plain_http_body_until_close)
@@ -576,4 +582,30 @@ TEST(mmtls_plain_http_body_until_close)
 		mm_free(&x);
 		CHECK_EQ(x.no, 2);
 	}
+}
+
+/*
+ * Regression (src/mmtls/conn.c key_remember, fixed with mml_keys_front):
+ * a direction's second key that opened a record was moved to the front
+ * from pointers into the list itself, after the list had shifted over
+ * them: the front got the first key back and the second key was lost.
+ */
+TEST(mmtls_keys_front_moves_an_entry_of_the_list)
+{
+	typedef struct kent {
+		uint8_t key[16];
+		uint32_t line;
+	} kent;
+	kent a[3];
+	int n = 0;
+	for (uint32_t i = 0; i < 4; i++) { /* 4 keys into 3 places: the oldest goes */
+		kent k = {.line = i + 1};
+		memset(k.key, (int)(0x10 + i), 16);
+		mml_keys_front(a, sizeof a[0], &n, 3, &k);
+	}
+	CHECK(n == 3 && a[0].line == 4 && a[1].line == 3 && a[2].line == 2);
+	kent again = a[2]; /* a key already there: to the front, the others back */
+	mml_keys_front(a, sizeof a[0], &n, 3, &again);
+	CHECK(n == 3 && a[0].line == 2 && a[0].key[0] == 0x11 && a[1].line == 4 && a[2].line == 3 &&
+	      a[2].key[15] == 0x12);
 }

@@ -1,7 +1,8 @@
 /*
  * test_hostile.c - hostile input (issue 2, item 5), streaming from stdin
  * (item 6), and the command line contract: exit codes, 0600 outputs,
- * bad key-log lines reported by line number.
+ * bad key-log lines reported by line number. (A zlib bomb behind the
+ * inner layer: test_envelope.c.)
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -10,7 +11,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "mmlens/crypto.h"
 #include "mmlens/envelope.h"
 #include "test.h"
 #include "util.h"
@@ -159,112 +159,6 @@ TEST(hostile_record_length_past_end_is_truncated)
 	mml_flowtab_free(ft);
 	mml_mmtls_free(mm);
 	mml_keylog_free(&kl);
-}
-
-/* A zlib bomb behind a valid CBC layer hits the inflate cap. */
-typedef struct bomb {
-	int n;
-	mml_inflate_state inf;
-	size_t len;
-	mml_status st;
-} bomb;
-
-static void bomb_msg(void *ctx, const mml_msg *m)
-{
-	bomb *b = ctx;
-	b->n++;
-	b->inf = m->inflate;
-	b->len = m->body_len;
-	b->st = m->status;
-}
-
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-	size_t k = 0;
-	while (v >= 0x80) {
-		p[k++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[k++] = (uint8_t)v;
-	return k;
-}
-
-TEST(hostile_zlib_bomb_hits_cap)
-{
-	const size_t big = (size_t)32 << 20, cap = (size_t)1 << 20;
-	uint8_t *zeros = calloc(1, big);
-	REQUIRE(zeros);
-	mml_buf z;
-	mml_buf_init(&z, 0);
-	REQUIRE(mml_deflate(zeros, big, &z) == MML_OK);
-	free(zeros);
-	uint8_t key[16];
-	for (int i = 0; i < 16; i++)
-		key[i] = (uint8_t)(0x30 + i);
-	mml_aead a;
-	REQUIRE(mml_aead_init(&a) == MML_OK);
-	/* business header: bf | hdrlen<<2|1 (compressed) | 5<<4|15 | ver | uin | cookie | varints */
-	uint8_t hdr[64];
-	size_t h = 0;
-	hdr[h++] = 0xbf;
-	hdr[h++] = 0;
-	hdr[h++] = 0x5f;
-	memset(hdr + h, 0x11, 8);
-	h += 8;
-	memset(hdr + h, 0x22, 15);
-	h += 15;
-	h += put_varint(hdr + h, 379);
-	h += put_varint(hdr + h, big);
-	h += put_varint(hdr + h, z.len);
-	hdr[1] = (uint8_t)(h << 2 | 1);
-	mml_buf env;
-	mml_buf_init(&env, 0);
-	mml_buf_append(&env, hdr, h);
-	REQUIRE(mml_buf_reserve(&env, z.len + 16) == MML_OK);
-	size_t ctlen = 0;
-	REQUIRE(mml_cbc_seal(&a, key, key, z.p, z.len, env.p + env.len, &ctlen) == MML_OK);
-	env.len += ctlen;
-	char keyhex[33], tailhex[17], line[256];
-	mml_hex_encode(key, 16, keyhex);
-	mml_hex_encode(env.p + env.len - 8, 8, tailhex);
-	int ll = snprintf(line, sizeof line,
-	                  "{\"layer\":\"INNER\",\"encrypt\":false,\"key\":\"%s\",\"nonce\":\"%s\",\"metadata\":\"\","
-	                  "\"tail\":\"%s\"}\n",
-	                  keyhex, keyhex, tailhex);
-	mml_stats st;
-	memset(&st, 0, sizeof st);
-	mml_keylog kl;
-	mml_keylog_init(&kl);
-	REQUIRE(mml_keylog_parse(&kl, line, (size_t)ll, NULL, NULL, "t", &st) == MML_OK);
-	mml_catalog cat;
-	mml_catalog_init(&cat);
-	bomb b;
-	memset(&b, 0, sizeof b);
-	mml_envproc_cfg cfg = {.max_body = cap};
-	mml_envproc *p = mml_envproc_new(&cfg, &kl, &cat, &st, bomb_msg, &b);
-	mml_flow fl;
-	memset(&fl, 0, sizeof fl);
-	mml_outer o;
-	memset(&o, 0, sizeof o);
-	o.flow = &fl;
-	o.dir = 1;
-	o.transport = MML_TR_SHORTLINK;
-	o.status = MML_ST_DECRYPTED;
-	o.data = env.p;
-	o.len = env.len;
-	mml_envproc_outer(p, &o);
-	CHECK_EQ(b.n, 1);
-	CHECK_EQ(b.st, MML_ST_DECRYPTED);
-	CHECK_EQ(b.inf, MML_INF_CAPPED);
-	CHECK_EQ(b.len, cap);
-	CHECK_EQ(st.msg_inflate_capped, 1);
-	mml_test_note("%zu compressed bytes claiming %zu MiB stopped at the %zu MiB cap", z.len, big >> 20, cap >> 20);
-	mml_envproc_free(p);
-	mml_catalog_free(&cat);
-	mml_keylog_free(&kl);
-	mml_aead_free(&a);
-	mml_buf_free(&env);
-	mml_buf_free(&z);
 }
 
 /* ---- the command line ---- */

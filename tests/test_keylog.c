@@ -3,14 +3,14 @@
  * scanner for canonical lines and jansson for everything else must read
  * every line identically (entries and skipped lines), on the real key log,
  * a simulated one, and hand-made lines that stray from the canonical form
- * in each way the scanner hands over to jansson. Also its speed.
+ * in each way the scanner hands over to jansson. (Its speed:
+ * bench/keylog_reader.c.)
  */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mmlens/keylog.h"
@@ -121,10 +121,11 @@ TEST(keylog_fast_reader_hands_odd_lines_to_jansson)
 	}
 }
 
-TEST(keylog_fast_reader_speed)
+TEST(keylog_fast_reader_many_lines)
 {
-	/* 200,000 canonical lines, read both ways: the scanner must be much faster */
-	size_t lines = 200000, cap = lines * 200;
+	/* 20,000 canonical lines, read both ways: the same entries (the
+	 * speed of the two is bench/keylog_reader.c's) */
+	size_t lines = 20000, cap = lines * 200;
 	char *text = malloc(cap);
 	REQUIRE(text);
 	size_t n = 0;
@@ -134,24 +135,19 @@ TEST(keylog_fast_reader_speed)
 		                      "\"59d8e521c84392617baedab64a1478ff\",\"metadata\":\"000000000000000116f104005f\","
 		                      "\"tail\":\"3171573f3f0f%04zx\"}\n",
 		                      i & 1 ? "true" : "false", i & 0xffff, i & 0xffff);
-	double t[2];
+	mml_keylog kl[2];
 	for (int slow = 0; slow < 2; slow++) {
-		mml_keylog kl;
 		mml_stats st;
 		memset(&st, 0, sizeof st);
-		mml_keylog_init(&kl);
-		kl.jansson_only = slow;
-		struct timespec a, b;
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		CHECK_EQ(mml_keylog_parse(&kl, text, n, NULL, NULL, "t", &st), MML_OK);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		t[slow] = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-		CHECK_EQ(kl.n, lines);
-		mml_keylog_free(&kl);
+		mml_keylog_init(&kl[slow]);
+		kl[slow].jansson_only = slow;
+		CHECK_EQ(mml_keylog_parse(&kl[slow], text, n, NULL, NULL, "t", &st), MML_OK);
+		CHECK_EQ(kl[slow].n, lines);
+		CHECK_EQ(kl[slow].bad_lines, 0);
 	}
-	mml_test_note("%.1f MB of key log: scanner %.0f MB/s, jansson %.0f MB/s (x%.1f)", (double)n / 1e6,
-	              (double)n / 1e6 / t[0], (double)n / 1e6 / t[1], t[1] / t[0]);
-	CHECK(t[0] * 2 < t[1]);
+	CHECK(kl[0].n == kl[1].n && !memcmp(kl[0].ent, kl[1].ent, kl[0].n * sizeof *kl[0].ent));
+	mml_keylog_free(&kl[0]);
+	mml_keylog_free(&kl[1]);
 	free(text);
 }
 

@@ -77,7 +77,9 @@ void mml_capture_close(mml_capture *cap);
  * Decode one link-layer frame to a TCP packet (exposed for tests and the
  * fuzz harness). Returns MML_OK for TCP, MML_E_UNSUPPORTED for non-TCP
  * (counted), MML_E_MALFORMED/TRUNCATED for broken frames (counted), and
- * MML_E_INCOMPLETE for an IPv4 fragment held for reassembly.
+ * MML_E_INCOMPLETE for an IPv4 fragment held for reassembly (a fragment
+ * reassembly refuses is MML_E_MALFORMED or MML_E_NOMEM, counted as
+ * dropped).
  */
 mml_err mml_decode_frame(int linktype, const uint8_t *frame, size_t len, mml_pkt *pkt,
                          mml_stats *st, mml_ipfrag *frag);
@@ -86,9 +88,12 @@ mml_err mml_decode_frame(int linktype, const uint8_t *frame, size_t len, mml_pkt
 mml_ipfrag *mml_ipfrag_new(void);
 void mml_ipfrag_free(mml_ipfrag *t);
 /*
- * Add a fragment (IPv4 header at `ip`). When this completes a datagram,
- * returns MML_OK and points *out and *outlen at the whole datagram (header +
- * payload), valid until the next call. MML_E_INCOMPLETE while waiting.
+ * Add a fragment: ip[0..len) is one IPv4 datagram, header and payload.
+ * When this completes a datagram, returns MML_OK and points *out and
+ * *outlen at the whole datagram (header + payload), valid until the next
+ * call. MML_E_INCOMPLETE while waiting for more fragments;
+ * MML_E_MALFORMED (counted as dropped) for a header that is not IPv4 or
+ * longer than len, and for fragments that cannot form one datagram.
  */
 mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts_us,
                        const uint8_t **out, size_t *outlen, mml_stats *st);

@@ -68,6 +68,16 @@ typedef struct mml_conn_cbs {
 	                 const mml_hello *h, mml_err parse_err);
 } mml_conn_cbs;
 
+/*
+ * A most-recently-used list of keys (a direction's outer keys here, an
+ * account's inner session keys in envelope): arr holds *n entries of
+ * `elem` bytes (at most max), each opening with its 16-byte key. `ent`
+ * (not inside arr) goes to the front: it replaces the entry with its key,
+ * or is added, the last entry dropped when the list is full; the entries
+ * before its place move back by one.
+ */
+void mml_keys_front(void *arr, size_t elem, int *n, int max, const void *ent);
+
 typedef struct mml_mmtls_ctx mml_mmtls_ctx;
 
 mml_mmtls_ctx *mml_mmtls_new(const mml_keylog *kl, const mml_conn_cbs *cbs, mml_stats *st);

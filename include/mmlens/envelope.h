@@ -190,9 +190,11 @@ void mml_envproc_outer(mml_envproc *p, const mml_outer *o);
  * starts 78, may be empty), "req_id" (request type) and "req_type" (API
  * path or null). Read as a stream, line by line (a line is capped at
  * 64 MiB). Each line becomes an mml_msg with id = line number, outer =
- * NULL, status "plaintext", api from the line or the catalog; the body is
- * inflated (capped at max_body). A bad line is reported through diag with
- * its number and skipped, and counted in *bad.
+ * a zeroed mml_outer (no transport, flow or time), status "plaintext",
+ * api from the line or the catalog; the body is inflated when it starts
+ * 78 with a valid zlib header (capped at max_body). A bad line is
+ * reported through diag with its number and skipped, and counted
+ * (mml_plainlog_bad_lines).
  */
 typedef struct mml_plainlog mml_plainlog;
 /* path "-" reads stdin. NULL on error (errno set; diag told why). */

@@ -116,6 +116,43 @@ typedef struct mml_http_head {
  */
 mml_err mml_http_head_parse(const uint8_t *p, size_t n, mml_http_head *h);
 
+/*
+ * Chunked transfer coding (RFC 9112 section 7.1), decoded as a stream,
+ * after picohttpparser's phr_decode_chunked but zero-copy:
+ *     chunked-body = *chunk last-chunk trailer-section CRLF
+ *     chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+ * The decoder keeps its place in the framing between calls, mid-line
+ * too, so bytes may arrive split anywhere and nothing is buffered.
+ * chunk-size is hex (mml_hex_digit): leading zeros are free, a value past
+ * 2^64 - 1 is refused. After the digits comes BWS, ';' or the line end;
+ * the chunk extension and the trailer fields are skipped. A size or
+ * trailer line may hold at most MML_HTTP_CHUNK_LINE_MAX bytes before its
+ * LF; a bare LF ends a line as CRLF does.
+ *
+ * mml_http_chunked_next() reads from the cursor and returns
+ *   MML_OK             *data, *len: the next piece of chunk-data (len > 0),
+ *                      a view into the cursor's bytes; the cursor is past it;
+ *   MML_E_END          the body is complete (last chunk, trailers, blank
+ *                      line); the cursor is just after it: what follows
+ *                      is the next message (and END again on a new call);
+ *   MML_E_INCOMPLETE   every byte of the cursor was framing and was taken
+ *                      in: call again with the bytes that follow;
+ *   MML_E_MALFORMED    not chunked framing; the cursor is at the byte that
+ *                      broke it, and the decoder stays in this state.
+ */
+#define MML_HTTP_CHUNK_LINE_MAX 1024
+
+typedef struct mml_http_chunked {
+	uint8_t state;   /* where in the framing (internal) */
+	bool digits;     /* a hex digit of the size was read */
+	uint16_t line;   /* bytes of the current size or trailer line */
+	uint64_t size;   /* the size being read */
+	uint64_t left;   /* chunk-data bytes still to come (0 outside chunk-data) */
+} mml_http_chunked;
+
+void mml_http_chunked_init(mml_http_chunked *ch);
+mml_err mml_http_chunked_next(mml_http_chunked *ch, mml_cur *c, const uint8_t **data, size_t *len);
+
 /* Outer decryption of one record: nonce = base_iv XOR seq. */
 void mml_mmtls_nonce(const uint8_t base_iv[12], uint64_t seq, uint8_t nonce[12]);
 void mml_mmtls_aad(uint64_t seq, const uint8_t hdr[5], uint8_t aad[13]);

@@ -5,12 +5,16 @@
  * Contract: at most MML_FRAG_SLOTS datagrams are pending at once, each at
  * most 65535 bytes; a slot idle for more than 30 s of capture time, or the
  * oldest slot when all are taken, is dropped and counted. Overlapping
- * fragments keep the first bytes received.
+ * fragments keep the first bytes received. The fragment's header is read
+ * through mml_cur: one that is not IPv4, or whose header length (20 to
+ * 60 bytes) passes the bytes given, is refused (MML_E_MALFORMED) and
+ * counted as dropped.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmlens/capture.h"
+#include "mmlens/cursor.h"
 
 #define MML_FRAG_SLOTS 16
 #define FRAG_MAX 65535u
@@ -51,19 +55,44 @@ static void slot_drop(frag_slot *s, mml_stats *st)
 	s->used = 0;
 }
 
+/* The fields reassembly needs from one fragment (a whole IPv4 datagram). */
+typedef struct frag_in {
+	const uint8_t *hdr, *addrs, *payload; /* header (ihl bytes), src and dst (8), payload */
+	size_t ihl, plen, off;
+	uint16_t id;
+	uint8_t proto;
+	int more;
+} frag_in;
+
+/* Read the IPv4 header of ip[0..len) through the cursor. */
+static mml_err frag_read(const uint8_t *ip, size_t len, frag_in *f)
+{
+	mml_cur c = mml_cur_make(ip, len), h = c;
+	uint8_t vihl;
+	uint16_t fo;
+	if (mml_cur_u8(&h, &vihl) || mml_cur_skip(&h, 3) || mml_cur_be16(&h, &f->id) || mml_cur_be16(&h, &fo) ||
+	    mml_cur_skip(&h, 1) || mml_cur_u8(&h, &f->proto) || mml_cur_skip(&h, 2) || mml_cur_bytes(&h, 8, &f->addrs))
+		return MML_E_TRUNCATED;
+	f->ihl = (size_t)(vihl & 15) * 4;
+	if ((vihl >> 4) != 4 || f->ihl < 20 || mml_cur_bytes(&c, f->ihl, &f->hdr))
+		return MML_E_MALFORMED;
+	f->plen = mml_cur_left(&c);
+	f->payload = mml_cur_ptr(&c);
+	f->off = (size_t)(fo & 0x1fff) * 8;
+	f->more = (fo & 0x2000) != 0;
+	return MML_OK;
+}
+
 mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts_us,
                        const uint8_t **out, size_t *outlen, mml_stats *st)
 {
-	size_t ihl = (size_t)(ip[0] & 15) * 4; /* checked by the caller: 20..len */
-	uint16_t id = (uint16_t)(ip[4] << 8 | ip[5]);
-	uint16_t fo = (uint16_t)(ip[6] << 8 | ip[7]);
-	size_t off = (size_t)(fo & 0x1fff) * 8;
-	int more = (fo & 0x2000) != 0;
-	size_t plen = len - ihl;
-	if (off + plen > FRAG_MAX || (more && plen % 8)) {
+	frag_in f;
+	if (frag_read(ip, len, &f) != MML_OK || f.off + f.plen > FRAG_MAX || (f.more && f.plen % 8)) {
 		st->pkt_ipv4_frag_dropped++;
 		return MML_E_MALFORMED;
 	}
+	const size_t off = f.off, plen = f.plen, ihl = f.ihl;
+	const int more = f.more;
 	frag_slot *s = NULL, *oldest = NULL, *freeslot = NULL;
 	for (int i = 0; i < MML_FRAG_SLOTS; i++) {
 		frag_slot *x = &t->slot[i];
@@ -74,7 +103,7 @@ mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts
 				freeslot = x;
 			continue;
 		}
-		if (x->id == id && x->proto == ip[9] && !memcmp(x->src, ip + 12, 4) && !memcmp(x->dst, ip + 16, 4))
+		if (x->id == f.id && x->proto == f.proto && !memcmp(x->src, f.addrs, 4) && !memcmp(x->dst, f.addrs + 4, 4))
 			s = x;
 		if (!oldest || x->last_us < oldest->last_us)
 			oldest = x;
@@ -88,10 +117,10 @@ mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts
 		if (!s->data && !(s->data = malloc(FRAG_MAX)))
 			return MML_E_NOMEM;
 		s->used = 1;
-		s->id = id;
-		s->proto = ip[9];
-		memcpy(s->src, ip + 12, 4);
-		memcpy(s->dst, ip + 16, 4);
+		s->id = f.id;
+		s->proto = f.proto;
+		memcpy(s->src, f.addrs, 4);
+		memcpy(s->dst, f.addrs + 4, 4);
 		s->total = 0;
 		s->hdrlen = 0;
 		memset(s->have, 0, sizeof s->have);
@@ -104,7 +133,7 @@ mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts
 		return MML_E_MALFORMED;
 	}
 	if (off == 0) {
-		memcpy(s->hdr, ip, ihl);
+		memcpy(s->hdr, f.hdr, ihl);
 		s->hdrlen = ihl;
 	}
 	if (!more)
@@ -117,7 +146,7 @@ mml_err mml_ipfrag_add(mml_ipfrag *t, const uint8_t *ip, size_t len, uint64_t ts
 		size_t a = u * 8, b = a + 8 > off + plen ? off + plen : a + 8;
 		if (b - a < 8 && !(!more && b == off + plen))
 			continue;
-		memcpy(s->data + a, ip + ihl + (a - off), b - a);
+		memcpy(s->data + a, f.payload + (a - off), b - a);
 		s->have[u / 8] |= (uint8_t)(1u << (u % 8));
 	}
 	if (!s->total || !s->hdrlen)

@@ -64,10 +64,9 @@ static mml_err l4(uint8_t proto, mml_cur *c, mml_pkt *pkt, mml_stats *st)
 
 static mml_err decode_ipv4(mml_cur *c, mml_pkt *pkt, mml_stats *st, mml_ipfrag *frag, int depth)
 {
-	const uint8_t *ip = mml_cur_ptr(c);
-	size_t avail = mml_cur_left(c);
 	uint8_t vihl, tos, ttl, proto;
 	uint16_t tot, id, fo, csum;
+	const uint8_t *addrs;
 	mml_cur h = *c;
 	if (mml_cur_u8(&h, &vihl) || mml_cur_u8(&h, &tos) || mml_cur_be16(&h, &tot) ||
 	    mml_cur_be16(&h, &id) || mml_cur_be16(&h, &fo) || mml_cur_u8(&h, &ttl) ||
@@ -75,21 +74,24 @@ static mml_err decode_ipv4(mml_cur *c, mml_pkt *pkt, mml_stats *st, mml_ipfrag *
 		st->pkt_malformed++;
 		return MML_E_TRUNCATED;
 	}
-	size_t ihl = (size_t)(vihl & 15) * 4;
+	size_t ihl = (size_t)(vihl & 15) * 4, avail = mml_cur_left(c);
 	if ((vihl >> 4) != 4 || ihl < 20 || tot < ihl || ihl > avail) {
 		st->pkt_malformed++;
 		return MML_E_MALFORMED;
 	}
-	size_t len = tot;
-	if (len > avail) {
-		/* snaplen cut or bogus length: use what was captured */
-		len = avail;
+	/* the datagram: its total length, or what was captured of it (a
+	 * snaplen cut or a bogus length); a longer frame is Ethernet padding */
+	size_t len = tot < avail ? tot : avail;
+	mml_cur dg, body;
+	if (mml_cur_bytes(&h, 8, &addrs) || mml_cur_sub(c, len, &dg)) {
+		st->pkt_malformed++;
+		return MML_E_TRUNCATED; /* not reached: ihl <= len checked above */
 	}
 	pkt->src.ver = pkt->dst.ver = 4;
 	memset(pkt->src.ip, 0, 16);
 	memset(pkt->dst.ip, 0, 16);
-	memcpy(pkt->src.ip, ip + 12, 4);
-	memcpy(pkt->dst.ip, ip + 16, 4);
+	memcpy(pkt->src.ip, addrs, 4);
+	memcpy(pkt->dst.ip, addrs + 4, 4);
 	if ((fo & 0x3fff) != 0) { /* MF set or offset != 0 */
 		st->pkt_ipv4_frag++;
 		if (depth > 0 || !frag) {
@@ -98,13 +100,14 @@ static mml_err decode_ipv4(mml_cur *c, mml_pkt *pkt, mml_stats *st, mml_ipfrag *
 		}
 		const uint8_t *whole;
 		size_t wlen;
-		mml_err e = mml_ipfrag_add(frag, ip, len, pkt->ts_us, &whole, &wlen, st);
+		mml_err e = mml_ipfrag_add(frag, mml_cur_ptr(&dg), mml_cur_left(&dg), pkt->ts_us, &whole, &wlen, st);
 		if (e != MML_OK)
-			return MML_E_INCOMPLETE;
+			return e; /* held for more fragments (incomplete), or dropped (counted there) */
 		mml_cur wc = mml_cur_make(whole, wlen);
 		return decode_ipv4(&wc, pkt, st, frag, depth + 1);
 	}
-	mml_cur body = mml_cur_make(ip + ihl, len - ihl);
+	body = dg;
+	(void)mml_cur_skip(&body, ihl); /* ihl <= len */
 	return l4(proto, &body, pkt, st);
 }
 

@@ -131,27 +131,15 @@ const char *mml_cat_conf_name(mml_cat_conf conf)
 	}
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = 0;
-	}
-	return d;
-}
-
 /* ---- reading a line through the cursor ---- */
 
 /* The next field up to a TAB (or the end); the TAB is consumed. */
 static void cur_field(mml_cur *c, bool to_end, const char **s, size_t *n)
 {
-	size_t k = 0;
+	size_t k = mml_cur_left(c);
 	uint8_t b;
-	while (!to_end && mml_cur_peek(c, k, &b) == MML_OK && b != '\t')
-		k++;
-	if (to_end)
-		k = mml_cur_left(c);
+	if (!to_end)
+		(void)mml_cur_find(c, '\t', &k); /* none: to the end */
 	const uint8_t *p = NULL;
 	(void)mml_cur_bytes(c, k, &p); /* k <= left: cannot fail */
 	*s = (const char *)p;
@@ -217,15 +205,9 @@ static const char *parse_decl(mml_catalog *c, mml_cur *cur, mml_err *err)
 		*err = MML_E_LIMIT;
 		return "too many sources";
 	}
-	if (c->nsrc == c->asrc) {
-		size_t na = c->asrc ? c->asrc * 2 : 16;
-		mml_cat_src *p = realloc(c->src, na * sizeof *p);
-		if (!p)
-			goto nomem;
-		c->src = p;
-		c->asrc = na;
-	}
-	mml_cat_src s = {dup_n(k, kn), dup_n(d, dn)};
+	if (!mml_grow((void **)&c->src, &c->asrc, c->nsrc + 1, sizeof *c->src, 16))
+		goto nomem;
+	mml_cat_src s = {strndup(k, kn), strndup(d, dn)};
 	if (!s.key || !s.desc) {
 		free(s.key);
 		free(s.desc);
@@ -318,8 +300,8 @@ static const char *parse_entry(const mml_catalog *c, mml_cur *cur, mml_cat_ent *
 	if (nf > 3 && !bytes_ok(f[3], fl[3], true))
 		return "note with control bytes";
 	e->id = (uint32_t)id;
-	e->api = dup_n(f[0], fl[0]);
-	e->source = nf > 1 ? dup_n(f[1], fl[1]) : NULL;
+	e->api = strndup(f[0], fl[0]);
+	e->source = nf > 1 ? strndup(f[1], fl[1]) : NULL;
 	e->source_desc = src ? src->desc : NULL;
 	if (!e->api || (nf > 1 && !e->source)) {
 		ent_free(e);
@@ -332,13 +314,8 @@ static const char *parse_entry(const mml_catalog *c, mml_cur *cur, mml_cat_ent *
 static mml_err stage_add(stage *st, const mml_cat_ent *e)
 {
 	if (st->n == st->alloc) {
-		size_t na = st->alloc ? st->alloc * 2 : 256;
-		MML_RETURN_IF(na > CAT_MAX_ENTRIES, MML_E_LIMIT);
-		pend *p = realloc(st->p, na * sizeof *p);
-		if (!p)
-			return MML_E_NOMEM;
-		st->p = p;
-		st->alloc = na;
+		MML_RETURN_IF((st->alloc ? st->alloc * 2 : 256) > CAT_MAX_ENTRIES, MML_E_LIMIT);
+		MML_RETURN_IF(!mml_grow((void **)&st->p, &st->alloc, st->n + 1, sizeof *st->p, 256), MML_E_NOMEM);
 	}
 	st->p[st->n].e = *e;
 	st->p[st->n].seq = st->n;

@@ -32,7 +32,7 @@ struct mml_envproc {
 	mml_buf plain;  /* inner plaintext (CBC) or hybrid parts */
 	mml_buf out;    /* inflated body */
 	uint64_t next_id;
-	struct { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS];
+	struct cbc_key { uint8_t key[16]; uint32_t line; } cbc[MAX_SESSION_KEYS]; /* most recent first */
 	int ncbc;
 	struct uin_key { uint32_t uin; uint32_t line; uint8_t key[16]; } *by_uin; /* UIN_SLOTS, direct-mapped */
 	mml_uinkeys *shared_uin; /* the same table shared by --jobs workers, or NULL */
@@ -152,23 +152,9 @@ static void cbc_remember(mml_envproc *p, const uint8_t key[16], uint32_t line, u
 			pthread_mutex_unlock(&p->shared_uin->mu);
 		}
 	}
-	int i;
-	for (i = 0; i < p->ncbc; i++)
-		if (!memcmp(p->cbc[i].key, key, 16))
-			break;
-	if (i == p->ncbc) {
-		if (p->ncbc < MAX_SESSION_KEYS)
-			p->ncbc++;
-		i = p->ncbc - 1;
-	}
-	memmove(&p->cbc[1], &p->cbc[0], (size_t)i * sizeof p->cbc[0]);
-	memcpy(p->cbc[0].key, key, 16);
-	p->cbc[0].line = line;
-}
-
-static int looks_zlib(const uint8_t *b, size_t n)
-{
-	return n >= 2 && (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 == 0;
+	struct cbc_key k = {.line = line};
+	memcpy(k.key, key, 16); /* key may point into p->cbc */
+	mml_keys_front(p->cbc, sizeof p->cbc[0], &p->ncbc, MAX_SESSION_KEYS, &k);
 }
 
 /* Length the header says the plaintext has: raw (uncompressed) or compressed. */
@@ -188,7 +174,7 @@ static bool cbc_try_known(mml_envproc *p, const mml_envelope *env, const uint8_t
 		return false;
 	if (want >= 0 && (int64_t)*outlen != want)
 		return false;
-	return env->biz.compress != 1 || looks_zlib(p->plain.p, *outlen);
+	return env->biz.compress != 1 || mml_zlib_magic(p->plain.p, *outlen);
 }
 
 static mml_err cbc_took_known(mml_envproc *p, const mml_envelope *env, mml_msg *m, const uint8_t *k,
@@ -361,7 +347,7 @@ static mml_err inner_gcm(mml_envproc *p, const mml_envelope *env, mml_msg *m)
 
 static void maybe_inflate(mml_envproc *p, mml_msg *m, int declared, size_t hint)
 {
-	if (!m->body || !(declared || looks_zlib(m->body, m->body_len)))
+	if (!m->body || !(declared || mml_zlib_magic(m->body, m->body_len)))
 		return;
 	mml_buf_reset(&p->out);
 	mml_err e = mml_inflater_run(&p->zi, m->body, m->body_len, hint, p->cfg.max_body, &p->out);

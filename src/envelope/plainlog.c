@@ -3,7 +3,10 @@
  * ../shared/data/wechat-logs (docs/FORMATS.md "Plaintext logs"): one JSON
  * object per line, {"data": hex, "req_id": request type, "req_type": API
  * path or null}. `data` may be empty, and is a zlib stream when it starts
- * 78 (inflated here, capped).
+ * 78 with a valid zlib header (mml_zlib_magic; inflated here, capped).
+ * Only 78 (a 32 KiB window, what the app writes): a body of another
+ * first byte that happens to pass the header check (protobuf 08 1d, say)
+ * stays a body.
  *
  * Contract: streams the file line by line through one reused buffer (a
  * line is capped at MML_PLAINLOG_MAX_LINE); jansson parses each line. A
@@ -211,7 +214,7 @@ mml_err mml_plainlog_next(mml_plainlog *l, mml_msg *m)
 		}
 		m->body = l->raw.p;
 		m->body_len = l->raw.len;
-		if (l->raw.len >= 2 && l->raw.p[0] == 0x78 && ((l->raw.p[0] << 8) | l->raw.p[1]) % 31 == 0) {
+		if (l->raw.len && l->raw.p[0] == 0x78 && mml_zlib_magic(l->raw.p, l->raw.len)) {
 			m->compressed = true;
 			mml_buf_reset(&l->body);
 			mml_err e = mml_inflater_run(&l->zi, l->raw.p, l->raw.len, 0, l->max_body, &l->body);

@@ -26,6 +26,7 @@ typedef struct tcp_dir {
 	uint32_t next;
 	uint32_t fin_seq;
 	seg *ooo;          /* sorted by seq, non-overlapping */
+	seg *ooo_last;     /* its last segment (when ooo is not empty) */
 	size_t ooo_bytes;
 } tcp_dir;
 
@@ -122,6 +123,8 @@ static void drain(mml_flowtab *t, flow_ent *e, int dir)
 	while (d->ooo && seq_le(d->ooo->seq, d->next)) {
 		seg *s = d->ooo;
 		d->ooo = s->next;
+		if (!d->ooo)
+			d->ooo_last = NULL;
 		d->ooo_bytes -= s->len;
 		uint32_t end = s->seq + s->len;
 		if (seq_lt(d->next, end)) {
@@ -242,6 +245,9 @@ static void queue_seg(mml_flowtab *t, flow_ent *e, int dir, uint32_t seq, const 
 	/* Trim against queued segments (first copy wins), inserting pieces. */
 	seg **pp = &d->ooo;
 	while (n) {
+		/* past the last queued byte (a hole, then bytes in order): append */
+		if (*pp && seq_le(d->ooo_last->seq + d->ooo_last->len, seq))
+			pp = &d->ooo_last->next;
 		while (*pp && seq_le((*pp)->seq + (*pp)->len, seq))
 			pp = &(*pp)->next;
 		size_t take = n;
@@ -298,6 +304,8 @@ static void queue_seg(mml_flowtab *t, flow_ent *e, int dir, uint32_t seq, const 
 		memcpy(ns->data, p, take);
 		ns->next = *pp;
 		*pp = ns;
+		if (!ns->next)
+			d->ooo_last = ns;
 		pp = &ns->next;
 		d->ooo_bytes += take;
 		seq += (uint32_t)take;

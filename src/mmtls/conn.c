@@ -8,91 +8,16 @@
  *   DETECT -> OTHER                        (not WeChat: counted, skipped)
  * Bytes are parsed straight from the delivered segment when nothing is
  * pending; only an unfinished tail is copied into the direction buffer,
- * which is capped at one record plus one HTTP head.
+ * which is capped at one record plus one HTTP head. This file holds the
+ * context, outer decryption, the longlink record stream and the flow
+ * callbacks; the HTTP states are conn_http.c's (shared state:
+ * conn_int.h).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmlens/conn.h"
-#include "mmlens/crypto.h"
-#include "mmlens/util.h"
-
-#define DIR_BUF_CAP (70 * 1024)
-#define HTTP_BODY_CAP (16u << 20)
-#define MAX_DIR_KEYS 4
-#define RESYNC_SEQ_WINDOW 8
-
-enum { ST_DETECT, ST_RECORDS, ST_HTTP_HEAD, ST_HTTP_BODY, ST_OTHER };
-enum { CH_NONE, CH_SIZE, CH_DATA, CH_DATA_CRLF, CH_TRAILER };
-
-typedef struct dir_key {
-	uint8_t key[16];
-	uint8_t base[12];
-	uint32_t line;
-} dir_key;
-
-typedef struct dir_state {
-	int state;
-	mml_buf buf;           /* stream bytes not parsed yet: HTTP head, chunk line, longlink record */
-	mml_buf rbuf;          /* an unfinished record inside an HTTP body */
-	uint64_t seq;          /* next record's sequence number */
-	int resync;            /* after a gap: scan for a record header */
-	uint64_t pending_gap;  /* bytes lost since the last record */
-	dir_key keys[MAX_DIR_KEYS];
-	int nkeys;
-	uint64_t ts, pkt;      /* of the latest delivered bytes */
-	uint64_t first_pkt;    /* packet where the next unit's first byte arrived */
-	/* HTTP */
-	int http_mmtls;        /* the body carries MMTLS records */
-	int chunk;             /* CH_* */
-	uint64_t body_left;    /* Content-Length or chunk bytes left */
-	int body_to_close;     /* body ends when the connection closes */
-	char method[16], path[512], host[256];
-	int status;
-	mml_buf body;          /* plain HTTP body */
-	uint64_t body_gap;
-} dir_state;
-
-typedef struct conn {
-	mml_transport transport;
-	int transport_known;
-	dir_state d[2];
-} conn;
-
-/*
- * A longlink can be idle for longer than the flow table's idle timeout (a
- * phone in the background), or be pushed out of a full table, and then go
- * on: the flow table sees a new flow, picked up mid-stream, with no
- * handshake. Its keys and sequence numbers are parked when the flow ends
- * that way and given back to the next flow on the same 4-tuple that does
- * not start with a SYN. A direct-mapped table: a collision loses the
- * older state (the records are then counted as without a key, as before).
- */
-#define PARK_SLOTS 1024
-typedef struct parked {
-	mml_addr client, server;
-	int used;
-	struct {
-		dir_key keys[MAX_DIR_KEYS];
-		int nkeys;
-		uint64_t seq;
-	} d[2];
-} parked;
-
-struct mml_mmtls_ctx {
-	const mml_keylog *kl;
-	mml_conn_cbs cbs;
-	mml_stats *st;
-	/* one per direction: a connection's requests and responses have their
-	 * own keys, and a context keeps its key schedule while the key holds */
-	mml_aead aead[2];
-	/* records (of any connection) whose direction's key was known: with a
-	 * line of their own (a dense key log) or without (a sparse one, as the
-	 * bench's); they only choose the order of tries */
-	uint64_t known_lined, known_unlined;
-	parked *park;          /* PARK_SLOTS, allocated on the first use, or NULL */
-	uint8_t scratch[65536 + 64];
-};
+#include "conn_int.h"
 
 const char *mml_status_name(mml_status s)
 {
@@ -108,9 +33,11 @@ const char *mml_transport_name(mml_transport t)
 
 mml_mmtls_ctx *mml_mmtls_new(const mml_keylog *kl, const mml_conn_cbs *cbs, mml_stats *st)
 {
-	mml_mmtls_ctx *m = calloc(1, sizeof *m);
+	/* zeroed but for the scratch (64 KiB, written before it is read) */
+	mml_mmtls_ctx *m = malloc(sizeof *m);
 	if (!m)
 		return NULL;
+	memset(m, 0, offsetof(mml_mmtls_ctx, scratch));
 	m->kl = kl;
 	m->cbs = *cbs;
 	m->st = st;
@@ -137,22 +64,30 @@ void mml_mmtls_free(mml_mmtls_ctx *m)
 
 /* ---- outer decryption ---- */
 
+void mml_keys_front(void *arr, size_t elem, int *n, int max, const void *ent)
+{
+	uint8_t *a = arr;
+	int i;
+	for (i = 0; i < *n; i++)
+		if (!memcmp(a + (size_t)i * elem, ent, 16))
+			break;
+	if (i == *n) {
+		if (*n < max)
+			(*n)++;
+		i = *n - 1;
+	}
+	memmove(a + elem, a, (size_t)i * elem);
+	memcpy(a, ent, elem);
+}
+
+/* The key (most recent first); key and base may point into d->keys. */
 static void key_remember(dir_state *d, const uint8_t key[16], const uint8_t base[12], uint32_t line)
 {
-	int i;
-	for (i = 0; i < d->nkeys; i++)
-		if (!memcmp(d->keys[i].key, key, 16))
-			break;
-	if (i == d->nkeys) {
-		if (d->nkeys < MAX_DIR_KEYS)
-			d->nkeys++;
-		i = d->nkeys - 1;
-	}
-	/* move to front (most recent first) */
-	memmove(&d->keys[1], &d->keys[0], (size_t)i * sizeof d->keys[0]);
-	memcpy(d->keys[0].key, key, 16);
-	memcpy(d->keys[0].base, base, 12);
-	d->keys[0].line = line;
+	dir_key k;
+	memcpy(k.key, key, 16);
+	memcpy(k.base, base, 12);
+	k.line = line;
+	mml_keys_front(d->keys, sizeof d->keys[0], &d->nkeys, MAX_DIR_KEYS, &k);
 }
 
 static uint64_t be64(const uint8_t *p)
@@ -262,7 +197,7 @@ static size_t outer_open(mml_mmtls_ctx *m, dir_state *d, int dir, const mml_rec 
 	return 0;
 }
 
-static void outer_base(const mml_flow *f, int dir, const conn *c, const dir_state *d, mml_outer *o)
+void mml_conn_outer_base(const mml_flow *f, int dir, const conn *c, const dir_state *d, mml_outer *o)
 {
 	memset(o, 0, sizeof *o);
 	o->flow = f;
@@ -306,7 +241,7 @@ static void handle_record(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 		return;
 	}
 	mml_outer o;
-	outer_base(f, dir, c, d, &o);
+	mml_conn_outer_base(f, dir, c, d, &o);
 	o.rec_type = r->type;
 	o.gap_bytes = d->pending_gap;
 	size_t n = 0;
@@ -338,15 +273,15 @@ static void handle_record(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 }
 
 /* A record cut short by a gap or the end of its stream. */
-static void record_lost(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n,
-                        const char *why)
+void mml_conn_record_lost(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n,
+                          const char *why)
 {
 	dir_state *d = &c->d[dir];
 	m->st->records++;
 	m->st->records_truncated++;
 	if (n >= 1 && p[0] == MML_REC_DATA) {
 		mml_outer o;
-		outer_base(f, dir, c, d, &o);
+		mml_conn_outer_base(f, dir, c, d, &o);
 		o.rec_type = MML_REC_DATA;
 		o.status = MML_ST_TRUNCATED;
 		o.detail = why;
@@ -362,8 +297,8 @@ static void record_lost(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, c
  * Consume records from p[0..n). Returns bytes consumed; stops at an
  * incomplete record. Resynchronises after a gap by scanning for a header.
  */
-static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n,
-                          int final)
+size_t mml_conn_eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n,
+                            int final)
 {
 	dir_state *d = &c->d[dir];
 	size_t off = 0;
@@ -399,7 +334,7 @@ static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 		have_next = 0;
 		if (e == MML_E_INCOMPLETE) {
 			if (final) {
-				record_lost(m, f, c, dir, p + off, n - off, "the stream ended inside this record");
+				mml_conn_record_lost(m, f, c, dir, p + off, n - off, "the stream ended inside this record");
 				return n;
 			}
 			return off;
@@ -421,204 +356,15 @@ static size_t eat_records(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir,
 	return off;
 }
 
-/* ---- HTTP ---- */
-
-static void copy_view(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	if (s)
-		memcpy(dst, s, n);
-	else
-		n = 0;
-	dst[n] = 0;
-}
-
-static void emit_http(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir)
-{
-	dir_state *d = &c->d[dir];
-	mml_outer o;
-	outer_base(f, dir, c, d, &o);
-	o.transport = MML_TR_HTTP;
-	o.status = d->body_gap ? MML_ST_TRUNCATED : MML_ST_PLAINTEXT;
-	o.detail = d->body_gap ? "bytes of this HTTP body were lost in the capture" : NULL;
-	o.gap_bytes = d->body_gap;
-	o.data = d->body.p;
-	o.len = d->body.len;
-	if (m->cbs.on_outer)
-		m->cbs.on_outer(m->cbs.ctx, &o);
-	mml_buf_reset(&d->body);
-	mml_buf_shrink(&d->body, 0);
-	d->body_gap = 0;
-}
-
-static void body_end(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir)
-{
-	dir_state *d = &c->d[dir];
-	if (d->http_mmtls) {
-		if (d->rbuf.len)
-			record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "the HTTP body ended inside this record");
-		mml_buf_reset(&d->rbuf);
-		mml_buf_shrink(&d->rbuf, 0);
-	} else {
-		emit_http(m, f, c, dir);
-	}
-	d->state = ST_HTTP_HEAD;
-	d->resync = 0;
-	d->pending_gap = 0;
-}
-
-/* Feed body bytes (already de-chunked). */
-static void body_bytes(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n)
-{
-	dir_state *d = &c->d[dir];
-	if (!d->http_mmtls) {
-		if (mml_buf_append(&d->body, p, n) != MML_OK)
-			d->body_gap += n; /* over the cap: accounted as lost */
-		return;
-	}
-	/* records inside the body: buffer only an unfinished tail */
-	if (!d->rbuf.len) {
-		size_t used = eat_records(m, f, c, dir, p, n, 0);
-		if (used < n && mml_buf_append(&d->rbuf, p + used, n - used) != MML_OK) {
-			record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
-		}
-		return;
-	}
-	if (mml_buf_append(&d->rbuf, p, n) != MML_OK) {
-		record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "record larger than the buffer cap");
-		mml_buf_reset(&d->rbuf);
-		return;
-	}
-	size_t used = eat_records(m, f, c, dir, d->rbuf.p, d->rbuf.len, 0);
-	mml_buf_consume(&d->rbuf, used);
-}
-
-static void start_head(conn *c, int dir, const mml_http_head *h)
-{
-	dir_state *d = &c->d[dir];
-	if (h->is_request) {
-		copy_view(d->method, sizeof d->method, h->method, h->method_len);
-		copy_view(d->path, sizeof d->path, h->path, h->path_len);
-		copy_view(d->host, sizeof d->host, h->host, h->host_len);
-		d->http_mmtls = h->path_len >= 7 && !memcmp(h->path, "/mmtls/", 7);
-		d->body_to_close = 0;
-		if (!c->transport_known) {
-			c->transport = d->http_mmtls ? MML_TR_SHORTLINK : MML_TR_HTTP;
-			c->transport_known = 1;
-		}
-		/* a new request resets the response side's head */
-		c->d[1].status = 0;
-	} else {
-		d->status = h->status;
-		d->http_mmtls = c->transport == MML_TR_SHORTLINK && c->transport_known;
-		d->body_to_close = !h->has_length && !h->chunked;
-		if (!c->transport_known) {
-			c->transport = MML_TR_HTTP;
-			c->transport_known = 1;
-		}
-	}
-	/* each shortlink exchange is a new MMTLS session */
-	d->seq = 0;
-	d->nkeys = 0;
-	d->resync = 0;
-	d->chunk = h->chunked ? CH_SIZE : CH_NONE;
-	d->body_left = h->has_length ? h->content_length : 0;
-	d->state = ST_HTTP_BODY;
-}
-
-/* Process HTTP body framing from p; returns bytes consumed. */
-static size_t eat_http_body(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n)
-{
-	dir_state *d = &c->d[dir];
-	size_t off = 0;
-	while (off < n || (d->chunk == CH_NONE && d->body_left == 0 && !d->body_to_close)) {
-		if (d->chunk == CH_NONE) {
-			if (d->body_to_close) {
-				body_bytes(m, f, c, dir, p + off, n - off);
-				return n;
-			}
-			size_t take = n - off < d->body_left ? n - off : (size_t)d->body_left;
-			body_bytes(m, f, c, dir, p + off, take);
-			off += take;
-			d->body_left -= take;
-			if (d->body_left == 0) {
-				body_end(m, f, c, dir);
-				return off;
-			}
-			continue;
-		}
-		if (d->chunk == CH_DATA) {
-			size_t take = n - off < d->body_left ? n - off : (size_t)d->body_left;
-			body_bytes(m, f, c, dir, p + off, take);
-			off += take;
-			d->body_left -= take;
-			if (!d->body_left)
-				d->chunk = CH_DATA_CRLF;
-			continue;
-		}
-		/* line-based chunk states need a whole line */
-		const uint8_t *nl = memchr(p + off, '\n', n - off);
-		if (!nl) {
-			if (n - off > 1024) { /* no sane chunk line is this long */
-				m->st->http_malformed++;
-				d->state = ST_OTHER;
-				return n;
-			}
-			return off;
-		}
-		size_t ll = (size_t)(nl - (p + off)) + 1;
-		if (d->chunk == CH_SIZE) {
-			uint64_t sz = 0;
-			size_t k = 0, digits = 0;
-			for (; off + k < n && p[off + k] != ';' && p[off + k] != '\r' && p[off + k] != '\n'; k++) {
-				int v = p[off + k];
-				int h = v >= '0' && v <= '9' ? v - '0' : v >= 'a' && v <= 'f' ? v - 'a' + 10
-				      : v >= 'A' && v <= 'F' ? v - 'A' + 10 : -1;
-				if (h < 0 || sz > (UINT64_MAX >> 4)) {
-					m->st->http_malformed++;
-					d->state = ST_OTHER;
-					return n;
-				}
-				sz = sz << 4 | (uint64_t)h;
-				digits++;
-			}
-			if (!digits) {
-				m->st->http_malformed++;
-				d->state = ST_OTHER;
-				return n;
-			}
-			off += ll;
-			d->body_left = sz;
-			d->chunk = sz ? CH_DATA : CH_TRAILER;
-		} else if (d->chunk == CH_DATA_CRLF) {
-			off += ll;
-			d->chunk = CH_SIZE;
-		} else { /* CH_TRAILER: lines until an empty one */
-			int empty = ll <= 2;
-			off += ll;
-			if (empty) {
-				d->chunk = CH_NONE;
-				body_end(m, f, c, dir);
-				return off;
-			}
-		}
-	}
-	return off;
-}
-
 /* ---- stream dispatch ---- */
 
-static int looks_http(const uint8_t *p, size_t n)
+/* The first of p[0..n) (n > 0), read through the cursor; 0 when none. */
+static uint8_t first_byte(const uint8_t *p, size_t n)
 {
-	static const char *const starts[] = {"GET ", "POST ", "PUT ", "HEAD ", "HTTP/1.", "OPTIONS ", "DELETE "};
-	for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
-		size_t l = strlen(starts[i]);
-		size_t k = n < l ? n : l;
-		if (!memcmp(p, starts[i], k))
-			return k == l ? 1 : -1; /* -1: could still be */
-	}
-	return 0;
+	mml_cur c = mml_cur_make(p, n);
+	uint8_t b = 0;
+	(void)mml_cur_peek(&c, 0, &b);
+	return b;
 }
 
 static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const uint8_t *p, size_t n, int final)
@@ -628,12 +374,13 @@ static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const u
 	while (off < n) {
 		switch (d->state) {
 		case ST_DETECT: {
-			int h = looks_http(p + off, n - off);
+			int h = mml_conn_looks_http(p + off, n - off);
 			if (h == 1) {
 				d->state = ST_HTTP_HEAD;
 			} else if (h == -1 && !final) {
 				return off;
-			} else if (n - off < 5 && !final && p[off] != 0 && (p[off] >= 0x15 && p[off] <= 0x19)) {
+			} else if (n - off < 5 && !final && first_byte(p + off, n - off) >= 0x15 &&
+			           first_byte(p + off, n - off) <= 0x19) {
 				return off;
 			} else if (mml_rec_plausible(p + off, n - off)) {
 				d->state = ST_RECORDS;
@@ -649,7 +396,7 @@ static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const u
 			break;
 		}
 		case ST_RECORDS:
-			return off + eat_records(m, f, c, dir, p + off, n - off, final);
+			return off + mml_conn_eat_records(m, f, c, dir, p + off, n - off, final);
 		case ST_HTTP_HEAD: {
 			mml_http_head h;
 			mml_err e = mml_http_head_parse(p + off, n - off, &h);
@@ -660,19 +407,12 @@ static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const u
 				d->state = ST_OTHER;
 				break;
 			}
-			int was_known = c->transport_known;
-			start_head(c, dir, &h);
-			if (!was_known) {
-				if (c->transport == MML_TR_SHORTLINK)
-					m->st->streams_shortlink++;
-				else
-					m->st->streams_http++;
-			}
+			mml_conn_http_start(m, c, dir, &h);
 			off += h.head_len;
 			break;
 		}
 		case ST_HTTP_BODY: {
-			size_t used = eat_http_body(m, f, c, dir, p + off, n - off);
+			size_t used = mml_conn_http_body(m, f, c, dir, p + off, n - off);
 			off += used;
 			if (used == 0 && d->state == ST_HTTP_BODY)
 				return off;
@@ -684,8 +424,8 @@ static size_t eat(mml_mmtls_ctx *m, const mml_flow *f, conn *c, int dir, const u
 		}
 	}
 	/* a zero-length body completes without more bytes */
-	if (d->state == ST_HTTP_BODY && d->chunk == CH_NONE && !d->body_to_close && d->body_left == 0)
-		eat_http_body(m, f, c, dir, p + n, 0);
+	if (d->state == ST_HTTP_BODY && mml_conn_http_body_done(d))
+		mml_conn_http_body(m, f, c, dir, p + n, 0);
 	return off;
 }
 
@@ -763,13 +503,13 @@ static void feed(mml_mmtls_ctx *m, mml_flow *f, conn *c, int dir, const uint8_t 
 	if (!d->buf.len) {
 		size_t used = eat(m, f, c, dir, p, n, final);
 		if (used < n && mml_buf_append(&d->buf, p + used, n - used) != MML_OK) {
-			record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
+			mml_conn_record_lost(m, f, c, dir, p + used, n - used, "record larger than the buffer cap");
 			d->resync = 1;
 		}
 		return;
 	}
 	if (mml_buf_append(&d->buf, p, n) != MML_OK) {
-		record_lost(m, f, c, dir, d->buf.p, d->buf.len, "record larger than the buffer cap");
+		mml_conn_record_lost(m, f, c, dir, d->buf.p, d->buf.len, "record larger than the buffer cap");
 		mml_buf_reset(&d->buf);
 		d->resync = 1;
 		return;
@@ -803,30 +543,13 @@ static void on_gap(void *ctx, mml_flow *f, int dir, uint64_t nbytes, uint64_t pk
 	switch (d->state) {
 	case ST_RECORDS:
 		if (d->buf.len)
-			record_lost(m, f, c, dir, d->buf.p, d->buf.len, "bytes of this record were lost in the capture");
+			mml_conn_record_lost(m, f, c, dir, d->buf.p, d->buf.len, "bytes of this record were lost in the capture");
 		mml_buf_reset(&d->buf);
 		d->resync = 1;
 		d->pending_gap += nbytes;
 		break;
 	case ST_HTTP_BODY:
-		if (!d->http_mmtls) {
-			d->body_gap += nbytes;
-		} else {
-			if (d->rbuf.len)
-				record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "bytes of this record were lost in the capture");
-			mml_buf_reset(&d->rbuf);
-			d->resync = 1;
-			d->pending_gap += nbytes;
-		}
-		mml_buf_reset(&d->buf); /* a partial chunk line is lost with them */
-		if (d->chunk == CH_NONE && !d->body_to_close) {
-			uint64_t take = nbytes < d->body_left ? nbytes : d->body_left;
-			d->body_left -= take;
-			if (!d->body_left)
-				body_end(m, f, c, dir);
-		} else if (d->chunk != CH_NONE) {
-			d->state = ST_OTHER; /* chunk framing is lost */
-		}
+		mml_conn_http_gap(m, f, c, dir, nbytes);
 		break;
 	case ST_DETECT:
 	case ST_HTTP_HEAD:
@@ -851,15 +574,8 @@ static void on_close(void *ctx, mml_flow *f)
 			size_t used = eat(m, f, c, dir, d->buf.p, d->buf.len, 1);
 			mml_buf_consume(&d->buf, used);
 		}
-		if (d->state == ST_HTTP_BODY) {
-			if (!d->http_mmtls && (d->body_to_close || d->body_left || d->chunk != CH_NONE)) {
-				if (!d->body_to_close)
-					d->body_gap += d->body_left ? d->body_left : 1;
-				emit_http(m, f, c, dir);
-			} else if (d->http_mmtls && d->rbuf.len) {
-				record_lost(m, f, c, dir, d->rbuf.p, d->rbuf.len, "the connection closed inside this record");
-			}
-		}
+		if (d->state == ST_HTTP_BODY)
+			mml_conn_http_close(m, f, c, dir);
 		mml_buf_free(&d->buf);
 		mml_buf_free(&d->rbuf);
 		mml_buf_free(&d->body);

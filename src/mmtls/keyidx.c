@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "keylog_int.h"
+#include "mmlens/util.h"
 
 #ifndef KL_BUCKET
 #define KL_BUCKET 256 /* entries a directory bucket */
@@ -96,12 +97,7 @@ static mml_err tab_grow(mml_keyidx_tab *t)
 		tab_move(t, p, na, NULL, 0);
 		return MML_OK;
 	}
-	mml_keyidx *p = realloc(t->e, na * sizeof *p);
-	if (!p)
-		return MML_E_NOMEM;
-	t->e = p;
-	t->alloc = na;
-	return MML_OK;
+	return mml_grow((void **)&t->e, &t->alloc, na, sizeof *t->e, 1024) ? MML_OK : MML_E_NOMEM;
 }
 
 mml_err mml_kltab_push(mml_keyidx_tab *t, uint32_t h, uint32_t line, uint64_t w)

@@ -59,14 +59,8 @@ static mml_err file_begin(mml_keylog *kl, const char *name)
 {
 	if (kl->nfiles >= MML_KEYLOG_MAX_FILES)
 		return MML_E_LIMIT;
-	if (kl->nfiles == kl->files_alloc) {
-		size_t na = kl->files_alloc ? kl->files_alloc * 2 : 4;
-		mml_keylog_file *p = realloc(kl->files, na * sizeof *p);
-		if (!p)
-			return MML_E_NOMEM;
-		kl->files = p;
-		kl->files_alloc = na;
-	}
+	MML_RETURN_IF(!mml_grow((void **)&kl->files, &kl->files_alloc, kl->nfiles + 1, sizeof *kl->files, 4),
+	              MML_E_NOMEM);
 	char *nm = strdup(name ? name : "-");
 	if (!nm)
 		return MML_E_NOMEM;
@@ -79,14 +73,7 @@ static mml_keylog_file *cur_file(mml_keylog *kl) { return &kl->files[kl->nfiles 
 
 static mml_err add_entry(mml_keylog *kl, const mml_keyent *e)
 {
-	if (kl->n == kl->alloc) {
-		size_t na = kl->alloc ? kl->alloc * 2 : 64;
-		mml_keyent *p = realloc(kl->ent, na * sizeof *p);
-		if (!p)
-			return MML_E_NOMEM;
-		kl->ent = p;
-		kl->alloc = na;
-	}
+	MML_RETURN_IF(!mml_grow((void **)&kl->ent, &kl->alloc, kl->n + 1, sizeof *kl->ent, 64), MML_E_NOMEM);
 	kl->ent[kl->n++] = *e;
 	return MML_OK;
 }

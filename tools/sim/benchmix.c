@@ -207,39 +207,50 @@ int sim_bench_pool(sim_rng *rng, const sim_device *d, bool location_on, uint64_t
 void sim_bench_dns(sim_net *net, sim_rng *rng, const uint8_t client_ip[4], const char *host)
 {
 	static const uint8_t RESOLVER[4] = {8, 8, 8, 8};
+	mml_buf m;
+	mml_buf_init(&m, 512);
 	for (int q = 0; q < 2; q++) {
-		uint8_t m[512];
+		mml_buf_reset(&m);
+		mml_wbuf w = mml_wbuf_make(&m);
 		uint16_t id = (uint16_t)sim_rng_next(rng), port = (uint16_t)(40000 + sim_rng_below(rng, 20000));
-		size_t k = 12;
-		memset(m, 0, 12);
-		m[0] = (uint8_t)(id >> 8), m[1] = (uint8_t)id, m[2] = 0x01, m[5] = 1;
+		/* header: id, flags (recursion desired), one question, no answers */
+		mml_wbuf_be16(&w, id);
+		mml_wbuf_be16(&w, 0x0100);
+		mml_wbuf_be16(&w, 1);
+		mml_wbuf_fill(&w, 0, 6);
 		for (const char *h = host; *h;) {
 			const char *dot = strchr(h, '.');
 			size_t l = dot ? (size_t)(dot - h) : strlen(h);
-			m[k++] = (uint8_t)l;
-			memcpy(m + k, h, l);
-			k += l;
+			mml_wbuf_u8(&w, (uint8_t)l);
+			mml_wbuf_bytes(&w, h, l);
 			h += l + (dot != NULL);
 		}
-		m[k++] = 0;
+		mml_wbuf_u8(&w, 0);
 		uint16_t type = q ? 28 : 1;
-		m[k++] = (uint8_t)(type >> 8), m[k++] = (uint8_t)type, m[k++] = 0, m[k++] = 1;
-		sim_udp_send(net, client_ip, port, RESOLVER, 53, 0, m, k);
+		mml_wbuf_be16(&w, type);
+		mml_wbuf_be16(&w, 1); /* class IN */
+		sim_wcheck(&w, "DNS query");
+		sim_udp_send(net, client_ip, port, RESOLVER, 53, 0, m.p, m.len);
 		sim_net_wait(net, 8000 + sim_rng_below(rng, 30000));
 		/* the answer: the question, then 2-4 addresses */
 		int na = 2 + (int)sim_rng_below(rng, 3);
-		m[2] = 0x81, m[3] = 0x80, m[7] = (uint8_t)na;
+		mml_wbuf_set_be16(&w, 2, 0x8180);
+		mml_wbuf_set_be16(&w, 6, (uint16_t)na);
 		for (int i = 0; i < na; i++) {
 			size_t rl = q ? 16 : 4;
-			uint8_t rr[10] = {0xc0, 0x0c, 0, (uint8_t)type, 0, 1, 0, 0, 0, (uint8_t)(30 + sim_rng_below(rng, 570))};
-			memcpy(m + k, rr, 10);
-			k += 10;
-			m[k++] = 0, m[k++] = (uint8_t)rl;
-			sim_rng_bytes(rng, m + k, rl);
-			k += rl;
+			mml_wbuf_be16(&w, 0xc00c); /* the name: a pointer to the question's */
+			mml_wbuf_be16(&w, type);
+			mml_wbuf_be16(&w, 1);
+			mml_wbuf_be32(&w, (uint8_t)(30 + sim_rng_below(rng, 570))); /* TTL (one byte of it, as always) */
+			mml_wbuf_be16(&w, (uint16_t)rl);
+			uint8_t *addr = mml_wbuf_room(&w, rl);
+			if (addr)
+				sim_rng_bytes(rng, addr, rl);
 		}
-		sim_udp_send(net, client_ip, port, RESOLVER, 53, 1, m, k);
+		sim_wcheck(&w, "DNS answer");
+		sim_udp_send(net, client_ip, port, RESOLVER, 53, 1, m.p, m.len);
 	}
+	mml_buf_free(&m);
 }
 
 const bench_ex *sim_bench_draw(sim_rng *rng)

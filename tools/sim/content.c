@@ -109,11 +109,6 @@ void sim_body_free(sim_body *b)
 	b->ntruth = 0;
 }
 
-static const char *pick(sim_rng *r, const char *const *tab, size_t n) { return tab[sim_rng_below(r, n)]; }
-#define PICK(r, tab) pick((r), (tab), sizeof(tab) / sizeof((tab)[0]))
-
-static uint64_t ts_ms(const sim_ctx_info *ci) { return ci->ts_us / 1000; }
-static uint64_t ts_s(const sim_ctx_info *ci) { return ci->ts_us / 1000000; }
 
 /* ---- messages people write ---- */
 
@@ -215,7 +210,7 @@ static void newsync_response(sim_rng *r, const sim_device *d, const sim_ctx_info
 		pbw_string(o, 1, text);
 		pbw_end(o, c);
 		pbw_varint(o, 6, 3);
-		pbw_varint(o, 9, ts_s(ci) ? ts_s(ci) - sim_rng_below(r, 600) : 0);
+		pbw_varint(o, 9, simc_ts_s(ci) ? simc_ts_s(ci) - sim_rng_below(r, 600) : 0);
 		size_t ms = pbw_begin(o, 10);
 		simc_puts(o, "<msgsource><signature>v1_");
 		simc_hex(r, sig, 8);
@@ -234,7 +229,7 @@ static void newsync_response(sim_rng *r, const sim_device *d, const sim_ctx_info
 	simc_keybuf(r, o, 4, 80 + sim_rng_below(r, 120));
 	pbw_varint(o, 5, 0);
 	pbw_varint(o, 6, 0x28000000 + sim_rng_below(r, 0x100000));
-	pbw_varint(o, 7, ts_s(ci));
+	pbw_varint(o, 7, simc_ts_s(ci));
 }
 
 /* ---- requests and responses ---- */
@@ -293,7 +288,7 @@ static void statusnotify_request(sim_rng *r, const sim_device *d, const sim_ctx_
 	simc_truth(b, "identity.account", d->wxid, "3");
 	simc_truth(b, "identity.account", d->wxid, "4");
 	size_t m = pbw_begin(o, 5);
-	simc_putu(o, ts_ms(ci));
+	simc_putu(o, simc_ts_ms(ci));
 	pbw_end(o, m);
 	pbw_varint(o, 6, 0);
 	size_t h = pbw_begin(o, 8);
@@ -375,7 +370,7 @@ static void sendmsg_request(sim_rng *r, const sim_device *d, const sim_ctx_info 
 	pbw_end(o, t);
 	pbw_string(o, 2, text);
 	pbw_varint(o, 3, 1);
-	pbw_varint(o, 4, ts_s(ci));
+	pbw_varint(o, 4, simc_ts_s(ci));
 	pbw_varint(o, 5, (uint32_t)sim_rng_next(r));
 	pbw_string(o, 6, "<msgsource><alnode><fr>1</fr></alnode></msgsource>");
 	pbw_end(o, m);
@@ -397,7 +392,7 @@ static void sendmsg_response(sim_rng *r, const sim_device *d, const sim_ctx_info
 	pbw_end(o, t);
 	pbw_varint(o, 3, (uint32_t)sim_rng_next(r));
 	pbw_varint(o, 4, (uint32_t)sim_rng_next(r));
-	pbw_varint(o, 5, ts_s(ci));
+	pbw_varint(o, 5, simc_ts_s(ci));
 	pbw_varint(o, 6, 1);
 	pbw_varint(o, 7, sim_rng_next(r) >> 1);
 	pbw_end(o, m);
@@ -488,7 +483,7 @@ static void make_response(sim_rng *r, const sim_device *d, const sim_ctx_info *c
 		simc_baseresp(b);
 		simc_keybuf(r, o, 2, 40 + sim_rng_below(r, 40));
 		pbw_varint(o, 3, 0);
-		pbw_varint(o, 4, ts_s(ci));
+		pbw_varint(o, 4, simc_ts_s(ci));
 		break;
 	case SIM_K_NEWSYNC:
 		newsync_response(r, d, ci, b);

@@ -40,8 +40,6 @@
 #include "content_int.h"
 #include "sim.h"
 
-static const char *pick(sim_rng *r, const char *const *tab, size_t n) { return tab[sim_rng_below(r, n)]; }
-#define PICK(r, tab) pick((r), (tab), sizeof(tab) / sizeof((tab)[0]))
 
 /* ---- what people write, and who they are ---- */
 

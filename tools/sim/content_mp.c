@@ -1,6 +1,7 @@
 /*
- * tools/sim/content_mp.c - Mini Program, search, location and telemetry
- * content for sim_content_make() (content.c dispatches here).
+ * tools/sim/content_mp.c - Mini Program and search content for
+ * sim_content_make() (content.c dispatches here; the location and
+ * telemetry requests are content_kv.c's).
  *
  * Contract: sim_mp_make() writes the body of one SIM_K_SEARCH,
  * SIM_K_MP_LAUNCH, SIM_K_MP_REPORT, SIM_K_LOCATION or SIM_K_TELEMETRY
@@ -8,20 +9,18 @@
  * adds its ground truth with the path syntax documented in content.c.
  * Layouts follow the logged 8.0.x bodies: mmwebsearch (query at 2, an
  * options list of {key, int, value}), launchwxaapp (appid, gh_...@app
- * username, "hash=<uin>&ts=..." string), Mini Program report batches
+ * username, "hash=<uin>&ts=..." string) and Mini Program report batches
  * (rows of URL-encoded, comma-separated fields: appid, the URL the Mini
- * Program requested with the user's id in its query, the page), the
- * location config request (float32 {1: lon, 2: lat} pair, -1000 when the
- * permission is off) and the kv report (groups of uin, device, rows).
+ * Program requested with the user's id in its query, the page).
  * Every row is planned before it is written, so a field's repeat count,
  * and with it the [i] in paths, is known, and the truth never overflows.
  * The Mini Programs below are made up; their ids are not real ones.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "content_int.h"
 #include "sim.h"
-
 
 /* ---- the Mini Programs (made up) ---- */
 
@@ -54,9 +53,6 @@ static const miniprog mps[] = {
 };
 #define NMPS (sizeof mps / sizeof mps[0])
 
-static const char *pick(sim_rng *r, const char *const *tab, size_t n) { return tab[sim_rng_below(r, n)]; }
-#define PICK(r, tab) pick((r), (tab), sizeof(tab) / sizeof((tab)[0]))
-
 /* The user's Mini Program of the moment: mostly a favourite. */
 static const miniprog *pick_mp(sim_rng *r, const sim_device *d)
 {
@@ -82,58 +78,6 @@ static void thirdparty_id(const sim_device *d, const miniprog *mp, char out[40])
 	} else {
 		snprintf(out, 40, "%llu", (unsigned long long)(1000000000ull + h % 9000000000000ull));
 	}
-}
-
-static uint64_t ts_ms(const sim_ctx_info *ci) { return ci->ts_us / 1000; }
-static uint64_t ts_s(const sim_ctx_info *ci) { return ci->ts_us / 1000000; }
-
-/* "" when a field occurs once in its parent, "[i]" otherwise */
-static const char *rep(char buf[16], int i, int n)
-{
-	if (n <= 1)
-		return "";
-	snprintf(buf, 16, "[%d]", i);
-	return buf;
-}
-
-/* ---- CSV rows: fields URL-encoded, comma-separated ---- */
-
-typedef struct row {
-	mml_buf *o;
-	int col;
-} row;
-
-static void col(row *w, const char *text)
-{
-	if (w->col++)
-		simc_put(w->o, ",", 1);
-	simc_puturl(w->o, text);
-}
-
-static void colu(row *w, uint64_t v)
-{
-	if (w->col++)
-		simc_put(w->o, ",", 1);
-	simc_putu(w->o, v);
-}
-
-/* one kv item {1: logid, 2: <row>, 3: ts, 4: ts, 5: 1, 6: 0}; returns the row writer */
-static size_t item_begin(mml_buf *o, uint32_t field, uint32_t logid, size_t *rowmark)
-{
-	size_t m = pbw_begin(o, field);
-	pbw_varint(o, 1, logid);
-	*rowmark = pbw_begin(o, 2);
-	return m;
-}
-
-static void item_end(mml_buf *o, size_t m, size_t rowmark, const sim_ctx_info *ci)
-{
-	pbw_end(o, rowmark);
-	pbw_varint(o, 3, ts_s(ci));
-	pbw_varint(o, 4, ts_s(ci));
-	pbw_varint(o, 5, 1);
-	pbw_varint(o, 6, 0);
-	pbw_end(o, m);
 }
 
 /* ---- SEARCH (mmwebsearch) ---- */
@@ -294,7 +238,7 @@ static void mp_launch_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 	simc_truth(b, "miniprogram.activity", page, "5");
 	size_t t = pbw_begin(o, 6);
 	pbw_varint(o, 1, 852);
-	pbw_varint(o, 2, ts_s(ci));
+	pbw_varint(o, 2, simc_ts_s(ci));
 	pbw_varint(o, 3, 1);
 	pbw_end(o, t);
 	size_t u = pbw_begin(o, 7);
@@ -336,7 +280,7 @@ static void mp_launch_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 	simc_puts(o, "hash=");
 	simc_putu(o, d->uin);
 	simc_puts(o, "&ts=");
-	simc_putu(o, ts_ms(ci));
+	simc_putu(o, simc_ts_ms(ci));
 	simc_puts(o, "&host=&version=");
 	simc_putu(o, d->client_version);
 	simc_puts(o, "&device=2");
@@ -388,19 +332,13 @@ static void mp_launch_response(sim_rng *r, const sim_device *d, sim_body *b)
 enum { R_REQUEST, R_LAUNCH, R_PERF, R_RUNTIME };
 #define MP_MAX_ROWS 12
 
-static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_body *b)
+/* The rows of a report batch, planned within the truth budget: the
+ * launch row first, then requests, performance and runtime rows shuffled. */
+static int report_plan(sim_rng *r, const sim_body *b, int ne, int plan[MP_MAX_ROWS])
 {
-	mml_buf *o = &b->pb;
-	const miniprog *mp = pick_mp(r, d);
-	char uid[40], net[8], ib[16];
-	thirdparty_id(d, mp, uid);
-	snprintf(net, sizeof net, "%s", d->net_type);
-	uint64_t now = ts_ms(ci);
-
-	/* plan: rows and events, within the truth budget */
-	int plan[MP_MAX_ROWS], nrow = 0;
+	int nrow = 0;
 	int need[] = {[R_REQUEST] = 6, [R_LAUNCH] = 4, [R_PERF] = 1, [R_RUNTIME] = 0};
-	int ne = 2 + (int)sim_rng_below(r, 4), budget = SIM_MAX_TRUTH - b->ntruth - 4 - 2 - 2 * ne;
+	int budget = SIM_MAX_TRUTH - b->ntruth - 4 - 2 - 2 * ne;
 	plan[nrow++] = R_LAUNCH;
 	int nreq = 2 + (int)sim_rng_below(r, 4), nperf = 1 + (int)sim_rng_below(r, 3), nrt = (int)sim_rng_below(r, 2);
 	budget -= need[R_LAUNCH];
@@ -414,113 +352,128 @@ static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 		int j = 1 + (int)sim_rng_below(r, (uint64_t)i), t = plan[i];
 		plan[i] = plan[j], plan[j] = t;
 	}
+	return nrow;
+}
 
-	simc_basereq(b, d, 1, 0, "1");
-	pbw_string(o, 2, mp->appid);
-	simc_truth(b, "miniprogram.id", mp->appid, "2");
-	for (int i = 0; i < nrow; i++) {
-		const char *ri = rep(ib, i, nrow);
-		const char *page = mp->pages[sim_rng_below(r, 4)];
-		uint64_t t0 = now ? now - 60000 + (uint64_t)i * 1500 + sim_rng_below(r, 1000) : 0;
-		size_t rm, m;
-		row w = {o, 0};
-		switch (plan[i]) {
-		case R_LAUNCH: {
-			char hash[96], html[64];
-			snprintf(hash, sizeof hash, "hash=%u&ts=%llu&host=&version=%u&device=2", (unsigned)d->uin,
-			         (unsigned long long)t0, (unsigned)d->client_version);
-			snprintf(html, sizeof html, "%s.html", page);
-			m = item_begin(o, 3, 16012, &rm);
-			col(&w, hash);
-			col(&w, mp->appid);
-			colu(&w, mp->ver);
-			colu(&w, 1);
-			colu(&w, 1000);
-			colu(&w, 200 + sim_rng_below(r, 7000));
-			colu(&w, 1001);
-			colu(&w, t0);
-			colu(&w, t0 + 300 + sim_rng_below(r, 900));
-			col(&w, "2.24.7");
-			col(&w, page);
-			col(&w, html);
-			colu(&w, 0);
-			colu(&w, 1);
-			item_end(o, m, rm, ci);
-			simc_truthu(b, "identity.account", d->uin, "3%s.2:csv[0]:url.hash", ri);
-			simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[1]", ri);
-			simc_truth(b, "miniprogram.activity", page, "3%s.2:csv[10]", ri);
-			simc_truth(b, "miniprogram.activity", html, "3%s.2:csv[11]", ri);
-			break;
-		}
-		case R_REQUEST: {
-			char url[200], sign[9];
-			simc_hex(r, sign, 8);
-			snprintf(url, sizeof url, "https://%s/%s?%s=%s&ts=%llu&sign=%s", mp->host,
-			         mp->apis[sim_rng_below(r, 3)], mp->uidkey, uid, (unsigned long long)t0, sign);
-			m = item_begin(o, 3, 16244, &rm);
-			col(&w, mp->appid);
-			colu(&w, mp->ver);
-			colu(&w, 1);
-			col(&w, "request");
-			col(&w, url);
-			colu(&w, 1);
-			colu(&w, 80 + sim_rng_below(r, 900));
-			col(&w, "request:ok");
-			colu(&w, 1000);
-			colu(&w, 200);
-			colu(&w, 120 + sim_rng_below(r, 40000));
-			col(&w, net);
-			col(&w, page);
-			col(&w, "");
-			colu(&w, 0);
-			colu(&w, t0);
-			item_end(o, m, rm, ci);
-			simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[0]", ri);
-			simc_truth(b, "miniprogram.activity", "request", "3%s.2:csv[3]", ri);
-			simc_truth(b, "miniprogram.requests", url, "3%s.2:csv[4]", ri);
-			simc_truth(b, "identity.thirdparty", uid, "3%s.2:csv[4]:url.%s", ri, mp->uidkey);
-			simc_truth(b, "network.type", net, "3%s.2:csv[11]", ri);
-			simc_truth(b, "miniprogram.activity", page, "3%s.2:csv[12]", ri);
-			break;
-		}
-		case R_PERF:
-			m = item_begin(o, 3, 16303, &rm);
-			col(&w, mp->appid);
-			colu(&w, mp->ver);
-			colu(&w, 1);
-			colu(&w, 1 + sim_rng_below(r, 12));
-			colu(&w, t0);
-			col(&w, "undefined");
-			col(&w, "undefined");
-			colu(&w, t0 + sim_rng_below(r, 3000));
-			colu(&w, 0);
-			colu(&w, 1000);
-			item_end(o, m, rm, ci);
-			simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[0]", ri);
-			break;
-		default: { /* the runtime's own download: nothing personal */
-			char url[160], h[9];
-			simc_hex(r, h, 8);
-			snprintf(url, sizeof url,
-			         "https://dldir1v6.qq.com/weixin/android/wxweb/datafile/config/packagefile/runtime_%s_arm64.zip", h);
-			m = item_begin(o, 3, 15875, &rm);
-			colu(&w, 1);
-			colu(&w, 0);
-			colu(&w, 0);
-			colu(&w, 9);
-			col(&w, url);
-			colu(&w, 30004);
-			colu(&w, 0);
-			colu(&w, 0);
-			col(&w, "");
-			colu(&w, 0);
-			item_end(o, m, rm, ci);
-			break;
-		}
-		}
+/* What one row of the batch says about the user and the Mini Program. */
+typedef struct report_ctx {
+	const sim_device *d;
+	const sim_ctx_info *ci;
+	const miniprog *mp;
+	const char *uid, *net;
+} report_ctx;
+
+/* Row `kind` (path 3<ri>.2) at time t0, on page. */
+static void report_row(sim_rng *r, const report_ctx *x, sim_body *b, int kind, const char *ri, uint64_t t0,
+                       const char *page)
+{
+	mml_buf *o = &b->pb;
+	const sim_device *d = x->d;
+	const sim_ctx_info *ci = x->ci;
+	const miniprog *mp = x->mp;
+	const char *uid = x->uid, *net = x->net;
+	size_t rm, m;
+	simc_row w = {o, 0};
+	switch (kind) {
+	case R_LAUNCH: {
+		char hash[96], html[64];
+		snprintf(hash, sizeof hash, "hash=%u&ts=%llu&host=&version=%u&device=2", (unsigned)d->uin,
+		         (unsigned long long)t0, (unsigned)d->client_version);
+		snprintf(html, sizeof html, "%s.html", page);
+		m = simc_item_begin(o, 3, 16012, &rm);
+		simc_col(&w, hash);
+		simc_col(&w, mp->appid);
+		simc_colu(&w, mp->ver);
+		simc_colu(&w, 1);
+		simc_colu(&w, 1000);
+		simc_colu(&w, 200 + sim_rng_below(r, 7000));
+		simc_colu(&w, 1001);
+		simc_colu(&w, t0);
+		simc_colu(&w, t0 + 300 + sim_rng_below(r, 900));
+		simc_col(&w, "2.24.7");
+		simc_col(&w, page);
+		simc_col(&w, html);
+		simc_colu(&w, 0);
+		simc_colu(&w, 1);
+		simc_item_end(o, m, rm, ci);
+		simc_truthu(b, "identity.account", d->uin, "3%s.2:csv[0]:url.hash", ri);
+		simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[1]", ri);
+		simc_truth(b, "miniprogram.activity", page, "3%s.2:csv[10]", ri);
+		simc_truth(b, "miniprogram.activity", html, "3%s.2:csv[11]", ri);
+		break;
 	}
+	case R_REQUEST: {
+		char url[200], sign[9];
+		simc_hex(r, sign, 8);
+		snprintf(url, sizeof url, "https://%s/%s?%s=%s&ts=%llu&sign=%s", mp->host,
+		         mp->apis[sim_rng_below(r, 3)], mp->uidkey, uid, (unsigned long long)t0, sign);
+		m = simc_item_begin(o, 3, 16244, &rm);
+		simc_col(&w, mp->appid);
+		simc_colu(&w, mp->ver);
+		simc_colu(&w, 1);
+		simc_col(&w, "request");
+		simc_col(&w, url);
+		simc_colu(&w, 1);
+		simc_colu(&w, 80 + sim_rng_below(r, 900));
+		simc_col(&w, "request:ok");
+		simc_colu(&w, 1000);
+		simc_colu(&w, 200);
+		simc_colu(&w, 120 + sim_rng_below(r, 40000));
+		simc_col(&w, net);
+		simc_col(&w, page);
+		simc_col(&w, "");
+		simc_colu(&w, 0);
+		simc_colu(&w, t0);
+		simc_item_end(o, m, rm, ci);
+		simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[0]", ri);
+		simc_truth(b, "miniprogram.activity", "request", "3%s.2:csv[3]", ri);
+		simc_truth(b, "miniprogram.requests", url, "3%s.2:csv[4]", ri);
+		simc_truth(b, "identity.thirdparty", uid, "3%s.2:csv[4]:url.%s", ri, mp->uidkey);
+		simc_truth(b, "network.type", net, "3%s.2:csv[11]", ri);
+		simc_truth(b, "miniprogram.activity", page, "3%s.2:csv[12]", ri);
+		break;
+	}
+	case R_PERF:
+		m = simc_item_begin(o, 3, 16303, &rm);
+		simc_col(&w, mp->appid);
+		simc_colu(&w, mp->ver);
+		simc_colu(&w, 1);
+		simc_colu(&w, 1 + sim_rng_below(r, 12));
+		simc_colu(&w, t0);
+		simc_col(&w, "undefined");
+		simc_col(&w, "undefined");
+		simc_colu(&w, t0 + sim_rng_below(r, 3000));
+		simc_colu(&w, 0);
+		simc_colu(&w, 1000);
+		simc_item_end(o, m, rm, ci);
+		simc_truth(b, "miniprogram.id", mp->appid, "3%s.2:csv[0]", ri);
+		break;
+	default: { /* the runtime's own download: nothing personal */
+		char url[160], h[9];
+		simc_hex(r, h, 8);
+		snprintf(url, sizeof url,
+		         "https://dldir1v6.qq.com/weixin/android/wxweb/datafile/config/packagefile/runtime_%s_arm64.zip", h);
+		m = simc_item_begin(o, 3, 15875, &rm);
+		simc_colu(&w, 1);
+		simc_colu(&w, 0);
+		simc_colu(&w, 0);
+		simc_colu(&w, 9);
+		simc_col(&w, url);
+		simc_colu(&w, 30004);
+		simc_colu(&w, 0);
+		simc_colu(&w, 0);
+		simc_col(&w, "");
+		simc_colu(&w, 0);
+		simc_item_end(o, m, rm, ci);
+		break;
+	}
+	}
+}
 
-	/* page-view and click events as JSON */
+/* Page-view and click events as JSON at field 4. */
+static void report_events(sim_rng *r, const miniprog *mp, sim_body *b, int ne, uint64_t now)
+{
+	mml_buf *o = &b->pb;
 	char sess[40];
 	simc_hex(r, sess, 24);
 	size_t j = pbw_begin(o, 4);
@@ -556,249 +509,30 @@ static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_inf
 	pbw_end(o, j);
 	simc_truth(b, "miniprogram.id", mp->appid, "4:json.appid");
 	simc_truth(b, "miniprogram.activity", sess, "4:json.session_id");
-	pbw_varint(o, 5, now);
 }
 
-/* ---- LOCATION ---- */
-
-static void location_request(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_body *b)
+static void mp_report_request(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_body *b)
 {
 	mml_buf *o = &b->pb;
-	bool on = ci->location_on;
-	/* a fix near home (within ~1 km) */
-	double lat = d->home_lat + (sim_rng_unit(r) - 0.5) * 0.018, lon = d->home_lon + (sim_rng_unit(r) - 0.5) * 0.018;
-	unsigned acc = 15 + (unsigned)sim_rng_below(r, 200);
-	const char *city = on ? sim_device_city(d) : "";
-	if (!on)
-		lat = lon = -1000;
-	char pair[64];
+	const miniprog *mp = pick_mp(r, d);
+	char uid[40], net[8], ib[16];
+	thirdparty_id(d, mp, uid);
+	snprintf(net, sizeof net, "%s", d->net_type);
+	uint64_t now = simc_ts_ms(ci);
+	int plan[MP_MAX_ROWS], ne = 2 + (int)sim_rng_below(r, 4);
+	int nrow = report_plan(r, b, ne, plan);
 	simc_basereq(b, d, 1, 0, "1");
-	pbw_varint(o, 2, 80010000 + sim_rng_below(r, 1000));
-	pbw_string(o, 3, d->lang);
-	simc_truth(b, "locale", d->lang, "3");
-	pbw_varint(o, 4, 20);
-	pbw_varint(o, 5, 0);
-	pbw_string(o, 6, d->net_type);
-	simc_truth(b, "network.type", d->net_type, "6");
-
-	/* float32 {1: lon, 2: lat} as the app writes it */
-	float flat = (float)lat, flon = (float)lon;
-	size_t m = pbw_begin(o, 7);
-	pbw_float(o, 1, flon);
-	pbw_float(o, 2, flat);
-	pbw_varint(o, 3, on ? acc : 0);
-	pbw_varint(o, 6, on ? 1 : 0);
-	pbw_end(o, m);
-	if (on) {
-		snprintf(pair, sizeof pair, "%.6f,%.6f", (double)flat, (double)flon);
-		simc_truth(b, "location.coordinates", pair, "7");
+	pbw_string(o, 2, mp->appid);
+	simc_truth(b, "miniprogram.id", mp->appid, "2");
+	report_ctx x = {d, ci, mp, uid, net};
+	for (int i = 0; i < nrow; i++) {
+		const char *ri = simc_rep(ib, i, nrow);
+		const char *page = mp->pages[sim_rng_below(r, 4)];
+		uint64_t t0 = now ? now - 60000 + (uint64_t)i * 1500 + sim_rng_below(r, 1000) : 0;
+		report_row(r, &x, b, plan[i], ri, t0, page);
 	}
-	/* double {1: lat, 2: lon}; 0/0 without the permission */
-	size_t g = pbw_begin(o, 8);
-	pbw_double(o, 1, on ? lat : 0);
-	pbw_double(o, 2, on ? lon : 0);
-	pbw_end(o, g);
-	snprintf(pair, sizeof pair, "%.6f,%.6f", lat, lon);
-	if (on)
-		simc_truth(b, "location.coordinates", pair, "8");
-	size_t z = pbw_begin(o, 9);
-	for (uint32_t i = 1; i <= 4; i++)
-		pbw_varint(o, i, 0);
-	pbw_end(o, z);
-	pbw_string(o, 10, city);
-	if (on)
-		simc_truth(b, "location.place", city, "10");
-
-	/* a kv row: "lat/lon" text, the city, the Android ID */
-	char ll[64];
-	snprintf(ll, sizeof ll, "%.6f/%.6f", lat, lon);
-	size_t c = pbw_begin(o, 11);
-	row w = {o, 0};
-	colu(&w, 5);
-	colu(&w, 0);
-	colu(&w, 0);
-	colu(&w, 0);
-	colu(&w, ts_ms(ci));
-	colu(&w, 0);
-	colu(&w, 0);
-	col(&w, ll);
-	col(&w, city);
-	colu(&w, 0);
-	col(&w, "null");
-	col(&w, d->android_id);
-	pbw_end(o, c);
-	if (on) {
-		simc_truth(b, "location.coordinates", pair, "11:csv[7]");
-		simc_truth(b, "location.place", city, "11:csv[8]");
-	}
-	simc_truth(b, "identity.device", d->android_id, "11:csv[11]");
-
-	/* JSON: decimal text pair, city, region, time zone */
-	size_t j = pbw_begin(o, 12);
-	simc_puts(o, "{\"location\":{\"latitude\":");
-	simc_putf6(o, lat);
-	simc_puts(o, ",\"longitude\":");
-	simc_putf6(o, lon);
-	simc_puts(o, ",\"accuracy\":");
-	simc_putu(o, on ? acc : 0);
-	simc_puts(o, "},\"city\":");
-	simc_putjson(o, city);
-	simc_puts(o, ",\"region\":");
-	simc_putjson(o, d->region);
-	simc_puts(o, ",\"timezone\":");
-	simc_putjson(o, d->timezone);
-	simc_puts(o, ",\"provider\":\"network\"}");
-	pbw_end(o, j);
-	if (on) {
-		simc_truth(b, "location.coordinates", pair, "12:json.location");
-		simc_truth(b, "location.place", city, "12:json.city");
-	}
-	simc_truth(b, "locale", d->region, "12:json.region");
-	simc_truth(b, "locale", d->timezone, "12:json.timezone");
-}
-
-/* ---- TELEMETRY (kv report) ---- */
-
-static const char *const activities[] = {"LauncherUI", "ChattingUI", "SnsTimeLineUI", "WebViewUI", "AppBrandUI",
-                                         "SettingsUI", "ContactInfoUI", "FinderHomeUI", "WalletIndexUI", "BaseScanUI"};
-static const char *const ui_pages[] = {"MainUI", "FindMoreFriendUI", "MoreTabUI", "AddressUI", "ChattingUI",
-                                       "SnsUserUI"};
-static const char *const view_paths[] = {
-	"LinearLayout|WxRecyclerView|FrameLayout|LinearLayout|DecorView",
-	"FrameLayout|MMWeUIBounceView|CustomViewPager|FrameLayout|DecorView",
-	"RelativeLayout|ListView|ChattingContent|FrameLayout|DecorView",
-};
-static const char *const fragments[] = {"MvvmAddressUIFragment", "MainUIFragment", "FindMoreFriendsUIFragment",
-                                        "MoreTabUIFragment"};
-static const char *const titles_en[] = {"Weekend weather: rain & wind", "10 tips for better sleep",
-                                        "City marathon: road closures", "New metro line opens Monday",
-                                        "Recipe: 15-minute noodles"};
-static const char *const titles_zh[] = {
-	"周末天气：有雨", "地铁新线路开通", "好睡眠的10个习惯",
-};
-
-static void kv_row(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_body *b, const char *path,
-                   int kind, uint64_t t0)
-{
-	mml_buf *o = &b->pb;
-	size_t rm, m;
-	row w = {o, 0};
-	switch (kind) {
-	case 0: { /* app lifecycle */
-		static const char *const ev[] = {"resume", "pause", "foreground", "background"};
-		const char *a = PICK(r, activities);
-		m = item_begin(o, 4, 13970, &rm);
-		colu(&w, t0);
-		col(&w, a);
-		col(&w, PICK(r, ev));
-		colu(&w, 100 + sim_rng_below(r, 120000));
-		const char *prev = PICK(r, activities);
-		col(&w, prev);
-		col(&w, d->net_type);
-		item_end(o, m, rm, ci);
-		simc_truth(b, "telemetry.app", a, "%s.2:csv[1]", path);
-		simc_truth(b, "telemetry.app", prev, "%s.2:csv[4]", path);
-		simc_truth(b, "network.type", d->net_type, "%s.2:csv[5]", path);
-		break;
-	}
-	case 1: { /* page dwell */
-		const char *p = PICK(r, ui_pages);
-		m = item_begin(o, 4, 21831, &rm);
-		colu(&w, t0);
-		col(&w, p);
-		colu(&w, 500 + sim_rng_below(r, 90000));
-		colu(&w, sim_rng_below(r, 20));
-		colu(&w, sim_rng_below(r, 101));
-		item_end(o, m, rm, ci);
-		simc_truth(b, "telemetry.ui", p, "%s.2:csv[1]", path);
-		break;
-	}
-	case 2: { /* a click, with the view path */
-		const char *v = PICK(r, view_paths);
-		m = item_begin(o, 4, 20955, &rm);
-		col(&w, v);
-		col(&w, PICK(r, fragments));
-		col(&w, "LinearLayout");
-		colu(&w, 1 + sim_rng_below(r, 5));
-		item_end(o, m, rm, ci);
-		simc_truth(b, "telemetry.ui", v, "%s.2:csv[0]", path);
-		break;
-	}
-	case 3: { /* an official-account article read */
-		const char *t = !strcmp(d->lang, "zh") ? PICK(r, titles_zh) : PICK(r, titles_en);
-		char gh[20];
-		memcpy(gh, "gh_", 3);
-		simc_hex(r, gh + 3, 12);
-		m = item_begin(o, 4, 18218, &rm);
-		colu(&w, t0 / 1000);
-		col(&w, gh);
-		colu(&w, (uint32_t)sim_rng_next(r));
-		colu(&w, 0);
-		colu(&w, 0);
-		col(&w, t);
-		colu(&w, 63);
-		colu(&w, 0);
-		colu(&w, t0);
-		colu(&w, t0 + sim_rng_below(r, 60000));
-		colu(&w, 0);
-		colu(&w, 1);
-		item_end(o, m, rm, ci);
-		simc_truth(b, "telemetry.app", t, "%s.2:csv[5]", path);
-		break;
-	}
-	default: /* resource check: nothing personal */
-		m = item_begin(o, 4, 15875, &rm);
-		colu(&w, 1);
-		colu(&w, sim_rng_below(r, 3));
-		colu(&w, 5023);
-		colu(&w, 20220505);
-		colu(&w, 9);
-		colu(&w, 1);
-		colu(&w, 0);
-		colu(&w, 520240);
-		item_end(o, m, rm, ci);
-		break;
-	}
-}
-
-static void telemetry_request(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_body *b)
-{
-	mml_buf *o = &b->pb;
-	int ng = 1 + (int)sim_rng_below(r, 2);
-	char gi[16], ri[16], path[48], dev[40], mabi[64];
-	snprintf(dev, sizeof dev, "android-%s", d->manufacturer);
-	snprintf(mabi, sizeof mabi, "%s%s", d->model, d->cpu_abi);
-	uint64_t now = ts_ms(ci);
-	pbw_varint(o, 1, 100);
-	pbw_varint(o, 2, 28);
-	pbw_varint(o, 3, 3);
-	for (int g = 0; g < ng; g++) {
-		const char *G = rep(gi, g, ng);
-		/* each group: 6 header truths + up to 12 rows of at most three truths each */
-		int nrow = 3 + (int)sim_rng_below(r, 10);
-		size_t m = pbw_begin(o, 4);
-		pbw_varint(o, 1, d->uin);
-		pbw_string(o, 7, dev);
-		pbw_varint(o, 2, d->client_version);
-		pbw_varint(o, 3, 1);
-		simc_truthu(b, "identity.account", d->uin, "4%s.1", G);
-		simc_truth(b, "device.info", dev, "4%s.7", G);
-		for (int i = 0; i < nrow; i++) {
-			snprintf(path, sizeof path, "4%s.4%s", G, rep(ri, i, nrow));
-			int kind = (int)sim_rng_below(r, 9);
-			kv_row(r, d, ci, b, path, kind > 4 ? kind % 4 : kind, now ? now - 120000 + (uint64_t)i * 7000 : 0);
-		}
-		pbw_string(o, 5, mabi);
-		pbw_string(o, 6, d->brand);
-		pbw_string(o, 8, "34");
-		pbw_string(o, 9, d->lang);
-		pbw_varint(o, 10, 0);
-		pbw_end(o, m);
-		simc_truth(b, "device.info", mabi, "4%s.5", G);
-		simc_truth(b, "device.info", d->brand, "4%s.6", G);
-		simc_truth(b, "device.info", "34", "4%s.8", G);
-		simc_truth(b, "locale", d->lang, "4%s.9", G);
-	}
+	report_events(r, mp, b, ne, now);
+	pbw_varint(o, 5, now);
 }
 
 void sim_mp_make(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_kind k, bool request, sim_body *b)
@@ -827,7 +561,7 @@ void sim_mp_make(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_ki
 		break;
 	case SIM_K_LOCATION:
 		if (request) {
-			location_request(r, d, ci, b);
+			sim_location_request(r, d, ci, b);
 		} else {
 			simc_baseresp(b);
 			size_t m = pbw_begin(o, 2);
@@ -842,7 +576,7 @@ void sim_mp_make(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, sim_ki
 		break;
 	case SIM_K_TELEMETRY:
 		if (request) {
-			telemetry_request(r, d, ci, b);
+			sim_telemetry_request(r, d, ci, b);
 		} else {
 			pbw_varint(o, 1, 0);
 			pbw_varint(o, 2, 1800);

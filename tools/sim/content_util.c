@@ -16,10 +16,9 @@
 
 void simc_put(mml_buf *o, const void *p, size_t n)
 {
-	if (mml_buf_append(o, p, n) != MML_OK) {
-		fprintf(stderr, "mmlens-sim: content: buffer growth failed at %zu bytes\n", o->len);
-		abort();
-	}
+	mml_wbuf w = mml_wbuf_make(o);
+	mml_wbuf_bytes(&w, p, n);
+	sim_wcheck(&w, "content");
 }
 
 void simc_puts(mml_buf *o, const char *s) { simc_put(o, s, strlen(s)); }
@@ -260,4 +259,46 @@ void simc_baseresp(sim_body *b)
 	pbw_string(&b->pb, 1, "");
 	pbw_end(&b->pb, e);
 	pbw_end(&b->pb, m);
+}
+
+/* ---- comma-separated rows and kv items (content_mp.c, content_kv.c) ---- */
+
+const char *simc_rep(char buf[16], int i, int n)
+{
+	if (n <= 1)
+		return "";
+	snprintf(buf, 16, "[%d]", i);
+	return buf;
+}
+
+void simc_col(simc_row *w, const char *text)
+{
+	if (w->col++)
+		simc_put(w->o, ",", 1);
+	simc_puturl(w->o, text);
+}
+
+void simc_colu(simc_row *w, uint64_t v)
+{
+	if (w->col++)
+		simc_put(w->o, ",", 1);
+	simc_putu(w->o, v);
+}
+
+size_t simc_item_begin(mml_buf *o, uint32_t field, uint32_t logid, size_t *rowmark)
+{
+	size_t m = pbw_begin(o, field);
+	pbw_varint(o, 1, logid);
+	*rowmark = pbw_begin(o, 2);
+	return m;
+}
+
+void simc_item_end(mml_buf *o, size_t m, size_t rowmark, const sim_ctx_info *ci)
+{
+	pbw_end(o, rowmark);
+	pbw_varint(o, 3, simc_ts_s(ci));
+	pbw_varint(o, 4, simc_ts_s(ci));
+	pbw_varint(o, 5, 1);
+	pbw_varint(o, 6, 0);
+	pbw_end(o, m);
 }

@@ -11,34 +11,20 @@
  * memory stays flat. Devices interleave step by step. Deterministic for a
  * seed. Writes nothing but the files named on the command line. The
  * `bench` mix (which exchange next, its body pool, DNS lookups) lives in
- * benchmix.c; what each message says in content*.c.
+ * benchmix.c; what each message says in content*.c; the command line in
+ * opts.c.
  */
-#include <getopt.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "benchmix.h"
 #include "net.h"
+#include "opts.h"
 #include "proto.h"
-
-enum { SC_STARTUP, SC_MESSAGING, SC_MINIPROGRAM, SC_ALL, SC_BENCH, SC_BENCH_HEAVY, SC_POST, SC_COMMENT, SC_IMAGE };
 
 /* both bench mixes run their longlink on the session key (one key line per device) */
 #define IS_BENCH(s) ((s)->o.scenario == SC_BENCH || (s)->o.scenario == SC_BENCH_HEAVY)
-
-typedef struct sim_opts {
-	const char *pcap, *keylog, *truth;
-	bool pcapng;
-	int scenario;
-	bool location_on;
-	uint64_t seed;
-	int devices;
-	uint64_t size;
-	bool sparse;
-	uint64_t idle_us;    /* --idle: one jump of the clock with every longlink open */
-	sim_netcfg net;
-} sim_opts;
 
 typedef struct dev_state {
 	sim_device d;
@@ -613,134 +599,13 @@ static int run(sim *s)
 	return 0;
 }
 
-static const char usage[] =
-	"usage: mmlens-sim [options] --pcap FILE [--keylog FILE] [--truth FILE]\n"
-	"\n"
-	"Write simulated WeChat traffic: a capture, its key log and ground truth.\n"
-	"\n"
-	"  --pcap FILE          capture to write (classic pcap)\n"
-	"  --pcapng             write pcapng instead\n"
-	"  --keylog FILE        key log to write (the published JSON-lines format)\n"
-	"  --keylog-sparse      log one OUTER line per key and direction only\n"
-	"  --truth FILE         ground truth JSONL to write\n"
-	"  --scenario NAME      startup | messaging | miniprogram | post | comment |\n"
-	"                       image | all | bench | bench-heavy (default startup)\n"
-	"  --location on|off    location permission (default off)\n"
-	"  --seed N             random seed (default 1)\n"
-	"  --devices N          phones at once, 1-1000 (default 1)\n"
-	"  --size BYTES[K|M|G]  keep generating activity until the capture has this size\n"
-	"  --mss N              TCP segment size, 64-9000 (default 1400)\n"
-	"  --ooo P              probability a segment arrives out of order (0-1)\n"
-	"  --retrans P          probability a segment is retransmitted (0-1)\n"
-	"  --loss P             probability the capture misses a segment (0-1)\n"
-	"  --idle SECONDS       once, nothing is sent for this long while the longlinks\n"
-	"                       stay open (a phone in the background), 1-86400\n"
-	"  --ipv6               IPv6 addresses\n"
-	"  --vlan               802.1Q-tagged frames\n"
-	"  -h, --help           this help\n";
-
-static int bad(const char *what)
-{
-	fprintf(stderr, "mmlens-sim: %s\n(see mmlens-sim --help)\n", what);
-	return 1;
-}
-
-static int parse_prob(const char *s, double *out)
-{
-	char *e;
-	double v = strtod(s, &e);
-	if (*e || !(v >= 0 && v <= 1))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"pcap", 1, 0, 'p'},    {"pcapng", 0, 0, 'N'},  {"keylog", 1, 0, 'k'}, {"keylog-sparse", 0, 0, 'S'},
-		{"truth", 1, 0, 't'},   {"scenario", 1, 0, 's'}, {"location", 1, 0, 'l'}, {"seed", 1, 0, 'r'},
-		{"devices", 1, 0, 'd'}, {"size", 1, 0, 'z'},    {"mss", 1, 0, 'm'},    {"ooo", 1, 0, 'o'},
-		{"retrans", 1, 0, 'R'}, {"loss", 1, 0, 'L'},    {"ipv6", 0, 0, '6'},   {"vlan", 0, 0, 'V'},
-		{"idle", 1, 0, 'I'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
 	sim s;
 	memset(&s, 0, sizeof s);
-	s.o.seed = 1;
-	s.o.devices = 1;
-	s.o.net.mss = 1400;
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		char *e;
-		switch (c) {
-		case 'p': s.o.pcap = optarg; break;
-		case 'N': s.o.pcapng = true; break;
-		case 'k': s.o.keylog = optarg; break;
-		case 'S': s.o.sparse = true; break;
-		case 't': s.o.truth = optarg; break;
-		case 's':
-			if (!strcmp(optarg, "startup")) s.o.scenario = SC_STARTUP;
-			else if (!strcmp(optarg, "messaging")) s.o.scenario = SC_MESSAGING;
-			else if (!strcmp(optarg, "miniprogram")) s.o.scenario = SC_MINIPROGRAM;
-			else if (!strcmp(optarg, "all")) s.o.scenario = SC_ALL;
-			else if (!strcmp(optarg, "bench")) s.o.scenario = SC_BENCH;
-			else if (!strcmp(optarg, "bench-heavy")) s.o.scenario = SC_BENCH_HEAVY;
-			else if (!strcmp(optarg, "post")) s.o.scenario = SC_POST;
-			else if (!strcmp(optarg, "comment")) s.o.scenario = SC_COMMENT;
-			else if (!strcmp(optarg, "image")) s.o.scenario = SC_IMAGE;
-			else return bad("--scenario must be startup, messaging, miniprogram, post, comment, image, all, bench "
-			                "or bench-heavy");
-			break;
-		case 'l':
-			if (!strcmp(optarg, "on")) s.o.location_on = true;
-			else if (!strcmp(optarg, "off")) s.o.location_on = false;
-			else return bad("--location must be on or off");
-			break;
-		case 'r':
-			s.o.seed = strtoull(optarg, &e, 10);
-			if (*e || !*optarg) return bad("--seed wants a number");
-			break;
-		case 'd': {
-			long v = strtol(optarg, &e, 10);
-			if (*e || v < 1 || v > 1000) return bad("--devices wants 1 to 1000");
-			s.o.devices = (int)v;
-			break;
-		}
-		case 'z': {
-			double v = strtod(optarg, &e);
-			double mul = *e == 'K' || *e == 'k' ? 1024.0 : *e == 'M' || *e == 'm' ? 1048576.0
-			           : *e == 'G' || *e == 'g' ? 1073741824.0 : 1.0;
-			if (mul != 1.0)
-				e++;
-			if (*e || !(v > 0) || v * mul > 1e14) return bad("--size wants a positive byte count (K, M, G allowed)");
-			s.o.size = (uint64_t)(v * mul);
-			break;
-		}
-		case 'm': {
-			long v = strtol(optarg, &e, 10);
-			if (*e || v < 64 || v > 9000) return bad("--mss wants 64 to 9000");
-			s.o.net.mss = (int)v;
-			break;
-		}
-		case 'o': if (parse_prob(optarg, &s.o.net.p_ooo)) return bad("--ooo wants a probability 0-1"); break;
-		case 'R': if (parse_prob(optarg, &s.o.net.p_retrans)) return bad("--retrans wants a probability 0-1"); break;
-		case 'L': if (parse_prob(optarg, &s.o.net.p_loss)) return bad("--loss wants a probability 0-1"); break;
-		case 'I': {
-			long v = strtol(optarg, &e, 10);
-			if (*e || v < 1 || v > 86400) return bad("--idle wants 1 to 86400 seconds");
-			s.o.idle_us = (uint64_t)v * 1000000u;
-			break;
-		}
-		case '6': s.o.net.ipv6 = true; break;
-		case 'V': s.o.net.vlan = true; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: return bad("unknown or incomplete option");
-		}
-	}
-	if (optind != argc)
-		return bad("unexpected argument");
-	if (!s.o.pcap)
-		return bad("--pcap FILE is required");
+	int bad_args = sim_parse_opts(argc, argv, &s.o);
+	if (bad_args)
+		return bad_args < 0 ? 0 : bad_args;
 	sim_rng_seed(&s.rng, s.o.seed);
 	/* zlib and the record buffers allocate per message: keep those in the heap */
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
@@ -767,6 +632,7 @@ int main(int argc, char **argv)
 	sim_body_init(&s.body);
 	int rc = run(&s);
 	sim_proto_free(&s.proto);
+	sim_net_free(&s.net);
 	sim_body_free(&s.body);
 	for (int i = 0; i < s.npool; i++) {
 		sim_body_free(&s.pool[i]);

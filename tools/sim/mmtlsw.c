@@ -17,22 +17,6 @@
 
 #include "proto.h"
 
-static void be16(mml_buf *b, uint16_t v)
-{
-	uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-	mml_buf_append(b, x, 2);
-}
-static void be32(mml_buf *b, uint32_t v)
-{
-	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-	mml_buf_append(b, x, 4);
-}
-static void u8(mml_buf *b, uint8_t v) { mml_buf_append(b, &v, 1); }
-static void set_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
 int sim_proto_init(sim_proto *p, sim_rng *rng, FILE *keylog, bool sparse)
 {
 	memset(p, 0, sizeof *p);
@@ -68,11 +52,20 @@ void sim_mm_setkey(sim_mm *m, int dir, const uint8_t key[16], const uint8_t iv[1
 	m->logged[dir] = false;
 }
 
+/* A record header: type, version f1 04, body length. */
+static void record_head(mml_wbuf *w, uint8_t type, size_t len)
+{
+	mml_wbuf_u8(w, type);
+	mml_wbuf_be16(w, 0xf104);
+	mml_wbuf_be16(w, (uint16_t)len);
+}
+
 void sim_record_plain(uint8_t type, const uint8_t *body, size_t len, mml_buf *out)
 {
-	uint8_t h[5] = {type, 0xf1, 0x04, (uint8_t)(len >> 8), (uint8_t)len};
-	mml_buf_append(out, h, 5);
-	mml_buf_append(out, body, len);
+	mml_wbuf w = mml_wbuf_make(out);
+	record_head(&w, type, len);
+	mml_wbuf_bytes(&w, body, len);
+	sim_wcheck(&w, "record");
 }
 
 static void hexline(FILE *f, const char *k, const uint8_t *p, size_t n, int comma)
@@ -98,12 +91,11 @@ void sim_mm_record(sim_mm *m, int dir, uint8_t type, const uint8_t *pt, size_t l
 		aad[7 - i] = (uint8_t)(seq >> (8 * i));
 	}
 	memcpy(aad + 8, hdr, 5);
-	mml_buf_append(out, hdr, 5);
-	if (mml_buf_reserve(out, rl) != MML_OK)
-		return;
-	uint8_t *ct = out->p + out->len;
+	mml_wbuf w = mml_wbuf_make(out);
+	mml_wbuf_bytes(&w, hdr, 5);
+	uint8_t *ct = mml_wbuf_room(&w, rl);
+	sim_wcheck(&w, "record");
 	mml_gcm_seal(m->aead, m->key[dir], 16, nonce, 12, aad, 13, pt, len, ct, ct + len);
-	out->len += rl;
 	if (m->kl->f && (!m->kl->sparse || !m->logged[dir])) {
 		FILE *f = m->kl->f;
 		fprintf(f, "{\"layer\":\"OUTER\",\"encrypt\":%s", dir == 0 ? "true" : "false");
@@ -191,23 +183,23 @@ static void sha256_of(const mml_buf *b, size_t from, uint8_t out[32]) { SHA256(b
 
 /* ---- hellos ---- */
 
-static void psk_ext(sim_proto *p, mml_buf *b, uint8_t type, uint32_t lifetime, size_t ticket_len)
+static void psk_ext(sim_proto *p, mml_wbuf *w, uint8_t type, uint32_t lifetime, size_t ticket_len)
 {
 	/* ext: len(4) | 000f | count | seclen(4) | type | lifetime | age_add | x | nonce | ticket */
 	uint32_t sec = (uint32_t)(1 + 4 + 2 + 4 + 2 + 12 + 2 + ticket_len);
-	be32(b, 2 + 1 + 4 + sec);
-	be16(b, 0x000f);
-	u8(b, 1);
-	be32(b, sec);
-	u8(b, type);
-	be32(b, lifetime);
-	be16(b, 0);
-	be32(b, type == 1 ? 0x3d : 0x48); /* an inner length; these are the real hellos' values */
-	be16(b, 12);
-	mml_buf_append(b, p->ticket_nonce, 12);
-	be16(b, (uint16_t)ticket_len);
+	mml_wbuf_be32(w, 2 + 1 + 4 + sec);
+	mml_wbuf_be16(w, 0x000f);
+	mml_wbuf_u8(w, 1);
+	mml_wbuf_be32(w, sec);
+	mml_wbuf_u8(w, type);
+	mml_wbuf_be32(w, lifetime);
+	mml_wbuf_be16(w, 0);
+	mml_wbuf_be32(w, type == 1 ? 0x3d : 0x48); /* an inner length; these are the real hellos' values */
+	mml_wbuf_be16(w, 12);
+	mml_wbuf_bytes(w, p->ticket_nonce, 12);
+	mml_wbuf_be16(w, (uint16_t)ticket_len);
 	for (size_t i = 0; i < ticket_len; i++)
-		u8(b, p->ticket[i % sizeof p->ticket] ^ (uint8_t)(i >> 6));
+		mml_wbuf_u8(w, p->ticket[i % sizeof p->ticket] ^ (uint8_t)(i >> 6));
 }
 
 /* A P-256 key pair whose private scalar comes from the simulation RNG,
@@ -249,34 +241,34 @@ static int p256_derive(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t secret[32])
 }
 
 /* Hello body start: section length patched at the end. */
-static size_t hello_begin(mml_buf *b, uint8_t type)
+static size_t hello_begin(mml_wbuf *w, uint8_t type)
 {
-	size_t mark = b->len;
-	be32(b, 0);
-	u8(b, type);
-	be16(b, 0x04f1);
+	size_t mark = mml_wbuf_len(w);
+	mml_wbuf_be32(w, 0);
+	mml_wbuf_u8(w, type);
+	mml_wbuf_be16(w, 0x04f1);
 	return mark;
 }
 
-static void hello_end(mml_buf *b, size_t mark) { set_be32(b->p + mark, (uint32_t)(b->len - mark - 4)); }
+static void hello_end(mml_wbuf *w, size_t mark) { mml_wbuf_set_be32(w, mark, (uint32_t)(mml_wbuf_len(w) - mark - 4)); }
 
 /* ClientHello up to its extensions: suites, random, time, ext section
  * header. Returns the section-length mark; *ext gets the ext-length mark. */
-static size_t client_hello_head(sim_proto *p, mml_buf *b, const uint16_t *suites, uint8_t nsuites, uint8_t next,
+static size_t client_hello_head(sim_proto *p, mml_wbuf *w, const uint16_t *suites, uint8_t nsuites, uint8_t next,
                                 size_t *ext)
 {
-	mml_buf_reset(b);
-	size_t mk = hello_begin(b, 1);
-	u8(b, nsuites);
+	mml_buf_reset(w->b);
+	size_t mk = hello_begin(w, 1);
+	mml_wbuf_u8(w, nsuites);
 	for (uint8_t i = 0; i < nsuites; i++)
-		be16(b, suites[i]);
+		mml_wbuf_be16(w, suites[i]);
 	uint8_t rnd[32];
 	sim_rng_bytes(p->rng, rnd, 32);
-	mml_buf_append(b, rnd, 32);
-	be32(b, 0x5f000000u | (uint32_t)sim_rng_below(p->rng, 1u << 24));
-	*ext = b->len;
-	be32(b, 0);
-	u8(b, next);
+	mml_wbuf_bytes(w, rnd, 32);
+	mml_wbuf_be32(w, 0x5f000000u | (uint32_t)sim_rng_below(p->rng, 1u << 24));
+	*ext = mml_wbuf_len(w);
+	mml_wbuf_be32(w, 0);
+	mml_wbuf_u8(w, next);
 	return mk;
 }
 
@@ -310,45 +302,48 @@ int sim_hs_full(sim_proto *p, sim_mm *m, mml_buf *cl, mml_buf *sv, mml_buf *cfin
 	mml_buf hs;
 	mml_buf_init(&hs, 0);
 	mml_buf *b = &p->scratch;
+	mml_wbuf wb = mml_wbuf_make(b), *w = &wb;
 	static const uint16_t suites[2] = {0xc02b, 0x00a8};
-	size_t ext, mk = client_hello_head(p, b, suites, 2, 2, &ext);
-	psk_ext(p, b, 2, 0x00278d00, 105);
-	be32(b, 2 + 1 + 2 * 75 + 13);
-	be16(b, 0x0010);
-	u8(b, 2);
+	size_t ext, mk = client_hello_head(p, w, suites, 2, 2, &ext);
+	psk_ext(p, w, 2, 0x00278d00, 105);
+	mml_wbuf_be32(w, 2 + 1 + 2 * 75 + 13);
+	mml_wbuf_be16(w, 0x0010);
+	mml_wbuf_u8(w, 2);
 	for (int i = 0; i < 2; i++) {
-		be32(b, 71);
-		be32(b, kidx + (uint32_t)i);
-		be16(b, 65);
-		mml_buf_append(b, cpub[i], 65);
+		mml_wbuf_be32(w, 71);
+		mml_wbuf_be32(w, kidx + (uint32_t)i);
+		mml_wbuf_be16(w, 65);
+		mml_wbuf_bytes(w, cpub[i], 65);
 	}
-	be32(b, 0);
-	u8(b, 2);
-	be32(b, kidx - 2);
-	be32(b, kidx - 1);
-	set_be32(b->p + ext, (uint32_t)(b->len - ext - 4));
-	hello_end(b, mk);
+	mml_wbuf_be32(w, 0);
+	mml_wbuf_u8(w, 2);
+	mml_wbuf_be32(w, kidx - 2);
+	mml_wbuf_be32(w, kidx - 1);
+	mml_wbuf_set_be32(w, ext, (uint32_t)(mml_wbuf_len(w) - ext - 4));
+	hello_end(w, mk);
+	sim_wcheck(w, "hello");
 	mml_buf_append(&hs, b->p, b->len);
 	hello_record(0x16, b, cl);
 	/* ServerHello: c02b, random, key share (index of the client's first key), ext 0x13 */
 	uint8_t rnd[32];
 	mml_buf_reset(b);
-	mk = hello_begin(b, 2);
-	be16(b, 0xc02b);
+	mk = hello_begin(w, 2);
+	mml_wbuf_be16(w, 0xc02b);
 	sim_rng_bytes(p->rng, rnd, 32);
-	mml_buf_append(b, rnd, 32);
-	be32(b, 1 + 4 + 73 + 4 + 10);
-	u8(b, 2);
-	be32(b, 73);
-	be16(b, 0x0011);
-	be32(b, kidx);
-	be16(b, 65);
-	mml_buf_append(b, spub, 65);
-	be32(b, 10);
-	be16(b, 0x0013);
-	be32(b, 1);
-	be32(b, 3);
-	hello_end(b, mk);
+	mml_wbuf_bytes(w, rnd, 32);
+	mml_wbuf_be32(w, 1 + 4 + 73 + 4 + 10);
+	mml_wbuf_u8(w, 2);
+	mml_wbuf_be32(w, 73);
+	mml_wbuf_be16(w, 0x0011);
+	mml_wbuf_be32(w, kidx);
+	mml_wbuf_be16(w, 65);
+	mml_wbuf_bytes(w, spub, 65);
+	mml_wbuf_be32(w, 10);
+	mml_wbuf_be16(w, 0x0013);
+	mml_wbuf_be32(w, 1);
+	mml_wbuf_be32(w, 3);
+	hello_end(w, mk);
+	sim_wcheck(w, "hello");
 	mml_buf_append(&hs, b->p, b->len);
 	hello_record(0x16, b, sv);
 	/* keys: ECDH, then HKDF-SHA256 over the transcript hash */
@@ -387,11 +382,13 @@ out:
 static void psk_client_hello(sim_proto *p, uint8_t rtype, mml_buf *out, uint8_t hash[32], mml_buf *transcript)
 {
 	mml_buf *b = &p->scratch;
+	mml_wbuf wb = mml_wbuf_make(b), *w = &wb;
 	static const uint16_t suites[1] = {0x00a8};
-	size_t ext, mk = client_hello_head(p, b, suites, 1, 1, &ext);
-	psk_ext(p, b, 1, 0x00093a80, 72);
-	set_be32(b->p + ext, (uint32_t)(b->len - ext - 4));
-	hello_end(b, mk);
+	size_t ext, mk = client_hello_head(p, w, suites, 1, 1, &ext);
+	psk_ext(p, w, 1, 0x00093a80, 72);
+	mml_wbuf_set_be32(w, ext, (uint32_t)(mml_wbuf_len(w) - ext - 4));
+	hello_end(w, mk);
+	sim_wcheck(w, "hello");
 	SHA256(b->p, b->len, hash);
 	if (transcript)
 		mml_buf_append(transcript, b->p, b->len);
@@ -402,15 +399,17 @@ static void psk_client_hello(sim_proto *p, uint8_t rtype, mml_buf *out, uint8_t 
 static void psk_server_hello(sim_proto *p, mml_buf *out, uint8_t hash[32], mml_buf *transcript)
 {
 	mml_buf *b = &p->scratch;
+	mml_wbuf wb = mml_wbuf_make(b), *w = &wb;
 	mml_buf_reset(b);
-	size_t mk = hello_begin(b, 2);
-	be16(b, 0x00a8);
+	size_t mk = hello_begin(w, 2);
+	mml_wbuf_be16(w, 0x00a8);
 	uint8_t rnd[32];
 	sim_rng_bytes(p->rng, rnd, 32);
-	mml_buf_append(b, rnd, 32);
-	be32(b, 1);
-	u8(b, 0);
-	hello_end(b, mk);
+	mml_wbuf_bytes(w, rnd, 32);
+	mml_wbuf_be32(w, 1);
+	mml_wbuf_u8(w, 0);
+	hello_end(w, mk);
+	sim_wcheck(w, "hello");
 	if (transcript) {
 		mml_buf_append(transcript, b->p, b->len);
 		SHA256(transcript->p, transcript->len, hash);

@@ -1,116 +1,15 @@
 /*
- * net.c - capture writer (pcap, pcapng) and simulated TCP/IP with MSS
- * segmentation, reordering, retransmission, capture loss, IPv6 and VLAN.
- * Contract in tools/sim/net.h. Frames: Ethernet II (optional 802.1Q tag),
- * IPv4 (RFC 791, header checksum set) or IPv6 (RFC 8200), TCP (RFC 9293,
- * checksum set).
+ * net.c - simulated TCP/IP with MSS segmentation, reordering,
+ * retransmission, capture loss, IPv6 and VLAN; frames go to the capture
+ * writer (pcapw.c). Contract in tools/sim/net.h. Frames: Ethernet II
+ * (optional 802.1Q tag), IPv4 (RFC 791, header checksum set) or IPv6 (RFC
+ * 8200), TCP (RFC 9293, checksum set), UDP (RFC 768), built through
+ * mml_wbuf in one reused buffer.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "net.h"
-
-/* ---- capture files ---- */
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-static void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-static void wr(sim_pcapw *w, const void *p, size_t n)
-{
-	fwrite(p, 1, n, w->f);
-	w->bytes += n;
-}
-
-int sim_pcapw_open(sim_pcapw *w, const char *path, bool pcapng, int linktype)
-{
-	memset(w, 0, sizeof *w);
-	w->f = fopen(path, "wb");
-	if (!w->f)
-		return -1;
-	w->vbuf = malloc(1 << 20);
-	if (w->vbuf)
-		setvbuf(w->f, w->vbuf, _IOFBF, 1 << 20);
-	w->pcapng = pcapng;
-	w->linktype = linktype;
-	if (!pcapng) {
-		uint8_t h[24];
-		put_le32(h, 0xa1b2c3d4);
-		put_le16(h + 4, 2);
-		put_le16(h + 6, 4);
-		put_le32(h + 8, 0);
-		put_le32(h + 12, 0);
-		put_le32(h + 16, 262144);
-		put_le32(h + 20, (uint32_t)linktype);
-		wr(w, h, sizeof h);
-	} else {
-		uint8_t shb[28], idb[20];
-		put_le32(shb, 0x0a0d0d0a);
-		put_le32(shb + 4, 28);
-		put_le32(shb + 8, 0x1a2b3c4d);
-		put_le16(shb + 12, 1);
-		put_le16(shb + 14, 0);
-		memset(shb + 16, 0xff, 8); /* section length unknown */
-		put_le32(shb + 24, 28);
-		wr(w, shb, sizeof shb);
-		put_le32(idb, 1);
-		put_le32(idb + 4, 20);
-		put_le16(idb + 8, (uint16_t)linktype);
-		put_le16(idb + 10, 0);
-		put_le32(idb + 12, 262144);
-		put_le32(idb + 16, 20);
-		wr(w, idb, sizeof idb);
-	}
-	return 0;
-}
-
-void sim_pcapw_packet(sim_pcapw *w, uint64_t ts_us, const uint8_t *frame, size_t len)
-{
-	w->packets++;
-	if (!w->pcapng) {
-		uint8_t h[16];
-		put_le32(h, (uint32_t)(ts_us / 1000000u));
-		put_le32(h + 4, (uint32_t)(ts_us % 1000000u));
-		put_le32(h + 8, (uint32_t)len);
-		put_le32(h + 12, (uint32_t)len);
-		wr(w, h, sizeof h);
-		wr(w, frame, len);
-		return;
-	}
-	size_t pad = (4 - len % 4) % 4;
-	uint32_t total = (uint32_t)(28 + len + pad + 4);
-	uint8_t h[28], t[8] = {0};
-	put_le32(h, 6);
-	put_le32(h + 4, total);
-	put_le32(h + 8, 0);
-	put_le32(h + 12, (uint32_t)(ts_us >> 32));
-	put_le32(h + 16, (uint32_t)ts_us);
-	put_le32(h + 20, (uint32_t)len);
-	put_le32(h + 24, (uint32_t)len);
-	wr(w, h, sizeof h);
-	wr(w, frame, len);
-	put_le32(t + pad, total);
-	wr(w, t, pad + 4);
-}
-
-int sim_pcapw_close(sim_pcapw *w)
-{
-	int r = 0;
-	if (w->f) {
-		r = fclose(w->f) ? -1 : 0;
-		w->f = NULL;
-	}
-	free(w->vbuf);
-	w->vbuf = NULL;
-	return r;
-}
 
 /* ---- frames ---- */
 
@@ -123,7 +22,10 @@ void sim_net_init(sim_net *n, const sim_netcfg *cfg, sim_pcapw *w, sim_rng *rng,
 	n->w = w;
 	n->rng = rng;
 	n->now_us = start_us;
+	mml_buf_init(&n->frame, 0);
 }
+
+void sim_net_free(sim_net *n) { mml_buf_free(&n->frame); }
 
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
 {
@@ -142,79 +44,81 @@ static uint16_t fold(uint32_t s)
 }
 
 /*
- * Ethernet (+ VLAN) and IPv4/IPv6 headers into f for a packet from sip to
- * dip carrying `proto` (6 TCP, 17 UDP) with l4len bytes after the IP
- * header; dir 1 is server to phone. Returns the offset of the L4 header.
+ * Ethernet (+ VLAN) and IPv4/IPv6 headers, into the emptied frame buffer,
+ * for a packet from sip to dip carrying `proto` (6 TCP, 17 UDP) with
+ * l4len bytes after the IP header; dir 1 is server to phone. Returns the
+ * offset of the L4 header.
  */
-static size_t put_l2l3(const sim_net *n, uint8_t *f, int dir, const uint8_t *sip, const uint8_t *dip, uint8_t proto,
+static size_t put_l2l3(const sim_net *n, mml_wbuf *w, int dir, const uint8_t *sip, const uint8_t *dip, uint8_t proto,
                        size_t l4len)
 {
 	/* Ethernet: server side MAC 02:00:00:00:00:01, phone 02:00:00:00:00:02 */
 	static const uint8_t mac_s[6] = {2, 0, 0, 0, 0, 1}, mac_c[6] = {2, 0, 0, 0, 0, 2};
-	memcpy(f, dir ? mac_c : mac_s, 6);
-	memcpy(f + 6, dir ? mac_s : mac_c, 6);
-	size_t k = 12;
+	mml_buf_reset(w->b);
+	mml_wbuf_bytes(w, dir ? mac_c : mac_s, 6);
+	mml_wbuf_bytes(w, dir ? mac_s : mac_c, 6);
 	if (n->cfg.vlan) {
-		put_be16(f + k, 0x8100);
-		put_be16(f + k + 2, 100);
-		k += 4;
+		mml_wbuf_be16(w, 0x8100);
+		mml_wbuf_be16(w, 100);
 	}
-	put_be16(f + k, n->cfg.ipv6 ? 0x86dd : 0x0800);
-	k += 2;
-	size_t ip = k;
+	mml_wbuf_be16(w, n->cfg.ipv6 ? 0x86dd : 0x0800);
+	size_t ip = mml_wbuf_len(w);
 	if (!n->cfg.ipv6) {
-		memset(f + ip, 0, 20);
-		f[ip] = 0x45;
-		put_be16(f + ip + 2, (uint16_t)(20 + l4len));
-		put_be16(f + ip + 6, 0x4000);
-		f[ip + 8] = 64;
-		f[ip + 9] = proto;
-		memcpy(f + ip + 12, sip, 4);
-		memcpy(f + ip + 16, dip, 4);
-		put_be16(f + ip + 10, fold(sum16(f + ip, 20, 0)));
+		mml_wbuf_u8(w, 0x45);
+		mml_wbuf_u8(w, 0);
+		mml_wbuf_be16(w, (uint16_t)(20 + l4len));
+		mml_wbuf_be16(w, 0);      /* id */
+		mml_wbuf_be16(w, 0x4000); /* don't fragment */
+		mml_wbuf_u8(w, 64);
+		mml_wbuf_u8(w, proto);
+		mml_wbuf_be16(w, 0);      /* checksum, set below */
+		mml_wbuf_bytes(w, sip, 4);
+		mml_wbuf_bytes(w, dip, 4);
+		if (mml_wbuf_err(w) == MML_OK)
+			mml_wbuf_set_be16(w, ip + 10, fold(sum16(w->b->p + ip, 20, 0)));
 		return ip + 20;
 	}
-	memset(f + ip, 0, 40);
-	f[ip] = 0x60;
-	put_be16(f + ip + 4, (uint16_t)l4len);
-	f[ip + 6] = proto;
-	f[ip + 7] = 64;
-	memcpy(f + ip + 8, sip, 16);
-	memcpy(f + ip + 24, dip, 16);
+	mml_wbuf_be32(w, 0x60000000u);
+	mml_wbuf_be16(w, (uint16_t)l4len);
+	mml_wbuf_u8(w, proto);
+	mml_wbuf_u8(w, 64);
+	mml_wbuf_bytes(w, sip, 16);
+	mml_wbuf_bytes(w, dip, 16);
 	return ip + 40;
+}
+
+/* The L4 checksum over the pseudo-header and the l4len bytes at `at`. */
+static uint16_t l4_sum(const sim_net *n, const mml_wbuf *w, const uint8_t *sip, const uint8_t *dip, uint8_t proto,
+                       size_t at, size_t l4len)
+{
+	size_t al = n->cfg.ipv6 ? 16 : 4;
+	uint32_t s = sum16(sip, al, 0);
+	s = sum16(dip, al, s);
+	s += proto + (uint32_t)l4len;
+	return fold(sum16(w->b->p + at, l4len, s));
 }
 
 /* Write one TCP segment from direction dir. */
 static void emit(sim_net *n, const sim_tcp *t, int dir, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *p,
                  size_t len)
 {
-	uint8_t *f = n->frame;
+	mml_wbuf w = mml_wbuf_make(&n->frame);
 	const uint8_t *sip = dir ? t->sip : t->cip, *dip = dir ? t->cip : t->sip;
 	uint16_t sport = dir ? t->sport : t->cport, dport = dir ? t->cport : t->sport;
-	size_t tcp = put_l2l3(n, f, dir, sip, dip, 6, 20 + len);
-	memset(f + tcp, 0, 20);
-	put_be16(f + tcp, sport);
-	put_be16(f + tcp + 2, dport);
-	put_be32(f + tcp + 4, seq);
-	put_be32(f + tcp + 8, ack);
-	f[tcp + 12] = 5 << 4;
-	f[tcp + 13] = flags;
-	put_be16(f + tcp + 14, 65535);
-	if (len)
-		memcpy(f + tcp + 20, p, len);
-	/* checksum over the pseudo-header */
-	uint32_t s;
-	if (!n->cfg.ipv6) {
-		s = sum16(sip, 4, 0);
-		s = sum16(dip, 4, s);
-	} else {
-		s = sum16(sip, 16, 0);
-		s = sum16(dip, 16, s);
-	}
-	s += 6 + (uint32_t)(20 + len);
-	s = sum16(f + tcp, 20 + len, s);
-	put_be16(f + tcp + 16, fold(s));
-	sim_pcapw_packet(n->w, n->now_us, f, tcp + 20 + len);
+	size_t tcp = put_l2l3(n, &w, dir, sip, dip, 6, 20 + len);
+	mml_wbuf_be16(&w, sport);
+	mml_wbuf_be16(&w, dport);
+	mml_wbuf_be32(&w, seq);
+	mml_wbuf_be32(&w, ack);
+	mml_wbuf_u8(&w, 5 << 4);
+	mml_wbuf_u8(&w, flags);
+	mml_wbuf_be16(&w, 65535);
+	mml_wbuf_be16(&w, 0); /* checksum, set below */
+	mml_wbuf_be16(&w, 0);
+	mml_wbuf_bytes(&w, p, len);
+	sim_wcheck(&w, "TCP segment");
+	mml_wbuf_set_be16(&w, tcp + 16, l4_sum(n, &w, sip, dip, 6, tcp, 20 + len));
+	sim_pcapw_packet(n->w, n->now_us, n->frame.p, n->frame.len);
 	n->now_us += 20 + sim_rng_below(n->rng, 40);
 }
 
@@ -238,23 +142,19 @@ void sim_udp_send(sim_net *n, const uint8_t cip4[4], uint16_t cport, const uint8
 	map_ip(sip4, n->cfg.ipv6, sipa);
 	if (len > 1400)
 		len = 1400;
-	uint8_t *f = n->frame;
+	mml_wbuf w = mml_wbuf_make(&n->frame);
 	const uint8_t *sip = dir ? sipa : cip, *dip = dir ? cip : sipa;
 	uint16_t sp = dir ? sport : cport, dp = dir ? cport : sport;
-	size_t udp = put_l2l3(n, f, dir, sip, dip, 17, 8 + len);
-	put_be16(f + udp, sp);
-	put_be16(f + udp + 2, dp);
-	put_be16(f + udp + 4, (uint16_t)(8 + len));
-	put_be16(f + udp + 6, 0);
-	memcpy(f + udp + 8, p, len);
-	size_t al = n->cfg.ipv6 ? 16 : 4;
-	uint32_t s = sum16(sip, al, 0);
-	s = sum16(dip, al, s);
-	s += 17 + (uint32_t)(8 + len);
-	s = sum16(f + udp, 8 + len, s);
-	uint16_t c = fold(s);
-	put_be16(f + udp + 6, c ? c : 0xffff);
-	sim_pcapw_packet(n->w, n->now_us, f, udp + 8 + len);
+	size_t udp = put_l2l3(n, &w, dir, sip, dip, 17, 8 + len);
+	mml_wbuf_be16(&w, sp);
+	mml_wbuf_be16(&w, dp);
+	mml_wbuf_be16(&w, (uint16_t)(8 + len));
+	mml_wbuf_be16(&w, 0); /* checksum, set below */
+	mml_wbuf_bytes(&w, p, len);
+	sim_wcheck(&w, "UDP datagram");
+	uint16_t c = l4_sum(n, &w, sip, dip, 17, udp, 8 + len);
+	mml_wbuf_set_be16(&w, udp + 6, c ? c : 0xffff);
+	sim_pcapw_packet(n->w, n->now_us, n->frame.p, n->frame.len);
 	n->now_us += 20 + sim_rng_below(n->rng, 40);
 }
 

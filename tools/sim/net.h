@@ -19,10 +19,33 @@
 
 #include "sim.h"
 
+/*
+ * Capture file layout (pcapw.c), the one capture writer of the simulator
+ * and the tests (tests/pcapgen.c): classic pcap
+ * (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04) or pcapng
+ * with one section and one interface (draft-ietf-opsawg-pcapng: SHB, IDB,
+ * Enhanced Packet Blocks), in either byte order, with micro- or
+ * nanosecond timestamps (pcap magic a1b23c4d; pcapng if_tsresol 9).
+ */
+typedef struct sim_capfmt {
+	bool pcapng;
+	bool big_endian;
+	bool nano;
+	int linktype;
+	uint32_t snaplen;   /* 0: 262144 */
+} sim_capfmt;
+
+/* The file header: pcap's global header, or pcapng's SHB and IDB. */
+void sim_cap_header(mml_wbuf *w, const sim_capfmt *f);
+/* One packet: a pcap record or an Enhanced Packet Block, stamped ts_ns
+ * nanoseconds since the epoch (rounded down to microseconds unless nano). */
+void sim_cap_packet(mml_wbuf *w, const sim_capfmt *f, uint64_t ts_ns, const uint8_t *frame, size_t len);
+
+/* A capture file being written (little-endian, microseconds). */
 typedef struct sim_pcapw {
 	FILE *f;
-	bool pcapng;
-	int linktype;
+	sim_capfmt fmt;
+	mml_buf rec;        /* the record being written */
 	uint64_t bytes;     /* bytes written to the file */
 	uint64_t packets;
 	char *vbuf;
@@ -46,7 +69,7 @@ typedef struct sim_net {
 	sim_pcapw *w;
 	sim_rng *rng;
 	uint64_t now_us;    /* capture clock */
-	uint8_t frame[65600];
+	mml_buf frame;      /* the frame being built */
 	uint64_t lost_bytes, lost_segments;
 } sim_net;
 
@@ -65,6 +88,7 @@ typedef struct sim_range {
 #define SIM_MAX_LOST 32
 
 void sim_net_init(sim_net *n, const sim_netcfg *cfg, sim_pcapw *w, sim_rng *rng, uint64_t start_us);
+void sim_net_free(sim_net *n);
 /* Open a connection (3-way handshake) from a device address to a server. */
 void sim_tcp_open(sim_net *n, sim_tcp *t, const uint8_t cip4[4], uint16_t cport, const uint8_t sip4[4],
                   uint16_t sport);

@@ -9,10 +9,8 @@
  * pbw_begin writes the key and reserves PBW_LENROOM bytes for the length;
  * pbw_end writes the minimal varint length there and moves the content
  * down over the unused room, so the result is canonical. Marks nest (inner
- * pbw_end before outer). The writer assumes the buffer can grow: a failed
- * growth (out of memory, or the buffer's cap) aborts the process, because
- * a silently short message would corrupt the simulated traffic and its
- * ground truth. No allocation beyond the buffer's own growth.
+ * pbw_end before outer). Bytes go through mml_wbuf; a failed write aborts
+ * (sim_wcheck). No allocation beyond the buffer's own growth.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,44 +21,30 @@
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
-static void put(mml_buf *b, const void *p, size_t n)
+void sim_wcheck(const mml_wbuf *w, const char *what)
 {
-	if (mml_buf_append(b, p, n) != MML_OK) {
-		fprintf(stderr, "mmlens-sim: protobuf writer: buffer growth failed at %zu bytes\n", b->len);
-		abort();
-	}
+	if (mml_wbuf_err(w) == MML_OK)
+		return;
+	fprintf(stderr, "mmlens-sim: %s: %s at %zu bytes\n", what, mml_strerror(mml_wbuf_err(w)), mml_wbuf_len(w));
+	abort();
 }
 
-static size_t varint_enc(uint8_t *o, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		o[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	o[n++] = (uint8_t)v;
-	return n;
-}
-
-static void key(mml_buf *b, uint32_t field, int wt)
-{
-	uint8_t t[10];
-	put(b, t, varint_enc(t, ((uint64_t)field << 3) | (uint64_t)wt));
-}
+static void key(mml_wbuf *w, uint32_t field, int wt) { mml_wbuf_varint(w, ((uint64_t)field << 3) | (uint64_t)wt); }
 
 void pbw_varint(mml_buf *b, uint32_t field, uint64_t v)
 {
-	uint8_t t[20];
-	size_t n = varint_enc(t, ((uint64_t)field << 3) | WT_VARINT);
-	n += varint_enc(t + n, v);
-	put(b, t, n);
+	mml_wbuf w = mml_wbuf_make(b);
+	key(&w, field, WT_VARINT);
+	mml_wbuf_varint(&w, v);
+	sim_wcheck(&w, "protobuf writer");
 }
 
 void pbw_fixed32(mml_buf *b, uint32_t field, uint32_t v)
 {
-	uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-	key(b, field, WT_I32);
-	put(b, t, 4);
+	mml_wbuf w = mml_wbuf_make(b);
+	key(&w, field, WT_I32);
+	mml_wbuf_le32(&w, v);
+	sim_wcheck(&w, "protobuf writer");
 }
 
 void pbw_float(mml_buf *b, uint32_t field, float v)
@@ -74,30 +58,30 @@ void pbw_double(mml_buf *b, uint32_t field, double v)
 {
 	uint64_t u;
 	memcpy(&u, &v, 8);
-	uint8_t t[8];
-	for (int i = 0; i < 8; i++)
-		t[i] = (uint8_t)(u >> (8 * i));
-	key(b, field, WT_I64);
-	put(b, t, 8);
+	mml_wbuf w = mml_wbuf_make(b);
+	key(&w, field, WT_I64);
+	mml_wbuf_le64(&w, u);
+	sim_wcheck(&w, "protobuf writer");
 }
 
 void pbw_bytes(mml_buf *b, uint32_t field, const void *p, size_t n)
 {
-	uint8_t t[10];
-	key(b, field, WT_LEN);
-	put(b, t, varint_enc(t, n));
-	if (n)
-		put(b, p, n);
+	mml_wbuf w = mml_wbuf_make(b);
+	key(&w, field, WT_LEN);
+	mml_wbuf_varint(&w, n);
+	mml_wbuf_bytes(&w, p, n);
+	sim_wcheck(&w, "protobuf writer");
 }
 
 void pbw_string(mml_buf *b, uint32_t field, const char *s) { pbw_bytes(b, field, s, strlen(s)); }
 
 size_t pbw_begin(mml_buf *b, uint32_t field)
 {
-	static const uint8_t room[PBW_LENROOM];
-	key(b, field, WT_LEN);
-	size_t mark = b->len;
-	put(b, room, sizeof room);
+	mml_wbuf w = mml_wbuf_make(b);
+	key(&w, field, WT_LEN);
+	size_t mark = mml_wbuf_len(&w);
+	mml_wbuf_fill(&w, 0, PBW_LENROOM);
+	sim_wcheck(&w, "protobuf writer");
 	return mark;
 }
 
@@ -110,14 +94,13 @@ void pbw_end(mml_buf *b, size_t mark)
 	}
 	size_t n = b->len - start;
 	uint8_t t[10];
-	size_t vl = varint_enc(t, n);
+	size_t vl = mml_varint_encode(t, n);
 	if (vl > PBW_LENROOM) {
 		fprintf(stderr, "mmlens-sim: protobuf writer: nested field of %zu bytes\n", n);
 		abort();
 	}
-	memcpy(b->p + mark, t, vl);
-	if (vl < PBW_LENROOM) {
-		memmove(b->p + mark + vl, b->p + start, n);
-		b->len -= PBW_LENROOM - vl;
-	}
+	mml_wbuf w = mml_wbuf_make(b);
+	mml_wbuf_set(&w, mark, t, vl);
+	mml_wbuf_drop(&w, mark + vl, PBW_LENROOM - vl);
+	sim_wcheck(&w, "protobuf writer");
 }

@@ -6,7 +6,8 @@
  * instrumentation would have recorded, and a ground-truth JSONL. Module
  * split: content*.c (what a message says) -> biz.c (business layer) ->
  * mmtlsw.c (records, handshakes) -> net.c (TCP/IP, pathologies) ->
- * pcapw.c (files). main.c drives the scenario, benchmix.c the bench mix.
+ * pcapw.c (files, also the tests' capture writer). main.c drives the
+ * scenario (its command line: opts.c), benchmix.c the bench mix.
  */
 #ifndef MMLENS_SIM_H
 #define MMLENS_SIM_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mmlens/cursor.h"
 #include "mmlens/util.h"
 
 /* ---- deterministic RNG (splitmix64 seeded xoshiro256**) ---- */
@@ -116,6 +118,14 @@ void sim_content_make(sim_rng *r, const sim_device *d, const sim_ctx_info *ci, s
                       sim_body *b);
 const char *sim_kind_api(sim_kind k);
 uint32_t sim_kind_reqtype(sim_kind k);
+
+/*
+ * The simulator's writers all append through mml_wbuf (cursor.h) and
+ * check once: a failed write (out of memory, a buffer's cap) aborts the
+ * process with `what` and the buffer's length, since a silently short
+ * message would corrupt the simulated traffic and its ground truth.
+ */
+void sim_wcheck(const mml_wbuf *w, const char *what);
 
 /* ---- protobuf writer (for content.c) ---- */
 void pbw_varint(mml_buf *b, uint32_t field, uint64_t v);
