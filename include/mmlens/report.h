@@ -91,7 +91,9 @@ void mml_summary_write_table(const mml_summary *s, FILE *f);
 /* The accounting alone, in words: what was read, and what the input does
  * not show (empty, opaque and unreadable bodies by request type, unknown APIs). */
 void mml_counts_write_text(const mml_scan_counts *c, FILE *f);
-/* The same as JSON members (no braces): "messages":N,... */
+/* The same as JSON members of the open object: "messages":N,... (the
+ * FILE form writes them without braces). */
+void mml_counts_json(mml_jw *w, const mml_scan_counts *c);
 void mml_counts_write_json(const mml_scan_counts *c, FILE *f);
 
 /*

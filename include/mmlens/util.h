@@ -292,14 +292,15 @@ static inline char *mml_jwp_val(mml_jw *w, char *o)
 	return o;
 }
 /* Cursor forms (o: room made by mml_jw_run). A key is a literal. */
-#define MML_JW_K_(lit) "\"" lit "\":", sizeof("\"" lit "\":") - 1
-static inline char *mml_jwp_key_(mml_jw *w, char *o, const char *k, size_t n)
+/* ck[0..n): ',' and the key with its quotes and ':' (one copy with or
+ * without the ',': where the writer's state is known, one store). */
+static inline char *mml_jwp_key_(mml_jw *w, char *o, const char *ck, size_t n)
 {
-	o = mml_put(mml_jw_sep_(w, o), k, n);
+	o = w->comma ? mml_put(o, ck, n) : mml_put(o, ck + 1, n - 1);
 	w->comma = 0;
 	return o;
 }
-#define mml_jwp_key(w, o, k) mml_jwp_key_((w), (o), MML_JW_K_(k))
+#define mml_jwp_key(w, o, k) mml_jwp_key_((w), (o), ",\"" k "\":", sizeof(",\"" k "\":") - 1)
 #define mml_jwp_kv_(w, o, k) mml_jwp_val((w), mml_jwp_key((w), (o), k))
 #define mml_jwp_u64(w, o, k, v) mml_put_u64(mml_jwp_kv_((w), (o), k), (v))
 #define mml_jwp_i64(w, o, k, v) mml_put_i64(mml_jwp_kv_((w), (o), k), (v))
@@ -310,6 +311,12 @@ static inline char *mml_jwp_key_(mml_jw *w, char *o, const char *k, size_t n)
 #define mml_jwp_bool(w, o, k, v) ((v) ? mml_jwp_lit((w), (o), k, "true") : mml_jwp_lit((w), (o), k, "false"))
 /* A string escaped (room: MML_JSON_ESC_MAX(n) + 2 and the key). */
 #define mml_jwp_str(w, o, k, s, n) mml_json_esc(mml_jwp_kv_((w), (o), k), (s), (n))
+/* Pre-escaped text (one value or whole members) at o (room: n + 1). */
+static inline char *mml_jwp_raw(mml_jw *w, char *o, const char *s, size_t n) { return mml_put(mml_jwp_val(w, o), s, n); }
+/* printf "%.*f" of v (prec 0..17; room: 400 bytes, the longest double's). */
+char *mml_put_fixed(char *o, double v, int prec);
+#define MML_PUT_FIXED_MAX 400
+#define mml_jwp_fixed(w, o, k, v, prec) mml_put_fixed(mml_jwp_kv_((w), (o), k), (v), (prec))
 /* A trusted name of at most 64 bytes (a fixed table's), quoted; NULL: null. */
 char *mml_put_name(char *o, const char *s);
 #define mml_jwp_name(w, o, k, s) mml_put_name(mml_jwp_kv_((w), (o), k), (s))

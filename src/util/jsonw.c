@@ -111,7 +111,6 @@ void mml_jwv_raw(mml_lw *lw, unsigned sep, const char *s, size_t n)
  * double's bits and the precision: the output of printf without its cost
  * on every line.
  */
-#define FIXED_MAX 400 /* "%.17f" of the largest double */
 typedef struct fixed_ent {
 	uint64_t bits;
 	int prec;
@@ -122,7 +121,7 @@ enum { FIXED_CACHE = 16 };
 static _Thread_local fixed_ent fixed_cache[FIXED_CACHE];
 static _Thread_local unsigned fixed_used, fixed_next;
 
-void mml_jwv_fixed(mml_lw *lw, unsigned sep, double v, int prec)
+char *mml_put_fixed(char *o, double v, int prec)
 {
 	uint64_t bits;
 	memcpy(&bits, &v, sizeof bits);
@@ -131,11 +130,9 @@ void mml_jwv_fixed(mml_lw *lw, unsigned sep, double v, int prec)
 	if (prec > 17)
 		prec = 17;
 	for (unsigned i = 0; i < fixed_used; i++)
-		if (fixed_cache[i].bits == bits && fixed_cache[i].prec == prec) {
-			lw->p = mml_put(sep_room(lw, sep, fixed_cache[i].len), fixed_cache[i].txt, fixed_cache[i].len);
-			return;
-		}
-	char t[FIXED_MAX];
+		if (fixed_cache[i].bits == bits && fixed_cache[i].prec == prec)
+			return mml_put(o, fixed_cache[i].txt, fixed_cache[i].len);
+	char t[MML_PUT_FIXED_MAX];
 	int k = snprintf(t, sizeof t, "%.*f", prec, v);
 	size_t len = k < 0 ? 0 : (size_t)k < sizeof t ? (size_t)k : sizeof t - 1;
 	if (len < sizeof fixed_cache[0].txt) { /* remembered; the oldest goes when full */
@@ -145,5 +142,10 @@ void mml_jwv_fixed(mml_lw *lw, unsigned sep, double v, int prec)
 		e->len = (uint8_t)len;
 		memcpy(e->txt, t, len);
 	}
-	lw->p = mml_put(sep_room(lw, sep, len), t, len);
+	return mml_put(o, t, len);
+}
+
+void mml_jwv_fixed(mml_lw *lw, unsigned sep, double v, int prec)
+{
+	lw->p = mml_put_fixed(sep_room(lw, sep, MML_PUT_FIXED_MAX), v, prec);
 }
