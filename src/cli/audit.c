@@ -36,7 +36,7 @@ static void on_row(void *ctx, const mml_audit_row *r)
 	a->counts[r->j.v]++;
 	if (r->ntypes)
 		a->api_unknown_rows++;
-	mml_audit_row_json(a->spool, r, mml_cli_label_json);
+	mml_audit_row_json(a->spool, r);
 }
 
 static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
@@ -84,19 +84,10 @@ static const char audit_usage[] =
 static void write_summary(FILE *out, const audit_ctx *a, const mml_cli_policies *pols, uint64_t sess,
                           const mml_label *lb, const mml_scan_counts *c)
 {
-	fputs("{\"kind\":\"audit_summary\",\"policy\":", out);
-	mml_json_cstr(out, pols->name);
-	fprintf(out, ",\"session\":%llu,\"label\":", (unsigned long long)sess);
-	mml_cli_label_json(out, lb);
-	uint64_t total = 0;
-	for (int v = 0; v < MML_VERDICT__COUNT; v++)
-		total += a->counts[v];
-	fprintf(out, ",\"sessions\":%llu,\"flows\":%llu", (unsigned long long)a->sessions, (unsigned long long)total);
-	for (int v = 0; v < MML_VERDICT__COUNT; v++)
-		fprintf(out, ",\"%s\":%llu", mml_verdict_name((mml_verdict)v), (unsigned long long)a->counts[v]);
-	fprintf(out, ",\"api_unknown_flows\":%llu,\"input\":{", (unsigned long long)a->api_unknown_rows);
-	mml_counts_write_json(c, out); /* what the flows do not show: unreadable, empty, opaque bodies */
-	fputs("}}\n", out);
+	mml_audit_summary sum = {.policy = pols->name, .session = sess, .label = lb, .sessions = a->sessions,
+	                         .api_unknown_rows = a->api_unknown_rows, .input = c};
+	memcpy(sum.counts, a->counts, sizeof sum.counts);
+	mml_audit_summary_json(out, &sum);
 }
 
 int mml_cmd_audit(int argc, char **argv, FILE *err)

@@ -109,8 +109,6 @@ enum { MML_OPT_LABEL = 0x101, MML_OPT_MANIFEST = 0x102 };
  * after telling err (naming cmd) why; *out is then freed.
  */
 int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, mml_labels *out, FILE *err);
-/* A label as the JSON value of a "label" member (null when lb is NULL). */
-void mml_cli_label_json(FILE *f, const mml_label *lb);
 int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
                       FILE *err);
 

@@ -160,26 +160,10 @@ static void print_tree(scanner *s, const mml_msg *m, const mml_dtree *tree)
 	FILE *out = *s->outp;
 	if (!out)
 		return;
-	if (s->sh->format == FMT_TEXT) {
-		fprintf(out, "== msg %llu  req_type %lld  %s  %zu bytes%s%s\n", (unsigned long long)m->id,
-		        (long long)m->req_type, m->api ? m->api : "(unknown api)", m->body_len,
-		        tree->limit_hit ? "  limit hit: " : "", tree->limit_hit ? tree->limit_hit : "");
-		mml_dtree_write_text(tree, out);
-		fputc('\n', out);
-		return;
-	}
-	fprintf(out, "{\"kind\":\"decoded\",\"msg\":%llu,\"req_type\":", (unsigned long long)m->id);
-	if (m->req_type >= 0)
-		fprintf(out, "%lld", (long long)m->req_type);
+	if (s->sh->format == FMT_TEXT)
+		mml_decoded_text(out, m, tree);
 	else
-		fputs("null", out);
-	fputs(",\"api\":", out);
-	mml_json_cstr(out, m->api);
-	fputs(",\"limit_hit\":", out);
-	mml_json_cstr(out, tree->limit_hit);
-	fputs(",\"tree\":", out);
-	mml_dtree_write_json(tree, out);
-	fputs("}\n", out);
+		mml_decoded_json(out, m, tree);
 }
 
 static void scanner_msg(void *state, const mml_msg *m)

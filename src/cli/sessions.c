@@ -29,50 +29,11 @@ typedef struct sess_shared {
 	FILE *out;
 } sess_shared;
 
-static void write_ts(FILE *f, bool has, int64_t v)
-{
-	if (has)
-		fprintf(f, "%lld", (long long)v);
-	else
-		fputs("null", f);
-}
-
-static void write_session(FILE *out, const mml_session *s, const mml_labels *labels)
-{
-	fprintf(out, "{\"kind\":\"session\",\"session\":%llu,\"first\":%llu,\"last\":%llu,\"start_ts\":",
-	        (unsigned long long)s->index, (unsigned long long)s->first, (unsigned long long)s->last);
-	write_ts(out, s->has_ts, s->start_ts);
-	fputs(",\"end_ts\":", out);
-	write_ts(out, s->has_ts, s->end_ts);
-	fprintf(out, ",\"messages\":%llu,\"opened_by\":\"%s\",\"opener_req_type\":", (unsigned long long)s->messages,
-	        mml_sess_why_name(s->why));
-	write_ts(out, s->opener >= 0, s->opener);
-	char date[16] = "";
-	if (s->has_ts) {
-		time_t t = (time_t)s->start_ts;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	}
-	fputs(",\"date\":", out);
-	mml_json_cstr(out, date[0] ? date : NULL);
-	fputs(",\"login_req_type\":", out);
-	write_ts(out, s->login >= 0, s->login);
-	fputs(",\"client_version\":", out);
-	write_ts(out, s->client_version != 0, s->client_version);
-	fputs(",\"app_version\":", out);
-	mml_json_cstr(out, s->app_version[0] ? s->app_version : NULL);
-	fprintf(out, ",\"logged_out\":%s", s->logged_out ? "true" : "false");
-	fputs(",\"label\":", out);
-	mml_cli_label_json(out, mml_labels_find(labels, s->index));
-	fputs("}\n", out);
-}
-
 /* A closed session, then with --timeline one row per (category, party, feature). */
 static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
 	sess_shared *sh = ctx;
-	write_session(sh->out, s, sh->labels);
+	mml_session_json(sh->out, s, mml_labels_find(sh->labels, s->index));
 	if (!sh->timeline)
 		return;
 	mml_tl_row *rows;
@@ -81,18 +42,8 @@ static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 		sh->nomem = true;
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const mml_tl_row *r = &rows[i];
-		fprintf(sh->out, "{\"kind\":\"timeline\",\"session\":%llu,\"category\":\"%s\",\"party\":\"%s\","
-		        "\"feature\":\"%s\",\"first_msg\":%llu,\"last_msg\":%llu,\"first_ts\":",
-		        (unsigned long long)s->index, r->category, mml_party_name(r->party), mml_feature_name(r->feature),
-		        (unsigned long long)r->first_msg, (unsigned long long)r->last_msg);
-		write_ts(sh->out, r->has_ts, r->first_ts);
-		fputs(",\"last_ts\":", sh->out);
-		write_ts(sh->out, r->has_ts, r->last_ts);
-		fprintf(sh->out, ",\"messages\":%llu,\"findings\":%llu}\n", (unsigned long long)r->msgs,
-		        (unsigned long long)r->findings);
-	}
+	for (size_t i = 0; i < n; i++)
+		mml_timeline_json(sh->out, s->index, &rows[i]);
 	free(rows);
 }
 
