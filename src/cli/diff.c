@@ -16,13 +16,13 @@
  * unless --force: its differences would all be artifacts.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/report.h"
 
 /* ---- the comparison ---- */
@@ -61,12 +61,12 @@ static const char diff_usage[] =
 	"      --keylog-b FILE    a key log for B only; repeatable\n"
 	"      --series           the FILEs must be a cumulative series (else refused)\n"
 	"      --force            compare even a side none of whose messages could be opened\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	MML_CLI_LABEL_USAGE
-	"  -h, --help             this help\n"
+	MML_USAGE_OUTPUT
+	MML_USAGE_CATALOG
+	MML_USAGE_ATTRIBUTION
+	MML_USAGE_MAX_BODY
+	MML_USAGE_LABELS
+	MML_USAGE_HELP
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors, or a side\n"
 	"could not be decrypted (without --force).\n";
@@ -160,68 +160,34 @@ typedef struct diff_opts {
 	size_t nfiles, nsel;
 } diff_opts;
 
-static int add_keylog(mml_cli_input *in, const char *arg, FILE *err)
+static int add_keylog(void *dst, const char *arg, const char *cmd, FILE *err)
 {
+	mml_cli_input *in = dst;
 	if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
-		fprintf(err, "mmlens diff: at most %d key logs per side\n", MML_CLI_MAX_KEYLOGS);
+		fprintf(err, "%s: at most %d key logs per side\n", cmd, MML_CLI_MAX_KEYLOGS);
 		return -1;
 	}
 	in->keylogs[in->nkeylogs++] = arg;
 	return 0;
 }
 
-enum { OPT_KA = 0x201, OPT_KB, OPT_SERIES, OPT_FORCE };
-
-static int diff_parse(int argc, char **argv, diff_opts *o, const char **cats, FILE *err)
+static int diff_parse(int argc, char **argv, diff_opts *o, FILE *err)
 {
-	static const struct option lo[] = {
-		{"keylog", required_argument, 0, 'k'},      {"output", required_argument, 0, 'o'},
-		{"catalog", required_argument, 0, 'C'},     {"max-body", required_argument, 0, 'M'},
-		{"attribution", required_argument, 0, 'A'}, {"help", no_argument, 0, 'h'},
-		{"keylog-a", required_argument, 0, OPT_KA}, {"keylog-b", required_argument, 0, OPT_KB},
-		{"series", no_argument, 0, OPT_SERIES},     {"force", no_argument, 0, OPT_FORCE},
-		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
-	};
-	size_t ncat = 0;
-	int c;
 	const char *outpath = NULL;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens diff", c, optarg, &o->in, cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
-		if (shared)
-			continue;
-		switch (c) {
-		case 'o':
-			if (mml_cli_opt_once("mmlens diff", "--output", outpath, err))
-				return MML_EXIT_USAGE;
-			outpath = optarg;
-			break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens diff", "--attribution", o->attrib_file, err))
-				return MML_EXIT_USAGE;
-			o->attrib_file = optarg;
-			break;
-		case OPT_KA:
-			if (add_keylog(&o->in_a, optarg, err))
-				return MML_EXIT_USAGE;
-			break;
-		case OPT_KB:
-			if (add_keylog(&o->in_b, optarg, err))
-				return MML_EXIT_USAGE;
-			break;
-		case OPT_SERIES: o->series = true; break;
-		case OPT_FORCE: o->force = true; break;
-		case 'h': fputs(diff_usage, stdout); return -1;
-		default:
-			fprintf(err, "mmlens diff: unknown or incomplete option '%s'\n%s", argv[optind - 1], diff_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	cats[ncat] = NULL;
-	o->in.cats = cats;
+	const mml_opt opts[] = {
+		MML_OPT_INPUT(&o->in),
+		MML_OPT_OUTPUT(&outpath),
+		MML_OPT_ATTRIBUTION(&o->attrib_file),
+		MML_OPT_HELP,
+		{"keylog-a", 0, MML_OPTK_CALL, true, &o->in_a, add_keylog, NULL},
+		{"keylog-b", 0, MML_OPTK_CALL, true, &o->in_b, add_keylog, NULL},
+		MML_OPT_SERIES(&o->series),
+		{"force", 0, MML_OPTK_FLAG, false, &o->force, NULL, NULL},
+		MML_OPT_LABELS(&o->in),
+	};
+	int p = mml_opts_parse("mmlens diff", diff_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? -1 : MML_EXIT_USAGE;
 	o->outpath = outpath ? outpath : "-";
 	for (int i = optind; i < argc; i++) {
 		if (argv[i][0] == '@' && argv[i][1]) {
@@ -245,7 +211,7 @@ static int diff_parse(int argc, char **argv, diff_opts *o, const char **cats, FI
 		mml_cli_input own = *x;
 		*x = o->in;
 		for (size_t i = 0; i < own.nkeylogs; i++)
-			if (add_keylog(x, own.keylogs[i], err))
+			if (add_keylog(x, own.keylogs[i], "mmlens diff", err))
 				return MML_EXIT_USAGE;
 	}
 	return MML_EXIT_OK;
@@ -290,13 +256,11 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 {
 	diff_opts o;
 	memset(&o, 0, sizeof o);
-	const char *cats[33];
-	int rc = diff_parse(argc, argv, &o, cats, err);
+	int rc = diff_parse(argc, argv, &o, err);
 	if (rc < 0)
 		return MML_EXIT_OK;
 	if (rc)
 		return rc;
-	o.in_a.cats = o.in_b.cats = cats;
 	mml_detect *det;
 	mml_attrib attrib;
 	if ((rc = mml_cli_flows_setup("mmlens diff", o.attrib_file, &det, &attrib, err)))

@@ -11,12 +11,12 @@
  * also searched and each session is followed by its timeline rows
  * (mml_flows_timeline); memory then also holds one session's flow keys.
  */
-#include <getopt.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/analyze.h"
 #include "mmlens/cli.h"
 #include "mmlens/decode.h"
@@ -63,15 +63,15 @@ static const char sessions_usage[] =
 	"party, feature) of personal data it sent, the first and last message and time,\n"
 	"and how many messages and findings.\n"
 	"\n"
-	"  -k, --keylog FILE      instrumentation key log (captures)\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
+	MML_USAGE_KEYLOG
+	MML_USAGE_OUTPUT
 	"  -t, --timeline         also write each session's timeline rows\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md; --timeline)\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	"      --series           the INPUTs must be a cumulative series (else refused)\n"
-	MML_CLI_LABEL_USAGE
-	"  -h, --help             this help\n"
+	MML_USAGE_CATALOG
+	MML_USAGE_MAX_BODY
+	MML_USAGE_SERIES
+	MML_USAGE_LABELS
+	MML_USAGE_HELP
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors.\n";
 
@@ -108,53 +108,25 @@ static int run_sessions(const mml_cli_target *tg, const mml_cli_input *in, const
 
 int mml_cmd_sessions(int argc, char **argv, FILE *err)
 {
-	static const struct option lo[] = {
-		{"keylog", required_argument, 0, 'k'},  {"output", required_argument, 0, 'o'},
-		{"catalog", required_argument, 0, 'C'}, {"max-body", required_argument, 0, 'M'},
-		{"timeline", no_argument, 0, 't'},      {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},          {"series", no_argument, 0, 'S'},
-		MML_CLI_LABEL_OPTIONS,                  {0, 0, 0, 0},
-	};
-	bool series = false;
-	const char *cats[33], *attrib_file = NULL;
-	bool timeline = false;
-	size_t ncat = 0;
+	bool series = false, timeline = false;
+	const char *attrib_file = NULL;
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
 	in.out = "-";
-	in.quiet = 1;
+	in.quiet = true;
 	in.jobs = 1;
-	int c;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:th", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens sessions", c, optarg, &in, cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
-		if (shared)
-			continue;
-		switch (c) {
-		case 'o':
-			if (mml_cli_opt_once("mmlens sessions", "--output", strcmp(in.out, "-") ? in.out : NULL, err))
-				return MML_EXIT_USAGE;
-			in.out = optarg;
-			break;
-		case 't': timeline = true; break;
-		case 'S': series = true; break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens sessions", "--attribution", attrib_file, err))
-				return MML_EXIT_USAGE;
-			attrib_file = optarg;
-			break;
-		case 'h': fputs(sessions_usage, stdout); return MML_EXIT_OK;
-		default:
-			fprintf(err, "mmlens sessions: unknown or incomplete option '%s'\n%s", argv[optind - 1],
-			        sessions_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	cats[ncat] = NULL;
-	in.cats = cats;
+	const mml_opt opts[] = {
+		MML_OPT_INPUT(&in),
+		{"output", 'o', MML_OPTK_ONCE, true, &in.out, NULL, "-"},
+		{"timeline", 't', MML_OPTK_FLAG, false, &timeline, NULL, NULL},
+		MML_OPT_ATTRIBUTION(&attrib_file),
+		MML_OPT_HELP,
+		MML_OPT_SERIES(&series),
+		MML_OPT_LABELS(&in),
+	};
+	int p = mml_opts_parse("mmlens sessions", sessions_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	if (optind >= argc) {
 		fprintf(err, "mmlens sessions: expected INPUT\n%s", sessions_usage);
 		return MML_EXIT_USAGE;
