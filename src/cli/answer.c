@@ -34,15 +34,9 @@ static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 	ans_ctx *a = ctx;
 	if (a->want && a->want != s->index)
 		return;
-	if (a->n == a->alloc) {
-		size_t na = a->alloc ? a->alloc * 2 : 16;
-		mml_answer_sess *v = realloc(a->sess, na * sizeof *v);
-		if (!v) {
-			a->nomem = true;
-			return;
-		}
-		a->sess = v;
-		a->alloc = na;
+	if (!mml_grow((void **)&a->sess, &a->alloc, a->n + 1, sizeof *a->sess, 16)) {
+		a->nomem = true;
+		return;
 	}
 	mml_answer_sess *as = &a->sess[a->n];
 	as->s = *s;
