@@ -90,6 +90,9 @@ typedef struct mml_audit_summary {
 } mml_audit_summary;
 void mml_audit_summary_json(FILE *out, const mml_audit_summary *a);
 
+/* The members of a receiver: "api", "request_type" (when the API is not
+ * known), "party", "feature" (src/report/lines.c). */
+void mml_receiver_json(mml_jw *w, const char *api, int64_t req_type, mml_party party, mml_feature feature);
 /* A session label as a JSON value (src/report/lines.c; NULL: null). */
 void mml_label_json(mml_jw *w, const mml_label *lb);
 /* `mmlens sessions` (docs/SCHEMA.md): a {"kind":"session",...} line, and a

@@ -378,6 +378,19 @@ static inline void mml_jw_line_end(mml_jw *w)
 	w->comma = 0;
 	w->bad |= w->depth != 0;
 }
+/* A line that is one object, to f: the line writer begun and the '{'
+ * written (mml_jw_line), then its members, then '}', '\n' and the flush
+ * (mml_jw_line_close). */
+static inline void mml_jw_line(mml_jw *w, mml_lw *lw, FILE *f)
+{
+	mml_jw_begin(w, lw, f);
+	mml_jw_run_end(w, mml_jwp_obj_in(w, mml_jw_run(w, 1)));
+}
+static inline void mml_jw_line_close(mml_jw *w)
+{
+	mml_jw_line_end(w);
+	mml_jw_end(w);
+}
 
 /*
  * The values that are not inline: written to the line writer, after a

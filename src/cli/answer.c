@@ -76,14 +76,7 @@ static const char answer_usage[] =
 	"  -p, --policy MODEL     for the policy questions: auto (default), wechat, weixin\n"
 	"                         or a model file\n"
 	"      --format F         jsonl (default) or text\n"
-	MML_USAGE_KEYLOG_MERGED
-	MML_USAGE_OUTPUT
-	MML_USAGE_CATALOG
-	MML_USAGE_ATTRIBUTION
-	MML_USAGE_MAX_BODY
-	MML_USAGE_SERIES
-	MML_USAGE_LABELS
-	MML_USAGE_HELP
+	MML_USAGE_FLOWS
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, model or question file,\n"
 	"3 input had errors.\n";
@@ -113,17 +106,6 @@ typedef struct ans_opts {
 	bool series;
 } ans_opts;
 
-static int opt_questions(void *dst, const char *arg, const char *cmd, FILE *err)
-{
-	ans_opts *o = dst;
-	if (o->nq == 16) {
-		fprintf(err, "%s: at most 16 --questions files\n", cmd);
-		return -1;
-	}
-	o->qfiles[o->nq++] = arg;
-	return 0;
-}
-
 static int opt_format(void *dst, const char *arg, const char *cmd, FILE *err)
 {
 	ans_opts *o = dst;
@@ -140,8 +122,9 @@ static int opt_format(void *dst, const char *arg, const char *cmd, FILE *err)
 /* The options; MML_EXIT_OK, MML_EXIT_USAGE, or -1 after --help. */
 static int ans_parse(int argc, char **argv, ans_opts *o, FILE *err)
 {
+	mml_optlist questions = {o->qfiles, &o->nq, 16, "at most 16 --questions files"};
 	const mml_opt opts[] = {
-		{"questions", 'q', MML_OPTK_CALL, true, o, opt_questions, NULL},
+		{"questions", 'q', MML_OPTK_CALL, true, &questions, mml_opt_list, NULL},
 		MML_OPT_POLICY(&o->model),
 		{"format", 0, MML_OPTK_CALL, true, o, opt_format, NULL},
 		MML_OPT_KEYLOG(&o->in),

@@ -70,14 +70,7 @@ static const char audit_usage[] =
 	"  -p, --policy MODEL     auto (default: Weixin's guidelines for Search, Channels\n"
 	"                         and mainland accounts, WeChat's policy for the rest),\n"
 	"                         wechat, weixin, or a policy model file (docs/POLICY.md)\n"
-	MML_USAGE_KEYLOG_MERGED
-	MML_USAGE_OUTPUT
-	MML_USAGE_CATALOG
-	MML_USAGE_ATTRIBUTION
-	MML_USAGE_MAX_BODY
-	MML_USAGE_SERIES
-	MML_USAGE_LABELS
-	MML_USAGE_HELP
+	MML_USAGE_FLOWS
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input or model, 3 input had errors.\n";
 

@@ -162,13 +162,7 @@ typedef struct diff_opts {
 
 static int add_keylog(void *dst, const char *arg, const char *cmd, FILE *err)
 {
-	mml_cli_input *in = dst;
-	if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
-		fprintf(err, "%s: at most %d key logs per side\n", cmd, MML_CLI_MAX_KEYLOGS);
-		return -1;
-	}
-	in->keylogs[in->nkeylogs++] = arg;
-	return 0;
+	return mml_opt_keylog_to(dst, arg, cmd, true, err);
 }
 
 static int diff_parse(int argc, char **argv, diff_opts *o, FILE *err)

@@ -33,15 +33,29 @@ bool mml_opt_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 	return true;
 }
 
-int mml_opt_keylog(void *dst, const char *arg, const char *cmd, FILE *err)
+int mml_opt_list(void *dst, const char *arg, const char *cmd, FILE *err)
 {
-	mml_cli_input *in = dst;
-	if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
-		fprintf(err, "%s: at most %d --keylog files\n", cmd, MML_CLI_MAX_KEYLOGS);
+	mml_optlist *l = dst;
+	if (*l->n >= l->max) {
+		fprintf(err, "%s: %s\n", cmd, l->full);
 		return -1;
 	}
-	in->keylogs[in->nkeylogs++] = arg;
+	l->v[(*l->n)++] = arg;
 	return 0;
+}
+
+int mml_opt_keylog_to(mml_cli_input *in, const char *arg, const char *cmd, bool per_side, FILE *err)
+{
+	char full[64];
+	snprintf(full, sizeof full, per_side ? "at most %d key logs per side" : "at most %d --keylog files",
+	         MML_CLI_MAX_KEYLOGS);
+	mml_optlist l = {in->keylogs, &in->nkeylogs, MML_CLI_MAX_KEYLOGS, full};
+	return mml_opt_list(&l, arg, cmd, err);
+}
+
+int mml_opt_keylog(void *dst, const char *arg, const char *cmd, FILE *err)
+{
+	return mml_opt_keylog_to(dst, arg, cmd, false, err);
 }
 
 int mml_opt_catalog(void *dst, const char *arg, const char *cmd, FILE *err)

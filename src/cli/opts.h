@@ -55,6 +55,16 @@ int mml_cli_opt_once(const char *cmd, const char *opt, const char *prev, FILE *e
 
 /* Handlers of the shared options (dst: the command's mml_cli_input, or as named). */
 int mml_opt_keylog(void *in, const char *arg, const char *cmd, FILE *err);
+/* A key log for in (per_side: one side of a diff, told so when there are too many). */
+int mml_opt_keylog_to(mml_cli_input *in, const char *arg, const char *cmd, bool per_side, FILE *err);
+/* A repeatable option of at most max values: they go to v[*n]; one more is
+ * refused with "CMD: <full>". dst: a mml_optlist. */
+typedef struct mml_optlist {
+	const char **v;
+	size_t *n, max;
+	const char *full;
+} mml_optlist;
+int mml_opt_list(void *list, const char *arg, const char *cmd, FILE *err);
 int mml_opt_catalog(void *in, const char *arg, const char *cmd, FILE *err);
 int mml_opt_max_body(void *in, const char *arg, const char *cmd, FILE *err);
 int mml_opt_label(void *in, const char *arg, const char *cmd, FILE *err);
@@ -93,6 +103,10 @@ bool mml_opt_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
 	"      --label N:KEY=VALUE  label session N (KEY scenario, features, permissions,\n"                          \
 	"                         region; lists comma-separated; N all: every session); repeatable\n"                 \
 	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
+/* The options of the commands that analyse flows (audit, answer). */
+#define MML_USAGE_FLOWS                                                                                            \
+	MML_USAGE_KEYLOG_MERGED MML_USAGE_OUTPUT MML_USAGE_CATALOG MML_USAGE_ATTRIBUTION MML_USAGE_MAX_BODY         \
+	MML_USAGE_SERIES MML_USAGE_LABELS MML_USAGE_HELP
 #define MML_USAGE_EXIT_ERRORS                                                                                      \
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors\n"                                    \
 	"(reported on stderr; the rest was still analysed).\n"

@@ -492,28 +492,6 @@ static int opt_known(void *dst, const char *arg, const char *cmd, FILE *err)
 	return 0;
 }
 
-static int opt_known_file(void *dst, const char *arg, const char *cmd, FILE *err)
-{
-	scan_opts *o = dst;
-	if (o->nknown_files >= 16) {
-		fprintf(err, "%s: at most 16 --known-file\n", cmd);
-		return -1;
-	}
-	o->known_files[o->nknown_files++] = arg;
-	return 0;
-}
-
-static int opt_fields(void *dst, const char *arg, const char *cmd, FILE *err)
-{
-	scan_opts *o = dst;
-	if (o->nfields >= 8) {
-		fprintf(err, "%s: at most 8 --fields files\n", cmd);
-		return -1;
-	}
-	o->fields_files[o->nfields++] = arg;
-	return 0;
-}
-
 static int opt_msg(void *dst, const char *arg, const char *cmd, FILE *err)
 {
 	if (!mml_opt_u64(arg, 1, UINT64_MAX, &((scan_opts *)dst)->only_msg)) {
@@ -532,13 +510,15 @@ static int parse(int argc, char **argv, bool decode, scan_opts *o, mml_detect_cf
 	o->decode = decode;
 	o->cfg = cfg;
 	mml_opt_kind scan_only = decode ? MML_OPTK_REFUSE : MML_OPTK_CALL;
+	mml_optlist known_files = {o->known_files, &o->nknown_files, 16, "at most 16 --known-file"};
+	mml_optlist fields = {o->fields_files, &o->nfields, 8, "at most 8 --fields files"};
 	const mml_opt opts[] = {
 		MML_OPT_KEYLOG(&o->in),
 		MML_OPT_OUTPUT_LAST(&o->in.out),
 		{"format", 0, MML_OPTK_CALL, true, o, opt_format, NULL},
 		{"known", 0, scan_only, true, o, opt_known, NULL},
-		{"known-file", 0, scan_only, true, o, opt_known_file, NULL},
-		{"fields", 0, scan_only, true, o, opt_fields, NULL},
+		{"known-file", 0, scan_only, true, &known_files, mml_opt_list, NULL},
+		{"fields", 0, scan_only, true, &fields, mml_opt_list, NULL},
 		MML_OPT_CATALOG(&o->in),
 		{"redact", 0, decode ? MML_OPTK_REFUSE : MML_OPTK_FLAG, false, &o->in.redact, NULL, NULL},
 		{"stats-json", 0, decode ? MML_OPTK_REFUSE : MML_OPTK_SET, true, &o->in.stats_json, NULL, NULL},

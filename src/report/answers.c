@@ -15,8 +15,7 @@ void mml_answer_json(FILE *out, const mml_answer *a)
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"answer\"");
 	mml_jw_kv_cstr(w, "id", a->q->id);
 	mml_jw_kv_cstr(w, "question", a->q->question);
@@ -41,21 +40,13 @@ void mml_answer_json(FILE *out, const mml_answer *a)
 		mml_jw_kv_u64(w, "session", e->session);
 		mml_jw_kv_u64(w, "msg", e->msg);
 		mml_jw_kv_cstr(w, "category", e->category);
-		mml_jw_kv_cstr(w, "api", e->api);
-		if (!e->api && e->req_type >= 0)
-			mml_jw_kv_i64(w, "request_type", e->req_type);
-		else
-			mml_jw_kv_null(w, "request_type");
-		mml_jw_kv_name(w, "party", mml_party_name(e->party));
-		mml_jw_kv_name(w, "feature", mml_feature_name(e->feature));
+		mml_receiver_json(w, e->api, e->req_type, e->party, e->feature);
 		mml_jw_kv_cstr(w, "path", e->path);
 		mml_jw_kv_cstr(w, "detector", e->detector);
 		mml_jw_close(w);
 	}
 	mml_jw_close(w);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 void mml_answer_text(FILE *out, const mml_answer *a)

@@ -141,10 +141,9 @@ mml_err mml_jsonl_finding_buf(mml_buf *b, const mml_msg *m, const mml_finding *f
 	return buf_line(b, room, NULL, 0, m, apilen, fd, redact, lens);
 }
 
-/* The same line through the writer's checked calls: a line of any length. */
+/* The same members through the writer's checked calls: a line of any length. */
 static void finding_stream(mml_jw *w, const mml_msg *m, const mml_finding *fd, bool redact)
 {
-	mml_jw_obj(w);
 	mml_jw_kv_lit(w, "kind", "\"finding\"");
 	mml_jw_kv_u64(w, "msg", m->id);
 	uint64_t us = m->outer ? m->outer->ts_us : 0;
@@ -169,17 +168,15 @@ static void finding_stream(mml_jw *w, const mml_msg *m, const mml_finding *fd, b
 	mml_jw_kv_bool(w, "placeholder", fd->placeholder);
 	mml_jw_kv_cstr(w, "known", fd->known);
 	mml_jw_kv_cstr(w, "known_form", fd->known ? fd->known_form : NULL);
-	mml_jw_close(w);
-	mml_jw_nl(w);
 }
 
 void mml_jsonl_finding(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact)
 {
 	mml_lw lw;
 	mml_jw w;
-	mml_jw_begin(&w, &lw, f);
+	mml_jw_line(&w, &lw, f);
 	finding_stream(&w, m, fd, redact);
-	mml_jw_end(&w);
+	mml_jw_line_close(&w);
 }
 
 void mml_table_finding_head(FILE *f)
@@ -510,8 +507,7 @@ void mml_summary_write_json(const mml_summary *s, FILE *f)
 {
 	mml_lw lw;
 	mml_jw w;
-	mml_jw_begin(&w, &lw, f);
-	mml_jw_obj(&w);
+	mml_jw_line(&w, &lw, f);
 	mml_jw_kv_lit(&w, "kind", "\"summary\"");
 	mml_counts_json(&w, &s->counts);
 	mml_jw_key(&w, "matrix");
@@ -526,9 +522,7 @@ void mml_summary_write_json(const mml_summary *s, FILE *f)
 		mml_jw_close(&w);
 	}
 	mml_jw_close(&w);
-	mml_jw_close(&w);
-	mml_jw_nl(&w);
-	mml_jw_end(&w);
+	mml_jw_line_close(&w);
 	free(v);
 }
 

@@ -16,6 +16,17 @@
 
 #include "mmlens/report.h"
 
+void mml_receiver_json(mml_jw *w, const char *api, int64_t req_type, mml_party party, mml_feature feature)
+{
+	mml_jw_kv_cstr(w, "api", api);
+	if (!api && req_type >= 0)
+		mml_jw_kv_i64(w, "request_type", req_type);
+	else
+		mml_jw_kv_null(w, "request_type");
+	mml_jw_kv_name(w, "party", mml_party_name(party));
+	mml_jw_kv_name(w, "feature", mml_feature_name(feature));
+}
+
 /* ---- labels ---- */
 
 static void str_list(mml_jw *w, char *const *v, size_t n)
@@ -60,8 +71,7 @@ void mml_session_json(FILE *out, const mml_session *s, const mml_label *label)
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"session\"");
 	mml_jw_kv_u64(w, "session", s->index);
 	mml_jw_kv_u64(w, "first", s->first);
@@ -90,17 +100,14 @@ void mml_session_json(FILE *out, const mml_session *s, const mml_label *label)
 	mml_jw_kv_bool(w, "logged_out", s->logged_out);
 	mml_jw_key(w, "label");
 	mml_label_json(w, label);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 void mml_timeline_json(FILE *out, uint64_t session, const mml_tl_row *r)
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"timeline\"");
 	mml_jw_kv_u64(w, "session", session);
 	mml_jw_kv_name(w, "category", r->category);
@@ -114,9 +121,7 @@ void mml_timeline_json(FILE *out, uint64_t session, const mml_tl_row *r)
 	i64_or_null(w, r->has_ts, r->last_ts);
 	mml_jw_kv_u64(w, "messages", r->msgs);
 	mml_jw_kv_u64(w, "findings", r->findings);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 /* ---- diff ---- */
@@ -187,13 +192,7 @@ static void receivers(mml_jw *w, const mml_difference *d)
 	for (size_t i = 0; i < d->nrecv; i++) {
 		const mml_receiver *r = &d->recv[i];
 		mml_jw_obj(w);
-		mml_jw_kv_cstr(w, "api", r->api);
-		if (r->api || r->req_type < 0)
-			mml_jw_kv_null(w, "request_type");
-		else
-			mml_jw_kv_i64(w, "request_type", r->req_type);
-		mml_jw_kv_name(w, "party", mml_party_name(r->party));
-		mml_jw_kv_name(w, "feature", mml_feature_name(r->feature));
+		mml_receiver_json(w, r->api, r->req_type, r->party, r->feature);
 		mml_jw_kv_bool(w, "attributed", r->attributed);
 		mml_jw_kv_u64(w, "findings", r->count);
 		mml_jw_close(w);
@@ -214,8 +213,7 @@ void mml_difference_json(FILE *out, const mml_difference *d, const mml_side *a, 
 	}
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"difference\"");
 	char side[2] = {it->only_in, 0};
 	mml_jw_kv_name(w, "only_in", side);
@@ -241,9 +239,7 @@ void mml_difference_json(FILE *out, const mml_difference *d, const mml_side *a, 
 	}
 	mml_jw_close(w);
 	mml_jw_kv_u64(w, "evidence_count", it->count);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 static void side_json(mml_jw *w, const mml_side *s, const char *input)
@@ -297,8 +293,7 @@ void mml_diff_summary_json(FILE *out, const mml_side *a, const char *input_a, co
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"diff_summary\"");
 	mml_jw_key(w, "a");
 	side_json(w, a, input_a);
@@ -309,9 +304,7 @@ void mml_diff_summary_json(FILE *out, const mml_side *a, const char *input_a, co
 	mml_jw_kv_bool(w, "app_versions_differ", c->versions_differ);
 	mml_jw_kv_u64(w, "differences", c->differences);
 	diff_caveats(w, a, b, c);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 /* ---- decode ---- */
@@ -320,8 +313,7 @@ void mml_decoded_json(FILE *out, const mml_msg *m, const mml_dtree *tree)
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"decoded\"");
 	mml_jw_kv_u64(w, "msg", m->id);
 	if (m->req_type >= 0)
@@ -332,9 +324,7 @@ void mml_decoded_json(FILE *out, const mml_msg *m, const mml_dtree *tree)
 	mml_jw_kv_cstr(w, "limit_hit", tree->limit_hit);
 	mml_jw_key(w, "tree");
 	mml_dtree_write_json(tree, mml_jw_value_file(w)); /* src/decode/write.c: one value, with stdio */
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 void mml_decoded_text(FILE *out, const mml_msg *m, const mml_dtree *tree)

@@ -12,14 +12,11 @@ void mml_stats_write_json(const mml_stats *s, FILE *f)
 {
 	mml_lw lw;
 	mml_jw w;
-	mml_jw_begin(&w, &lw, f);
-	mml_jw_obj(&w);
+	mml_jw_line(&w, &lw, f);
 #define X(n) mml_jw_kv_u64(&w, #n, s->n);
 	MML_STATS_FIELDS(X)
 #undef X
-	mml_jw_close(&w);
-	mml_jw_nl(&w);
-	mml_jw_end(&w);
+	mml_jw_line_close(&w);
 }
 
 void mml_stats_write_summary(const mml_stats *s, FILE *f)

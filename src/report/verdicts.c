@@ -117,8 +117,7 @@ void mml_audit_row_json(FILE *out, const mml_audit_row *r)
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"flow\"");
 	mml_jw_kv_u64(w, "session", r->session);
 	mml_jw_key(w, "label");
@@ -154,17 +153,14 @@ void mml_audit_row_json(FILE *out, const mml_audit_row *r)
 	}
 	mml_jw_close(w);
 	mml_jw_kv_u64(w, "evidence_count", r->count);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }
 
 void mml_audit_summary_json(FILE *out, const mml_audit_summary *a)
 {
 	mml_lw lw;
 	mml_jw jw, *w = &jw;
-	mml_jw_begin(w, &lw, out);
-	mml_jw_obj(w);
+	mml_jw_line(w, &lw, out);
 	mml_jw_kv_lit(w, "kind", "\"audit_summary\"");
 	mml_jw_kv_cstr(w, "policy", a->policy);
 	mml_jw_kv_u64(w, "session", a->session);
@@ -184,7 +180,5 @@ void mml_audit_summary_json(FILE *out, const mml_audit_summary *a)
 	mml_jw_obj(w);
 	mml_counts_json(w, a->input); /* what the flows do not show: unreadable, empty, opaque bodies */
 	mml_jw_close(w);
-	mml_jw_close(w);
-	mml_jw_nl(w);
-	mml_jw_end(w);
+	mml_jw_line_close(w);
 }

@@ -130,26 +130,9 @@ void mml_lw_cstr(mml_lw *w, const char *s)
 		mml_lw_str(w, s, strlen(s));
 }
 
-void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n)
+/* Hex digits in pieces as room allows (a writer over memory has the room it needs). */
+static inline void hex_digits(mml_lw *w, const uint8_t *p, size_t n)
 {
-	while (n) {
-		size_t room = (size_t)(w->end - w->p) / 2;
-		if (room < 64 && room < n) { /* (a writer over memory has the room it needs) */
-			mml_lw_short(w);
-			room = (size_t)(w->end - w->p) / 2;
-		}
-		size_t k = n < room ? n : room;
-		w->p = mml_put_hex(w->p, p, k);
-		p += k;
-		n -= k;
-	}
-}
-
-void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
-{
-	char *o = mml_lw_room(w, 2);
-	*o++ = '"';
-	w->p = o;
 	while (n) {
 		size_t room = (size_t)(w->end - w->p) / 2;
 		if (room < 64 && room < n) {
@@ -161,6 +144,16 @@ void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
 		p += k;
 		n -= k;
 	}
+}
+
+void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n) { hex_digits(w, p, n); }
+
+void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
+{
+	char *o = mml_lw_room(w, 2);
+	*o++ = '"';
+	w->p = o;
+	hex_digits(w, p, n);
 	o = mml_lw_room(w, 1);
 	*o++ = '"';
 	w->p = o;
