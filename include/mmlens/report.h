@@ -1,6 +1,8 @@
 /*
- * mmlens/report.h - output (stage 8): the decrypt JSONL contract, stats,
- * and output files created 0600.
+ * mmlens/report.h - output (stage 8): every JSON line mmlens writes (the
+ * decrypt JSONL contract, findings, verdicts, answers, sessions, diffs,
+ * decoded trees), stats, and output files created 0600. All JSON goes
+ * through the writer mml_jw (util.h).
  *
  * Contract: one JSON object per line; the schema is docs/SCHEMA.md
  * ("decrypt output", "scan output"). Writers never fail silently: a write error is
@@ -15,10 +17,12 @@
 #include "mmlens/analyze.h"
 #include "mmlens/answer.h"
 #include "mmlens/collect.h"
+#include "mmlens/decode.h"
 #include "mmlens/detect.h"
 #include "mmlens/envelope.h"
 #include "mmlens/judge.h"
 #include "mmlens/policy.h"
+#include "mmlens/stats.h"
 #include "mmlens/util.h"
 
 typedef struct mml_jsonl_opts {
@@ -69,12 +73,45 @@ mml_err mml_summary_merge(mml_summary *dst, const mml_summary *src);
 /*
  * Judged flows as JSON (src/report/verdicts.c, docs/SCHEMA.md "`mmlens
  * audit` output"): mml_judgement_json writes the members of a judgement
- * ("verdict":...,"policy":...,...,"note":...) without braces;
- * mml_audit_row_json one whole {"kind":"flow",...} line, the label
- * written by label_json (NULL: null).
+ * ("verdict":...,"policy":...,...,"note":...) into the open object;
+ * mml_audit_row_json one whole {"kind":"flow",...} line;
+ * mml_audit_summary_json the {"kind":"audit_summary",...} line.
  */
-void mml_judgement_json(FILE *out, const mml_judgement *j, uint64_t session);
-void mml_audit_row_json(FILE *out, const mml_audit_row *r, void (*label_json)(FILE *, const mml_label *));
+void mml_judgement_json(mml_jw *w, const mml_judgement *j, uint64_t session);
+void mml_audit_row_json(FILE *out, const mml_audit_row *r);
+typedef struct mml_audit_summary {
+	const char *policy;          /* the model's name, or "auto" */
+	uint64_t session;            /* the one session audited, 0: all */
+	const mml_label *label;      /* its label (NULL: null) */
+	uint64_t sessions;           /* sessions judged */
+	uint64_t counts[MML_VERDICT__COUNT];
+	uint64_t api_unknown_rows;
+	const mml_scan_counts *input; /* what the input held */
+} mml_audit_summary;
+void mml_audit_summary_json(FILE *out, const mml_audit_summary *a);
+
+/* The members of a receiver: "api", "request_type" (when the API is not
+ * known), "party", "feature" (src/report/lines.c). */
+void mml_receiver_json(mml_jw *w, const char *api, int64_t req_type, mml_party party, mml_feature feature);
+/* A session label as a JSON value (src/report/lines.c; NULL: null). */
+void mml_label_json(mml_jw *w, const mml_label *lb);
+/* `mmlens sessions` (docs/SCHEMA.md): a {"kind":"session",...} line, and a
+ * {"kind":"timeline",...} line per row of the session's timeline. */
+void mml_session_json(FILE *out, const mml_session *s, const mml_label *label);
+void mml_timeline_json(FILE *out, uint64_t session, const mml_tl_row *r);
+/* `mmlens diff` (docs/SCHEMA.md): a {"kind":"difference",...} line (with
+ * the difference in words), and the {"kind":"diff_summary",...} line. */
+void mml_difference_json(FILE *out, const mml_difference *d, const mml_side *a, const mml_side *b);
+void mml_diff_summary_json(FILE *out, const mml_side *a, const char *input_a, const mml_side *b, const char *input_b,
+                           const mml_comparison *c);
+/* `mmlens decode`: a {"kind":"decoded",...} line, or the text view. */
+void mml_decoded_json(FILE *out, const mml_msg *m, const mml_dtree *tree);
+void mml_decoded_text(FILE *out, const mml_msg *m, const mml_dtree *tree);
+
+/* The accounting counters (stats.h): as one JSON object (the --stats-json
+ * contract) and as a short human summary (stderr). */
+void mml_stats_write_json(const mml_stats *s, FILE *f);
+void mml_stats_write_summary(const mml_stats *s, FILE *f);
 
 /* `mmlens answer` (src/report/answers.c): one {"kind":"answer",...} line,
  * or the answer in words. */
@@ -91,7 +128,9 @@ void mml_summary_write_table(const mml_summary *s, FILE *f);
 /* The accounting alone, in words: what was read, and what the input does
  * not show (empty, opaque and unreadable bodies by request type, unknown APIs). */
 void mml_counts_write_text(const mml_scan_counts *c, FILE *f);
-/* The same as JSON members (no braces): "messages":N,... */
+/* The same as JSON members of the open object: "messages":N,... (the
+ * FILE form writes them without braces). */
+void mml_counts_json(mml_jw *w, const mml_scan_counts *c);
 void mml_counts_write_json(const mml_scan_counts *c, FILE *f);
 
 /*

@@ -1,5 +1,7 @@
 /*
- * mmlens/stats.h - the accounting every stage adds to.
+ * mmlens/stats.h - the accounting every stage adds to (module util: the
+ * counters and their sum; capture, flow, mmtls and envelope fill them,
+ * report writes them out).
  *
  * Contract: counters only grow. Each MMTLS record lands in exactly one of
  * records_{decrypted,plaintext,no_key,auth_failed,truncated}, so that
@@ -10,7 +12,6 @@
 #define MMLENS_STATS_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 /* Every counter, in groups; the struct and the JSON writer come from this list. */
 #define MML_STATS_FIELDS(X) \
@@ -46,10 +47,14 @@ typedef struct mml_stats {
 } mml_stats;
 
 /* dst += src, counter by counter. */
-void mml_stats_add(mml_stats *dst, const mml_stats *src);
-/* Write the stats as one JSON object (the --stats-json contract). */
-void mml_stats_write_json(const mml_stats *s, FILE *f);
-/* Short human summary (stderr). */
-void mml_stats_write_summary(const mml_stats *s, FILE *f);
+static inline void mml_stats_add(mml_stats *dst, const mml_stats *src)
+{
+#define MML_STATS_ADD(n) dst->n += src->n;
+	MML_STATS_FIELDS(MML_STATS_ADD)
+#undef MML_STATS_ADD
+}
+
+/* Written out by the report module (include/mmlens/report.h:
+ * mml_stats_write_json, mml_stats_write_summary). */
 
 #endif

@@ -216,6 +216,15 @@ static void cats_words(FILE *f, char *const *c, size_t n)
 		fprintf(f, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", c[i]);
 }
 
+/* "in session(s) 1, 2 (SCOPE), CATEGORIES": where a question looked, and for what. */
+static void in_scope_words(FILE *f, const sset *scope, const mml_question *q)
+{
+	fputs(scope->n > 1 ? "in sessions " : "in session ", f);
+	sset_words(f, scope);
+	fprintf(f, " (%s), ", q->scope_text ? q->scope_text : "the sessions in scope");
+	cats_words(f, q->cat, q->ncat);
+}
+
 /* ---- received_by ---- */
 
 static bool label_has_feature(const mml_label *lb, unsigned feats)
@@ -312,11 +321,8 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 		fputc('.', b.s);
 	} else if (unknown) {
 		b.a.v = MML_ANS_NOT_DETERMINABLE;
-		fputs("Not determinable: in session", b.s);
-		fputs(scope.n > 1 ? "s " : " ", b.s);
-		sset_words(b.s, &scope);
-		fprintf(b.s, " (%s), ", q->scope_text ? q->scope_text : "the sessions in scope");
-		cats_words(b.s, q->cat, q->ncat);
+		fputs("Not determinable: ", b.s);
+		in_scope_words(b.s, &scope, q);
 		fprintf(b.s, " went %llu time(s) to APIs of WeChat's front ends whose feature is unknown (",
 		        (unsigned long long)unknown);
 		rset_words(b.s, &others);
@@ -324,11 +330,8 @@ static mml_err received_by(const mml_question *q, const mml_answer_in *in, mml_a
 		        q->mp_endpoints ? "Mini Program endpoints" : "the receivers asked about");
 	} else {
 		b.a.v = MML_ANS_NOT_SUPPORTED;
-		fputs("No: in session", b.s);
-		fputs(scope.n > 1 ? "s " : " ", b.s);
-		sset_words(b.s, &scope);
-		fprintf(b.s, " (%s), ", q->scope_text ? q->scope_text : "the sessions in scope");
-		cats_words(b.s, q->cat, q->ncat);
+		fputs("No: ", b.s);
+		in_scope_words(b.s, &scope, q);
 		if (nother) {
 			fprintf(b.s, " was sent %llu time(s), to ", (unsigned long long)nother);
 			rset_words(b.s, &others);

@@ -135,14 +135,8 @@ static size_t split_tabs(const char *t, size_t len, const char **f, size_t *fl, 
 static mml_err add_row(mml_attrib *a, const mml_attrib_row *r)
 {
 	MML_RETURN_IF(a->n >= ATTRIB_MAX_ROWS, MML_E_LIMIT);
-	if (a->n == a->alloc) {
-		size_t na = a->alloc ? a->alloc * 2 : 64;
-		mml_attrib_row *p = realloc(a->row, na * sizeof *p);
-		if (!p)
-			return MML_E_NOMEM;
-		a->row = p;
-		a->alloc = na;
-	}
+	if (!mml_grow((void **)&a->row, &a->alloc, a->n + 1, sizeof *a->row, 64))
+		return MML_E_NOMEM;
 	a->row[a->n] = *r;
 	a->row[a->n].order = (uint32_t)a->n;
 	a->n++;

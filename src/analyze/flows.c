@@ -77,15 +77,9 @@ static mml_flow_rec *find_or_add(mml_flows *f, const fkey *k, mml_err *e)
 		    str_eq(r->host, k->host))
 			return r;
 	}
-	if (f->n == f->alloc) {
-		size_t na = f->alloc ? f->alloc * 2 : 16;
-		mml_flow_rec *nr = realloc(f->rec, na * sizeof *nr);
-		if (!nr) {
-			*e = MML_E_NOMEM;
-			return NULL;
-		}
-		f->rec = nr;
-		f->alloc = na;
+	if (!mml_grow((void **)&f->rec, &f->alloc, f->n + 1, sizeof *f->rec, 16)) {
+		*e = MML_E_NOMEM;
+		return NULL;
 	}
 	mml_flow_rec *r = &f->rec[f->n];
 	memset(r, 0, sizeof *r);

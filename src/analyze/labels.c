@@ -95,15 +95,9 @@ static mml_label *label_get(mml_labels *l, uint64_t session, mml_err *e)
 		*e = MML_E_LIMIT;
 		return NULL;
 	}
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 8;
-		mml_label *nv = realloc(l->v, na * sizeof *nv);
-		if (!nv) {
-			*e = MML_E_NOMEM;
-			return NULL;
-		}
-		l->v = nv;
-		l->alloc = na;
+	if (!mml_grow((void **)&l->v, &l->alloc, l->n + 1, sizeof *l->v, 8)) {
+		*e = MML_E_NOMEM;
+		return NULL;
 	}
 	lb = &l->v[l->n++];
 	memset(lb, 0, sizeof *lb);

@@ -68,15 +68,9 @@ void mml_overlap_msg(mml_overlap *o, const mml_msg *m)
 	for (size_t i = 0; i < m->body_len; i++)
 		h = (h ^ m->body[i]) * 1099511628211ull;
 	ov_input *in = &o->in[o->cur];
-	if (in->n == in->alloc) {
-		size_t na = in->alloc ? in->alloc * 2 : 256;
-		uint64_t *nh = realloc(in->h, na * sizeof *nh);
-		if (!nh) {
-			o->nomem = true;
-			return;
-		}
-		in->h = nh;
-		in->alloc = na;
+	if (!mml_grow((void **)&in->h, &in->alloc, in->n + 1, sizeof *in->h, 256)) {
+		o->nomem = true;
+		return;
 	}
 	in->h[in->n++] = h;
 	in->sorted = false;

@@ -23,6 +23,7 @@
 #include "mmlens/detect.h"
 #include "mmlens/policy.h"
 #include "mmlens/util.h"
+#include "jload.h"
 
 extern const unsigned char mml_policy_wechat_data[];
 extern const size_t mml_policy_wechat_data_len;
@@ -84,67 +85,14 @@ void mml_policy_free(mml_policy *p)
 	p->errors = errors;
 }
 
-/* Load context: where diagnostics go, and the error count. */
-typedef struct pctx {
-	const char *name;
-	mml_diag_fn diag;
-	void *dctx;
-	size_t errors;
-	bool nomem;
-} pctx;
-
-#define PERR(c, ...)                                                           \
-	do {                                                                       \
-		(c)->errors++;                                                         \
-		if ((c)->diag)                                                         \
-			(c)->diag((c)->dctx, __VA_ARGS__);                                 \
-	} while (0)
+typedef mml_jl pctx;
+#define PERR MML_JL_ERR
 
 /* A string of 1..POLICY_MAX_STR bytes without NUL, or NULL. */
-static const char *str_of(const json_t *v, size_t *len)
-{
-	if (!json_is_string(v))
-		return NULL;
-	size_t n = json_string_length(v);
-	const char *s = json_string_value(v);
-	if (!n || n > POLICY_MAX_STR || memchr(s, 0, n))
-		return NULL;
-	if (len)
-		*len = n;
-	return s;
-}
-
-static char *dup_str(pctx *c, const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		c->nomem = true;
-	return d;
-}
-
-static bool id_ok(const char *s, size_t n)
-{
-	if (!n || n > POLICY_MAX_ID)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		      ch == '.' || ch == '-'))
-			return false;
-	}
-	return true;
-}
+static const char *str_of(const json_t *v, size_t *len) { return mml_jl_str(v, POLICY_MAX_STR, len); }
 
 static const char *const stmt_keys[] = {"id",        "party",   "action",  "recipient", "category",
                                         "context",   "condition", "section", "quote"};
-
-static bool known_key(const char *k, const char *const *keys, size_t nkeys)
-{
-	for (size_t i = 0; i < nkeys; i++)
-		if (!strcmp(k, keys[i]))
-			return true;
-	return false;
-}
 
 /* A required string field; reports and returns NULL when absent or bad. */
 static const char *need_str(pctx *c, const json_t *o, const char *key, const char *who, size_t *len)
@@ -171,15 +119,15 @@ static bool parse_condition(pctx *c, const json_t *v, mml_policy_stmt *s, const 
 	{
 		size_t kn = strlen(k);
 		const char *sv = str_of(val, NULL);
-		if (!id_ok(k, kn) || !sv) {
+		if (!mml_jl_id_ok(k, kn) || !sv) {
 			PERR(c, "%s: statement %s: condition key must be an identifier with a string value", c->name, who);
 			ok = false;
 			continue;
 		}
 		if (s->ncond >= MML_POLICY_COND_MAX)
 			break;
-		s->cond_key[s->ncond] = dup_str(c, k);
-		s->cond_val[s->ncond] = dup_str(c, sv);
+		s->cond_key[s->ncond] = mml_jl_dup(c, k);
+		s->cond_val[s->ncond] = mml_jl_dup(c, sv);
 		s->ncond++;
 	}
 	return ok;
@@ -196,9 +144,9 @@ static bool parse_stmt(pctx *c, const json_t *o, size_t index, mml_policy_stmt *
 	}
 	size_t n0 = c->errors, len = 0;
 	const char *id = str_of(json_object_get(o, "id"), &len);
-	if (id && id_ok(id, len)) {
+	if (id && mml_jl_id_ok(id, len)) {
 		snprintf(who, sizeof who, "\"%s\"", id);
-		s->id = dup_str(c, id);
+		s->id = mml_jl_dup(c, id);
 	} else {
 		PERR(c, "%s: statement %s: \"id\" must be [A-Za-z0-9_.-]{1,%d}", c->name, who, POLICY_MAX_ID);
 	}
@@ -206,7 +154,7 @@ static bool parse_stmt(pctx *c, const json_t *o, size_t index, mml_policy_stmt *
 	json_t *v;
 	json_object_foreach((json_t *)o, k, v)
 	{
-		if (!known_key(k, stmt_keys, sizeof stmt_keys / sizeof stmt_keys[0]))
+		if (!mml_jl_known_key(k, stmt_keys, sizeof stmt_keys / sizeof stmt_keys[0]))
 			PERR(c, "%s: statement %s: unknown key \"%.64s\"", c->name, who, k);
 	}
 	const char *party = need_str(c, o, "party", who, &len);
@@ -226,8 +174,8 @@ static bool parse_stmt(pctx *c, const json_t *o, size_t index, mml_policy_stmt *
 	json_t *rv = json_object_get(o, "recipient");
 	if (act_ok && s->action == MML_POLICY_SHARES_WITH) {
 		const char *r = str_of(rv, &len);
-		if (r && id_ok(r, len))
-			s->recipient = dup_str(c, r);
+		if (r && mml_jl_id_ok(r, len))
+			s->recipient = mml_jl_dup(c, r);
 		else
 			PERR(c, "%s: statement %s: shares_with needs a \"recipient\" identifier", c->name, who);
 	} else if (rv && !json_is_null(rv)) {
@@ -238,7 +186,7 @@ static bool parse_stmt(pctx *c, const json_t *o, size_t index, mml_policy_stmt *
 		if (!mml_taxonomy_parent(cat))
 			PERR(c, "%s: statement %s: unknown category \"%.64s\"", c->name, who, cat);
 		else
-			s->category = dup_str(c, cat);
+			s->category = mml_jl_dup(c, cat);
 	}
 	const char *ctx = need_str(c, o, "context", who, &len);
 	if (ctx) {
@@ -250,10 +198,10 @@ static bool parse_stmt(pctx *c, const json_t *o, size_t index, mml_policy_stmt *
 	parse_condition(c, json_object_get(o, "condition"), s, who);
 	const char *sec = need_str(c, o, "section", who, NULL);
 	if (sec)
-		s->section = dup_str(c, sec);
+		s->section = mml_jl_dup(c, sec);
 	const char *q = need_str(c, o, "quote", who, NULL);
 	if (q)
-		s->quote = dup_str(c, q);
+		s->quote = mml_jl_dup(c, q);
 	return c->errors == n0 && !c->nomem;
 }
 
@@ -266,19 +214,12 @@ mml_err mml_policy_parse(mml_policy *p, const char *text, size_t n, const char *
 	mml_policy_free(p);
 	p->errors = 0;
 	pctx c = {.name = name ? name : "policy", .diag = diag, .dctx = dctx};
-	if (n > POLICY_MAX_FILE) {
-		PERR(&c, "%s: model over %zu bytes", c.name, POLICY_MAX_FILE);
-		p->errors = c.errors;
-		return MML_E_LIMIT;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(text ? text : "", n, JSON_REJECT_DUPLICATES, &je);
-	if (!root) {
-		PERR(&c, "%s:%d: not JSON: %s", c.name, je.line, je.text);
-		p->errors = c.errors;
-		return MML_E_MALFORMED;
-	}
 	mml_err e = MML_OK;
+	json_t *root = mml_jl_parse(&c, text, n, POLICY_MAX_FILE, "model ", &e);
+	if (!root) {
+		p->errors = c.errors;
+		return e;
+	}
 	json_t *arr = NULL;
 	if (!json_is_object(root)) {
 		PERR(&c, "%s: the model must be a JSON object", c.name);
@@ -287,7 +228,7 @@ mml_err mml_policy_parse(mml_policy *p, const char *text, size_t n, const char *
 		json_t *v;
 		json_object_foreach(root, k, v)
 		{
-			if (!known_key(k, top_keys, sizeof top_keys / sizeof top_keys[0]))
+			if (!mml_jl_known_key(k, top_keys, sizeof top_keys / sizeof top_keys[0]))
 				PERR(&c, "%s: unknown top-level key \"%.64s\"", c.name, k);
 			else if (strcmp(k, "statements") && !str_of(v, NULL))
 				PERR(&c, "%s: \"%s\" must be a string of 1..%d bytes", c.name, k, POLICY_MAX_STR);
@@ -296,7 +237,7 @@ mml_err mml_policy_parse(mml_policy *p, const char *text, size_t n, const char *
 		if (!pn)
 			PERR(&c, "%s: \"policy\" (the model's name) is missing", c.name);
 		else
-			p->name = dup_str(&c, pn);
+			p->name = mml_jl_dup(&c, pn);
 		arr = json_object_get(root, "statements");
 		if (!json_is_array(arr) || json_array_size(arr) > POLICY_MAX_STMTS) {
 			PERR(&c, "%s: \"statements\" must be an array of at most %d statements", c.name, POLICY_MAX_STMTS);
@@ -327,6 +268,11 @@ mml_err mml_policy_parse(mml_policy *p, const char *text, size_t n, const char *
 	return e;
 }
 
+static mml_err parse_any(void *p, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
+{
+	return mml_policy_parse(p, text, n, name, diag, dctx);
+}
+
 mml_err mml_policy_load(mml_policy *p, const char *path_or_name, mml_diag_fn diag, void *dctx)
 {
 	MML_RETURN_IF(!p || !path_or_name, MML_E_ARG);
@@ -336,15 +282,7 @@ mml_err mml_policy_load(mml_policy *p, const char *path_or_name, mml_diag_fn dia
 	if (!strcmp(path_or_name, "weixin"))
 		return mml_policy_parse(p, (const char *)mml_policy_weixin_data, mml_policy_weixin_data_len,
 		                        "builtin:policy/weixin.json", diag, dctx);
-	mml_buf b;
-	mml_buf_init(&b, POLICY_MAX_FILE);
-	mml_err e = mml_read_file(path_or_name, POLICY_MAX_FILE, &b);
-	if (e == MML_OK)
-		e = mml_policy_parse(p, (const char *)b.p, b.len, path_or_name, diag, dctx);
-	else if (diag)
-		diag(dctx, "%s: cannot read: %s", path_or_name, mml_strerror(e));
-	mml_buf_free(&b);
-	return e;
+	return mml_jl_load_file(path_or_name, POLICY_MAX_FILE, parse_any, p, diag, dctx);
 }
 
 /* 0: cat == want; k > 0: want is cat's k-th ancestor; -1: unrelated. */

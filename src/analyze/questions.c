@@ -24,6 +24,7 @@
 
 #include "mmlens/answer.h"
 #include "mmlens/util.h"
+#include "jload.h"
 
 extern const unsigned char mml_questions_data[];
 extern const size_t mml_questions_data_len;
@@ -32,20 +33,8 @@ extern const size_t mml_questions_data_len;
 #define Q_MAX 256
 #define Q_MAX_STR 1024
 
-typedef struct qctx {
-	const char *name;
-	mml_diag_fn diag;
-	void *dctx;
-	size_t errors;
-	bool nomem;
-} qctx;
-
-#define QERR(c, ...)                                                                                               \
-	do {                                                                                                       \
-		(c)->errors++;                                                                                     \
-		if ((c)->diag)                                                                                     \
-			(c)->diag((c)->dctx, __VA_ARGS__);                                                         \
-	} while (0)
+typedef mml_jl qctx;
+#define QERR MML_JL_ERR
 
 void mml_questions_init(mml_questions *qs) { memset(qs, 0, sizeof *qs); }
 
@@ -78,112 +67,101 @@ void mml_questions_free(mml_questions *qs)
 	memset(qs, 0, sizeof *qs);
 }
 
-static const char *str_of(const json_t *v)
-{
-	if (!json_is_string(v))
-		return NULL;
-	size_t n = json_string_length(v);
-	const char *s = json_string_value(v);
-	return n && n <= Q_MAX_STR && strlen(s) == n ? s : NULL;
-}
+/* A string of 1..Q_MAX_STR bytes without NUL, or NULL. */
+static const char *str_of(const json_t *v) { return mml_jl_str(v, Q_MAX_STR, NULL); }
 
-static char *dup_s(qctx *c, const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		c->nomem = true;
-	return d;
-}
+static bool id_ok(const char *s) { return mml_jl_id_ok(s, strlen(s)); }
 
-static bool id_ok(const char *s)
+/*
+ * Each string of the list v (at most MML_Q_MAXLIST of `items`) handed to
+ * take(), which reports a bad one; false (reported) when anything was bad.
+ */
+typedef bool (*take_fn)(qctx *c, const char *key, const char *who, const char *s, void *out);
+static bool each_str(qctx *c, const json_t *v, const char *key, const char *who, const char *items, take_fn take,
+                     void *out)
 {
-	size_t n = strlen(s);
-	if (!n || n > 64)
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
+		QERR(c, "%s: question %s: \"%s\" must be a list of at most %d %s", c->name, who, key, MML_Q_MAXLIST, items);
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		      ch == '.' || ch == '-'))
-			return false;
 	}
+	size_t i;
+	json_t *e;
+	bool ok = true;
+	json_array_foreach((json_t *)v, i, e)
+	{
+		ok &= take(c, key, who, str_of(e), out);
+	}
+	return ok;
+}
+
+/* Where a list of strings goes: v[*n], v[*n + 1], ... */
+typedef struct str_out {
+	char **v;
+	size_t *n;
+} str_out;
+
+static bool take_cat(qctx *c, const char *key, const char *who, const char *s, void *out)
+{
+	str_out *o = out;
+	if (!s || !mml_taxonomy_parent(s)) {
+		QERR(c, "%s: question %s: \"%s\": unknown category \"%.64s\"", c->name, who, key, s ? s : "?");
+		return false;
+	}
+	o->v[(*o->n)++] = mml_jl_dup(c, s);
+	return true;
+}
+
+static bool take_api(qctx *c, const char *key, const char *who, const char *s, void *out)
+{
+	str_out *o = out;
+	if (!s || s[0] != '/') {
+		QERR(c, "%s: question %s: \"%s\": \"%.64s\" is not an API path", c->name, who, key, s ? s : "?");
+		return false;
+	}
+	o->v[(*o->n)++] = mml_jl_dup(c, s);
 	return true;
 }
 
 /* A list of taxonomy ids into out; false (reported) when bad. */
 static bool cat_list(qctx *c, const json_t *v, const char *key, const char *who, char **out, size_t *n)
 {
-	if (!v)
-		return true;
-	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
-		QERR(c, "%s: question %s: \"%s\" must be a list of at most %d categories", c->name, who, key, MML_Q_MAXLIST);
-		return false;
-	}
-	size_t i;
-	json_t *e;
-	bool ok = true;
-	json_array_foreach((json_t *)v, i, e)
-	{
-		const char *s = str_of(e);
-		if (!s || !mml_taxonomy_parent(s)) {
-			QERR(c, "%s: question %s: \"%s\": unknown category \"%.64s\"", c->name, who, key, s ? s : "?");
-			ok = false;
-			continue;
-		}
-		out[(*n)++] = dup_s(c, s);
-	}
-	return ok;
+	str_out o = {out, n};
+	return each_str(c, v, key, who, "categories", take_cat, &o);
 }
 
 /* A list of API path prefixes ("/..."); false (reported) when bad. */
 static bool api_list(qctx *c, const json_t *v, const char *who, char **out, size_t *n)
 {
-	if (!v)
-		return true;
-	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
-		QERR(c, "%s: question %s: \"scope_apis\" must be a list of at most %d API paths", c->name, who, MML_Q_MAXLIST);
+	str_out o = {out, n};
+	return each_str(c, v, "scope_apis", who, "API paths", take_api, &o);
+}
+
+/* Names parsed by parse() into a bit set. */
+typedef struct bits_out {
+	bool (*parse)(const char *, size_t, int *);
+	unsigned *bits;
+} bits_out;
+
+static bool take_name(qctx *c, const char *key, const char *who, const char *s, void *out)
+{
+	bits_out *o = out;
+	int x;
+	if (!s || !o->parse(s, strlen(s), &x)) {
+		QERR(c, "%s: question %s: \"%s\": unknown name \"%.64s\"", c->name, who, key, s ? s : "?");
 		return false;
 	}
-	size_t i;
-	json_t *e;
-	bool ok = true;
-	json_array_foreach((json_t *)v, i, e)
-	{
-		const char *s = str_of(e);
-		if (!s || s[0] != '/') {
-			QERR(c, "%s: question %s: \"scope_apis\": \"%.64s\" is not an API path", c->name, who, s ? s : "?");
-			ok = false;
-			continue;
-		}
-		out[(*n)++] = dup_s(c, s);
-	}
-	return ok;
+	*o->bits |= 1u << x;
+	return true;
 }
 
 /* A list of names parsed by parse() into a bit set. */
 static bool name_bits(qctx *c, const json_t *v, const char *key, const char *who, bool (*parse)(const char *, size_t, int *),
                       unsigned *bits)
 {
-	if (!v)
-		return true;
-	if (!json_is_array(v) || json_array_size(v) > MML_Q_MAXLIST) {
-		QERR(c, "%s: question %s: \"%s\" must be a list of at most %d names", c->name, who, key, MML_Q_MAXLIST);
-		return false;
-	}
-	size_t i;
-	json_t *e;
-	bool ok = true;
-	json_array_foreach((json_t *)v, i, e)
-	{
-		const char *s = str_of(e);
-		int x;
-		if (!s || !parse(s, strlen(s), &x)) {
-			QERR(c, "%s: question %s: \"%s\": unknown name \"%.64s\"", c->name, who, key, s ? s : "?");
-			ok = false;
-			continue;
-		}
-		*bits |= 1u << x;
-	}
-	return ok;
+	bits_out o = {parse, bits};
+	return each_str(c, v, key, who, "names", take_name, &o);
 }
 
 static bool party_p(const char *s, size_t n, int *x)
@@ -245,7 +223,7 @@ static void parse_q(qctx *c, const json_t *o, size_t index, mml_question *q)
 	const char *id = str_of(json_object_get(o, "id"));
 	if (id && id_ok(id)) {
 		snprintf(who, sizeof who, "\"%s\"", id);
-		q->id = dup_s(c, id);
+		q->id = mml_jl_dup(c, id);
 	} else {
 		QERR(c, "%s: question %s: \"id\" must be [A-Za-z0-9_.-]{1,64}", c->name, who);
 	}
@@ -267,7 +245,7 @@ static void parse_q(qctx *c, const json_t *o, size_t index, mml_question *q)
 	if (!text)
 		QERR(c, "%s: question %s: \"question\" (its text) is missing", c->name, who);
 	else
-		q->question = dup_s(c, text);
+		q->question = mml_jl_dup(c, text);
 	const char *kind = str_of(json_object_get(o, "kind"));
 	int kd = -1;
 	for (int i = 0; kind && i < 4; i++)
@@ -290,11 +268,11 @@ static void parse_q(qctx *c, const json_t *o, size_t index, mml_question *q)
 	q->mp_endpoints = ep != NULL;
 	const char *s;
 	if ((s = str_of(json_object_get(o, "scope_text"))))
-		q->scope_text = dup_s(c, s);
+		q->scope_text = mml_jl_dup(c, s);
 	if ((s = str_of(json_object_get(o, "permission"))))
-		q->permission = dup_s(c, s);
+		q->permission = mml_jl_dup(c, s);
 	if ((s = str_of(json_object_get(o, "policy"))))
-		q->policy = dup_s(c, s);
+		q->policy = mml_jl_dup(c, s);
 	/* what each kind needs */
 	if (kd == MML_Q_RECEIVED_BY && (!q->ncat || (!q->parties && !q->mp_endpoints)))
 		QERR(c, "%s: question %s: received_by needs \"categories\" and \"parties\" or \"endpoints\"", c->name, who);
@@ -312,33 +290,17 @@ mml_err mml_questions_parse(mml_questions *qs, const char *text, size_t n, const
                             void *dctx)
 {
 	qctx c = {.name = name ? name : "questions", .diag = diag, .dctx = dctx};
-	if (n > Q_MAX_FILE) {
-		QERR(&c, "%s: over %zu bytes", c.name, Q_MAX_FILE);
-		qs->errors = c.errors;
-		return MML_E_LIMIT;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(text ? text : "", n, JSON_REJECT_DUPLICATES, &je);
+	mml_err e = MML_OK;
+	json_t *root = mml_jl_parse(&c, text, n, Q_MAX_FILE, "", &e);
 	if (!root) {
-		QERR(&c, "%s:%d: not JSON: %s", c.name, je.line, je.text);
 		qs->errors = c.errors;
-		return MML_E_MALFORMED;
+		return e;
 	}
 	json_t *arr = json_is_object(root) ? json_object_get(root, "questions") : NULL;
 	if (!json_is_object(root))
 		QERR(&c, "%s: the file must be a JSON object", c.name);
-	else {
-		const char *k;
-		json_t *v;
-		json_object_foreach(root, k, v)
-		{
-			bool known = false;
-			for (size_t i = 0; i < 3; i++)
-				known |= !strcmp(k, top_keys[i]);
-			if (!known)
-				QERR(&c, "%s: unknown top-level key \"%.64s\"", c.name, k);
-		}
-	}
+	else
+		mml_jl_top_keys(&c, root, top_keys, sizeof top_keys / sizeof top_keys[0]);
 	if (!json_is_array(arr) || json_array_size(arr) > Q_MAX) {
 		if (json_is_object(root))
 			QERR(&c, "%s: \"questions\" must be an array of at most %d questions", c.name, Q_MAX);
@@ -355,7 +317,7 @@ mml_err mml_questions_parse(mml_questions *qs, const char *text, size_t n, const
 				QERR(&c, "%s: question \"%s\": duplicate id", c.name, nv[i].id);
 	}
 	json_decref(root);
-	mml_err e = c.nomem ? MML_E_NOMEM : c.errors ? MML_E_MALFORMED : MML_OK;
+	e = c.nomem ? MML_E_NOMEM : c.errors ? MML_E_MALFORMED : MML_OK;
 	if (e == MML_OK && qs->n + nq > qs->alloc) {
 		mml_question *g = realloc(qs->q, (qs->n + nq) * sizeof *g);
 		if (!g)
@@ -384,18 +346,15 @@ mml_err mml_questions_parse(mml_questions *qs, const char *text, size_t n, const
 	return e;
 }
 
+static mml_err parse_any(void *qs, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
+{
+	return mml_questions_parse(qs, text, n, name, diag, dctx);
+}
+
 mml_err mml_questions_load(mml_questions *qs, const char *path_or_builtin, mml_diag_fn diag, void *dctx)
 {
 	if (!strcmp(path_or_builtin, "builtin"))
 		return mml_questions_parse(qs, (const char *)mml_questions_data, mml_questions_data_len,
 		                           "builtin:questions.json", diag, dctx);
-	mml_buf b;
-	mml_buf_init(&b, Q_MAX_FILE);
-	mml_err e = mml_read_file(path_or_builtin, Q_MAX_FILE, &b);
-	if (e == MML_OK)
-		e = mml_questions_parse(qs, (const char *)b.p, b.len, path_or_builtin, diag, dctx);
-	else if (diag)
-		diag(dctx, "%s: cannot read: %s", path_or_builtin, mml_strerror(e));
-	mml_buf_free(&b);
-	return e;
+	return mml_jl_load_file(path_or_builtin, Q_MAX_FILE, parse_any, qs, diag, dctx);
 }

@@ -10,11 +10,11 @@
  * sessions x their distinct flow keys x the evidence cap, never the
  * messages). Output files are created 0600.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/answer.h"
 #include "mmlens/report.h"
 
@@ -34,15 +34,9 @@ static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 	ans_ctx *a = ctx;
 	if (a->want && a->want != s->index)
 		return;
-	if (a->n == a->alloc) {
-		size_t na = a->alloc ? a->alloc * 2 : 16;
-		mml_answer_sess *v = realloc(a->sess, na * sizeof *v);
-		if (!v) {
-			a->nomem = true;
-			return;
-		}
-		a->sess = v;
-		a->alloc = na;
+	if (!mml_grow((void **)&a->sess, &a->alloc, a->n + 1, sizeof *a->sess, 16)) {
+		a->nomem = true;
+		return;
 	}
 	mml_answer_sess *as = &a->sess[a->n];
 	as->s = *s;
@@ -82,19 +76,10 @@ static const char answer_usage[] =
 	"  -p, --policy MODEL     for the policy questions: auto (default), wechat, weixin\n"
 	"                         or a model file\n"
 	"      --format F         jsonl (default) or text\n"
-	"  -k, --keylog FILE      instrumentation key log (captures); repeatable, merged\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	"      --series           the INPUTs must be a cumulative series (else refused)\n"
-	MML_CLI_LABEL_USAGE
-	"  -h, --help             this help\n"
+	MML_USAGE_FLOWS
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, model or question file,\n"
 	"3 input had errors.\n";
-
-enum { OPT_FORMAT = 0x301, OPT_SERIES };
 
 static int load_questions(mml_questions *qs, const char *const *files, size_t n, FILE *err)
 {
@@ -116,63 +101,44 @@ static int load_questions(mml_questions *qs, const char *const *files, size_t n,
 
 typedef struct ans_opts {
 	mml_cli_input in;
-	const char *cats[33], *qfiles[16], *model, *outpath, *attrib_file, *format;
+	const char *qfiles[16], *model, *outpath, *attrib_file, *format;
 	size_t nq;
 	bool series;
 } ans_opts;
 
+static int opt_format(void *dst, const char *arg, const char *cmd, FILE *err)
+{
+	ans_opts *o = dst;
+	if (mml_cli_opt_once(cmd, "--format", o->format, err))
+		return -1;
+	o->format = arg;
+	if (strcmp(arg, "jsonl") && strcmp(arg, "text")) {
+		fprintf(err, "%s: --format wants jsonl or text\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
 /* The options; MML_EXIT_OK, MML_EXIT_USAGE, or -1 after --help. */
 static int ans_parse(int argc, char **argv, ans_opts *o, FILE *err)
 {
-	static const struct option lo[] = {
-		{"questions", required_argument, 0, 'q'},   {"policy", required_argument, 0, 'p'},
-		{"format", required_argument, 0, OPT_FORMAT}, {"keylog", required_argument, 0, 'k'},
-		{"output", required_argument, 0, 'o'},      {"catalog", required_argument, 0, 'C'},
-		{"attribution", required_argument, 0, 'A'}, {"max-body", required_argument, 0, 'M'},
-		{"series", no_argument, 0, OPT_SERIES},     {"help", no_argument, 0, 'h'},
-		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
+	mml_optlist questions = {o->qfiles, &o->nq, 16, "at most 16 --questions files"};
+	const mml_opt opts[] = {
+		{"questions", 'q', MML_OPTK_CALL, true, &questions, mml_opt_list, NULL},
+		MML_OPT_POLICY(&o->model),
+		{"format", 0, MML_OPTK_CALL, true, o, opt_format, NULL},
+		MML_OPT_KEYLOG(&o->in),
+		MML_OPT_OUTPUT(&o->outpath),
+		MML_OPT_CATALOG(&o->in),
+		MML_OPT_ATTRIBUTION(&o->attrib_file),
+		MML_OPT_MAX_BODY(&o->in),
+		MML_OPT_SERIES(&o->series),
+		MML_OPT_HELP,
+		MML_OPT_LABELS(&o->in),
 	};
-	size_t ncat = 0;
-	int c;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "q:p:k:o:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens answer", c, optarg, &o->in, o->cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
-		if (shared)
-			continue;
-		const char **once = c == 'p' ? &o->model : c == OPT_FORMAT ? &o->format : c == 'o' ? &o->outpath
-		                  : c == 'A' ? &o->attrib_file : NULL;
-		static const char *const names[] = {"--policy", "--format", "--output", "--attribution"};
-		if (once) {
-			int k = c == 'p' ? 0 : c == OPT_FORMAT ? 1 : c == 'o' ? 2 : 3;
-			if (mml_cli_opt_once("mmlens answer", names[k], *once, err))
-				return MML_EXIT_USAGE;
-			*once = optarg;
-			if (c == OPT_FORMAT && strcmp(optarg, "jsonl") && strcmp(optarg, "text")) {
-				fprintf(err, "mmlens answer: --format wants jsonl or text\n");
-				return MML_EXIT_USAGE;
-			}
-			continue;
-		}
-		switch (c) {
-		case 'q':
-			if (o->nq == 16) {
-				fprintf(err, "mmlens answer: at most 16 --questions files\n");
-				return MML_EXIT_USAGE;
-			}
-			o->qfiles[o->nq++] = optarg;
-			break;
-		case OPT_SERIES: o->series = true; break;
-		case 'h': fputs(answer_usage, stdout); return -1;
-		default:
-			fprintf(err, "mmlens answer: unknown or incomplete option '%s'\n%s", argv[optind - 1], answer_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	o->cats[ncat] = NULL;
-	o->in.cats = o->cats;
+	int p = mml_opts_parse("mmlens answer", answer_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? -1 : MML_EXIT_USAGE;
 	if (optind >= argc) {
 		fprintf(err, "mmlens answer: expected INPUT\n%s", answer_usage);
 		return MML_EXIT_USAGE;

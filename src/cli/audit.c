@@ -10,12 +10,12 @@
  * was read, so an unreadable input leaves no half-written output. Memory
  * is bounded by one session's distinct flow keys x the evidence cap.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/judge.h"
 #include "mmlens/report.h"
 
@@ -36,7 +36,7 @@ static void on_row(void *ctx, const mml_audit_row *r)
 	a->counts[r->j.v]++;
 	if (r->ntypes)
 		a->api_unknown_rows++;
-	mml_audit_row_json(a->spool, r, mml_cli_label_json);
+	mml_audit_row_json(a->spool, r);
 }
 
 static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
@@ -70,84 +70,37 @@ static const char audit_usage[] =
 	"  -p, --policy MODEL     auto (default: Weixin's guidelines for Search, Channels\n"
 	"                         and mainland accounts, WeChat's policy for the rest),\n"
 	"                         wechat, weixin, or a policy model file (docs/POLICY.md)\n"
-	"  -k, --keylog FILE      instrumentation key log (captures); repeatable, merged\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	"      --series           the INPUTs must be a cumulative series (else refused)\n"
-	MML_CLI_LABEL_USAGE
-	"  -h, --help             this help\n"
+	MML_USAGE_FLOWS
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input or model, 3 input had errors.\n";
 
 static void write_summary(FILE *out, const audit_ctx *a, const mml_cli_policies *pols, uint64_t sess,
                           const mml_label *lb, const mml_scan_counts *c)
 {
-	fputs("{\"kind\":\"audit_summary\",\"policy\":", out);
-	mml_json_cstr(out, pols->name);
-	fprintf(out, ",\"session\":%llu,\"label\":", (unsigned long long)sess);
-	mml_cli_label_json(out, lb);
-	uint64_t total = 0;
-	for (int v = 0; v < MML_VERDICT__COUNT; v++)
-		total += a->counts[v];
-	fprintf(out, ",\"sessions\":%llu,\"flows\":%llu", (unsigned long long)a->sessions, (unsigned long long)total);
-	for (int v = 0; v < MML_VERDICT__COUNT; v++)
-		fprintf(out, ",\"%s\":%llu", mml_verdict_name((mml_verdict)v), (unsigned long long)a->counts[v]);
-	fprintf(out, ",\"api_unknown_flows\":%llu,\"input\":{", (unsigned long long)a->api_unknown_rows);
-	mml_counts_write_json(c, out); /* what the flows do not show: unreadable, empty, opaque bodies */
-	fputs("}}\n", out);
+	mml_audit_summary sum = {.policy = pols->name, .session = sess, .label = lb, .sessions = a->sessions,
+	                         .api_unknown_rows = a->api_unknown_rows, .input = c};
+	memcpy(sum.counts, a->counts, sizeof sum.counts);
+	mml_audit_summary_json(out, &sum);
 }
 
 int mml_cmd_audit(int argc, char **argv, FILE *err)
 {
-	static const struct option lo[] = {
-		{"policy", required_argument, 0, 'p'},      {"keylog", required_argument, 0, 'k'},
-		{"output", required_argument, 0, 'o'},      {"catalog", required_argument, 0, 'C'},
-		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},              {"series", no_argument, 0, 'S'},
-		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
-	};
 	bool series = false;
-	const char *cats[33], *attrib_file = NULL, *outpath = "-", *model = NULL;
-	size_t ncat = 0;
+	const char *attrib_file = NULL, *outpath = "-", *model = NULL;
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
-	int c;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:k:o:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens audit", c, optarg, &in, cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
-		if (shared)
-			continue;
-		switch (c) {
-		case 'p':
-			if (mml_cli_opt_once("mmlens audit", "--policy", model, err))
-				return MML_EXIT_USAGE;
-			model = optarg;
-			break;
-		case 'o':
-			if (mml_cli_opt_once("mmlens audit", "--output", outpath[0] == '-' && !outpath[1] ? NULL : outpath,
-			                     err))
-				return MML_EXIT_USAGE;
-			outpath = optarg;
-			break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens audit", "--attribution", attrib_file, err))
-				return MML_EXIT_USAGE;
-			attrib_file = optarg;
-			break;
-		case 'S': series = true; break;
-		case 'h': fputs(audit_usage, stdout); return MML_EXIT_OK;
-		default:
-			fprintf(err, "mmlens audit: unknown or incomplete option '%s'\n%s", argv[optind - 1], audit_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	cats[ncat] = NULL;
-	in.cats = cats;
+	const mml_opt opts[] = {
+		MML_OPT_POLICY(&model),
+		MML_OPT_INPUT(&in),
+		{"output", 'o', MML_OPTK_ONCE, true, &outpath, NULL, "-"},
+		MML_OPT_ATTRIBUTION(&attrib_file),
+		MML_OPT_HELP,
+		MML_OPT_SERIES(&series),
+		MML_OPT_LABELS(&in),
+	};
+	int p = mml_opts_parse("mmlens audit", audit_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	if (optind >= argc) {
 		fprintf(err, "mmlens audit: expected INPUT\n%s", audit_usage);
 		return MML_EXIT_USAGE;

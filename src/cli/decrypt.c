@@ -2,7 +2,6 @@
  * decrypt.c - `mmlens decrypt`: capture -> flow -> mmtls -> envelope ->
  * JSONL. The glue that wires each stage's callbacks to the next.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "mmlens/cli.h"
 #include "mmlens/report.h"
 #include "input.h"
+#include "opts.h"
 #include "pipeline.h"
 
 /* Key-log lines that opened nothing, file by file: worth knowing; a whole
@@ -220,89 +220,58 @@ static const char decrypt_usage[] =
 	"                         of several processes are merged; one that opens nothing: exit 3\n"
 	"  -o, --output FILE      write JSONL here (mode 0600) instead of stdout\n"
 	"      --stats-json FILE  write the record/message accounting as JSON\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	MML_USAGE_CATALOG
+	MML_USAGE_MAX_BODY
 	"      --no-handshakes    do not write handshake objects\n"
 	"      --no-bodies        write body_hex as null (metadata and accounting only)\n"
 	"      --redact           mask uin, cookie, client address, query values; omit bodies\n"
 	"  -j, --jobs N           decrypt flows on N threads (1-64; default 1); message\n"
 	"                         order across flows then varies from run to run\n"
 	"  -q, --quiet            no summary on stderr\n"
-	"  -h, --help             this help\n"
+	MML_USAGE_HELP
 	"\n"
-	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors\n"
-	"(reported on stderr; the rest was still analysed).\n";
+	MML_USAGE_EXIT_ERRORS;
 
 int mml_cmd_decrypt(int argc, char **argv, FILE *err)
 {
-	static const struct option lo[] = {
-		{"keylog", required_argument, 0, 'k'},   {"output", required_argument, 0, 'o'},
-		{"stats-json", required_argument, 0, 'S'}, {"catalog", required_argument, 0, 'C'},
-		{"max-body", required_argument, 0, 'M'}, {"no-handshakes", no_argument, 0, 'N'},
-		{"redact", no_argument, 0, 'R'},         {"quiet", no_argument, 0, 'q'},
-		{"help", no_argument, 0, 'h'},           {"jobs", required_argument, 0, 'j'},
-		{"no-bodies", no_argument, 0, 'B'},
-		{0, 0, 0, 0},
+	mml_cli_input in;
+	memset(&in, 0, sizeof in);
+	in.out = "-";
+	bool no_handshakes = false, no_bodies = false;
+	const mml_opt opts[] = {
+		MML_OPT_KEYLOG(&in),
+		MML_OPT_OUTPUT_LAST(&in.out),
+		{"stats-json", 0, MML_OPTK_SET, true, &in.stats_json, NULL, NULL},
+		MML_OPT_CATALOG(&in),
+		MML_OPT_MAX_BODY(&in),
+		{"no-handshakes", 0, MML_OPTK_FLAG, false, &no_handshakes, NULL, NULL},
+		MML_OPT_REDACT(&in.redact),
+		{"quiet", 'q', MML_OPTK_FLAG, false, &in.quiet, NULL, NULL},
+		MML_OPT_HELP,
+		{"jobs", 'j', MML_OPTK_CALL, true, &in.jobs, mml_opt_jobs, NULL},
+		{"no-bodies", 0, MML_OPTK_FLAG, false, &no_bodies, NULL, NULL},
 	};
-	mml_decrypt_opts o;
-	memset(&o, 0, sizeof o);
-	const char *keylogs[MML_CLI_MAX_KEYLOGS + 1] = {0};
-	size_t nkeylogs = 0;
-	o.keylogs = keylogs;
-	o.out = "-";
-	o.handshakes = 1;
-	const char *cats[33];
-	size_t ncat = 0;
-	int c;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:qhj:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (nkeylogs == MML_CLI_MAX_KEYLOGS) {
-				fprintf(err, "mmlens decrypt: at most %d --keylog files\n", MML_CLI_MAX_KEYLOGS);
-				return MML_EXIT_USAGE;
-			}
-			keylogs[nkeylogs++] = optarg; /* repeatable: the key logs are merged */
-			break;
-		case 'o': o.out = optarg; break;
-		case 'S': o.stats_json = optarg; break;
-		case 'C':
-			if (mml_cli_opt_catalog("mmlens decrypt", optarg, cats, &ncat, err))
-				return MML_EXIT_USAGE;
-			break;
-		case 'M':
-			if (mml_cli_opt_max_body("mmlens decrypt", optarg, &o.max_body, err))
-				return MML_EXIT_USAGE;
-			break;
-		case 'N': o.handshakes = 0; break;
-		case 'B': o.no_bodies = 1; break;
-		case 'j': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 64) {
-				fprintf(err, "mmlens decrypt: --jobs wants 1 to 64\n");
-				return MML_EXIT_USAGE;
-			}
-			o.jobs = (int)v;
-			break;
-		}
-		case 'R': o.redact = 1; break;
-		case 'q': o.quiet = 1; break;
-		case 'h': fputs(decrypt_usage, stdout); return MML_EXIT_OK;
-		default:
-			fprintf(err, "mmlens decrypt: unknown or incomplete option '%s'\n%s", argv[optind - 1], decrypt_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	cats[ncat] = NULL;
-	o.catalogs = cats;
+	int p = mml_opts_parse("mmlens decrypt", decrypt_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	if (optind != argc - 1) {
 		fprintf(err, "mmlens decrypt: expected one CAPTURE argument\n%s", decrypt_usage);
 		return MML_EXIT_USAGE;
 	}
+	mml_decrypt_opts o;
+	memset(&o, 0, sizeof o);
 	o.capture = argv[optind];
-	if (!nkeylogs)
+	o.keylogs = in.keylogs; /* repeatable: the key logs are merged */
+	o.catalogs = in.cats;
+	o.out = in.out;
+	o.stats_json = in.stats_json;
+	o.max_body = in.max_body;
+	o.handshakes = !no_handshakes;
+	o.no_bodies = no_bodies;
+	o.redact = in.redact;
+	o.quiet = in.quiet;
+	o.jobs = in.jobs;
+	if (!in.nkeylogs)
 		fprintf(err, "mmlens: no --keylog given: only plaintext handshakes and HTTP will be readable\n");
 	mml_stats st;
 	memset(&st, 0, sizeof st);

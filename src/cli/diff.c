@@ -16,13 +16,13 @@
  * unless --force: its differences would all be artifacts.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/report.h"
 
 /* ---- the comparison ---- */
@@ -32,130 +32,10 @@ typedef struct diff_out {
 	const mml_side *a, *b;
 } diff_out;
 
-static void label_perm_words(FILE *out, const mml_side *s)
-{
-	const mml_label *lb = s->label;
-	if (!lb || !lb->permissions_given) {
-		fputs("permissions not labelled", out);
-		return;
-	}
-	fputs("permissions ", out);
-	if (!lb->npermissions)
-		fputs("none", out);
-	for (size_t i = 0; i < lb->npermissions; i++)
-		fprintf(out, "%s%s", i ? "," : "", lb->permissions[i]);
-}
-
-static void side_words(FILE *out, const mml_side *s)
-{
-	if (s->session)
-		fprintf(out, "session %llu", (unsigned long long)s->session);
-	else
-		fprintf(out, "%llu session(s)", (unsigned long long)s->nsessions);
-	if (s->label && s->label->scenario)
-		fprintf(out, " \"%s\"", s->label->scenario);
-	fputs(", ", out);
-	label_perm_words(out, s);
-}
-
-/* The difference in words: "CATEGORY: only in A (...), not in B (...); received by ...; Mini Program endpoints: ..." */
-static void statement(FILE *mem, const mml_difference *d, const mml_side *in, const mml_side *other)
-{
-	const mml_diff_item *it = d->item;
-	fprintf(mem, "%s", it->category);
-	if (it->level == MML_DIFF_API)
-		fprintf(mem, " to %s", it->api ? it->api : "an unknown API");
-	if (it->level == MML_DIFF_PARTY)
-		fprintf(mem, " to %s", mml_party_name(it->party));
-	fprintf(mem, ": only in %s (", in->name);
-	side_words(mem, in);
-	fprintf(mem, "), not in %s (", other->name);
-	side_words(mem, other);
-	fputs("); received by ", mem);
-	for (size_t i = 0; i < d->nrecv; i++) {
-		const mml_receiver *r = &d->recv[i];
-		if (i)
-			fputs(", ", mem);
-		if (r->api)
-			fprintf(mem, "%s", r->api);
-		else
-			fprintf(mem, "request type %lld (API unknown)", (long long)r->req_type);
-		fprintf(mem, " (%s, %s)", mml_party_name(r->party), mml_feature_name(r->feature));
-	}
-	if (d->more)
-		fputs(", ...", mem);
-	fprintf(mem, "; Mini Program endpoints: %s", d->mp_endpoints ? "" : "none");
-	if (d->mp_endpoints)
-		fprintf(mem, "%llu finding(s)", (unsigned long long)d->mp_endpoints);
-	if (d->unknown_api)
-		fprintf(mem, " (%llu finding(s) went to APIs no source names)", (unsigned long long)d->unknown_api);
-}
-
 static void write_diff(void *ctx, const mml_difference *d)
 {
 	diff_out *o = ctx;
-	FILE *out = o->out;
-	const mml_diff_item *it = d->item;
-	const mml_side *in = it->only_in == 'A' ? o->a : o->b, *other = it->only_in == 'A' ? o->b : o->a;
-	fprintf(out, "{\"kind\":\"difference\",\"only_in\":\"%c\",\"level\":\"%s\",\"category\":", it->only_in,
-	        mml_diff_level_name(it->level));
-	mml_json_cstr(out, it->category);
-	fputs(",\"api\":", out);
-	mml_json_cstr(out, it->api);
-	fputs(",\"party\":", out);
-	mml_json_cstr(out, it->has_party ? mml_party_name(it->party) : NULL);
-	fprintf(out, ",\"count\":%llu,\"received_by\":[", (unsigned long long)it->count);
-	for (size_t i = 0; i < d->nrecv; i++) {
-		const mml_receiver *r = &d->recv[i];
-		fputs(i ? ",{\"api\":" : "{\"api\":", out);
-		mml_json_cstr(out, r->api);
-		fputs(",\"request_type\":", out);
-		if (r->api || r->req_type < 0)
-			fputs("null", out);
-		else
-			fprintf(out, "%lld", (long long)r->req_type);
-		fprintf(out, ",\"party\":\"%s\",\"feature\":\"%s\",\"attributed\":%s,\"findings\":%llu}",
-		        mml_party_name(r->party), mml_feature_name(r->feature), r->attributed ? "true" : "false",
-		        (unsigned long long)r->count);
-	}
-	fprintf(out, "],\"more_receivers\":%s,\"miniprogram_endpoints\":%llu,\"unknown_api_findings\":%llu,\"caveat\":",
-	        d->more ? "true" : "false", (unsigned long long)d->mp_endpoints, (unsigned long long)d->unknown_api);
-	mml_json_cstr(out, d->caveat);
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *mem = open_memstream(&text, &tlen);
-	if (mem) {
-		statement(mem, d, in, other);
-		fclose(mem);
-	}
-	fputs(",\"statement\":", out);
-	mml_json_cstr(out, text);
-	free(text);
-	fputs(",\"evidence\":[", out);
-	for (size_t j = 0; j < it->nev; j++) {
-		fprintf(out, "%s{\"msg\":%llu,\"path\":", j ? "," : "", (unsigned long long)it->ev[j].msg);
-		mml_json_cstr(out, it->ev[j].path);
-		fputc('}', out);
-	}
-	fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)it->count);
-}
-
-static void side_json(FILE *out, const mml_side *s, const char *input)
-{
-	fputs("{\"input\":", out);
-	mml_json_cstr(out, input);
-	fprintf(out, ",\"session\":%llu,\"sessions\":%llu,\"label\":", (unsigned long long)s->session,
-	        (unsigned long long)s->nsessions);
-	mml_cli_label_json(out, s->label);
-	fprintf(out, ",\"messages\":%llu,\"readable\":%llu,\"start_ts\":", (unsigned long long)s->messages,
-	        (unsigned long long)(s->counts.messages - s->counts.unreadable));
-	if (s->has_ts)
-		fprintf(out, "%lld,\"end_ts\":%lld", (long long)s->start_ts, (long long)s->end_ts);
-	else
-		fputs("null,\"end_ts\":null", out);
-	fputs(",\"app_version\":", out);
-	mml_json_cstr(out, s->app_version[0] ? s->app_version : NULL);
-	fprintf(out, ",\"app_versions_mixed\":%s}", s->versions_mixed ? "true" : "false");
+	mml_difference_json(o->out, d, o->a, o->b);
 }
 
 static const char diff_usage[] =
@@ -181,12 +61,12 @@ static const char diff_usage[] =
 	"      --keylog-b FILE    a key log for B only; repeatable\n"
 	"      --series           the FILEs must be a cumulative series (else refused)\n"
 	"      --force            compare even a side none of whose messages could be opened\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	MML_CLI_LABEL_USAGE
-	"  -h, --help             this help\n"
+	MML_USAGE_OUTPUT
+	MML_USAGE_CATALOG
+	MML_USAGE_ATTRIBUTION
+	MML_USAGE_MAX_BODY
+	MML_USAGE_LABELS
+	MML_USAGE_HELP
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors, or a side\n"
 	"could not be decrypted (without --force).\n";
@@ -280,68 +160,28 @@ typedef struct diff_opts {
 	size_t nfiles, nsel;
 } diff_opts;
 
-static int add_keylog(mml_cli_input *in, const char *arg, FILE *err)
+static int add_keylog(void *dst, const char *arg, const char *cmd, FILE *err)
 {
-	if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
-		fprintf(err, "mmlens diff: at most %d key logs per side\n", MML_CLI_MAX_KEYLOGS);
-		return -1;
-	}
-	in->keylogs[in->nkeylogs++] = arg;
-	return 0;
+	return mml_opt_keylog_to(dst, arg, cmd, true, err);
 }
 
-enum { OPT_KA = 0x201, OPT_KB, OPT_SERIES, OPT_FORCE };
-
-static int diff_parse(int argc, char **argv, diff_opts *o, const char **cats, FILE *err)
+static int diff_parse(int argc, char **argv, diff_opts *o, FILE *err)
 {
-	static const struct option lo[] = {
-		{"keylog", required_argument, 0, 'k'},      {"output", required_argument, 0, 'o'},
-		{"catalog", required_argument, 0, 'C'},     {"max-body", required_argument, 0, 'M'},
-		{"attribution", required_argument, 0, 'A'}, {"help", no_argument, 0, 'h'},
-		{"keylog-a", required_argument, 0, OPT_KA}, {"keylog-b", required_argument, 0, OPT_KB},
-		{"series", no_argument, 0, OPT_SERIES},     {"force", no_argument, 0, OPT_FORCE},
-		MML_CLI_LABEL_OPTIONS,                      {0, 0, 0, 0},
-	};
-	size_t ncat = 0;
-	int c;
 	const char *outpath = NULL;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens diff", c, optarg, &o->in, cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
-		if (shared)
-			continue;
-		switch (c) {
-		case 'o':
-			if (mml_cli_opt_once("mmlens diff", "--output", outpath, err))
-				return MML_EXIT_USAGE;
-			outpath = optarg;
-			break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens diff", "--attribution", o->attrib_file, err))
-				return MML_EXIT_USAGE;
-			o->attrib_file = optarg;
-			break;
-		case OPT_KA:
-			if (add_keylog(&o->in_a, optarg, err))
-				return MML_EXIT_USAGE;
-			break;
-		case OPT_KB:
-			if (add_keylog(&o->in_b, optarg, err))
-				return MML_EXIT_USAGE;
-			break;
-		case OPT_SERIES: o->series = true; break;
-		case OPT_FORCE: o->force = true; break;
-		case 'h': fputs(diff_usage, stdout); return -1;
-		default:
-			fprintf(err, "mmlens diff: unknown or incomplete option '%s'\n%s", argv[optind - 1], diff_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	cats[ncat] = NULL;
-	o->in.cats = cats;
+	const mml_opt opts[] = {
+		MML_OPT_INPUT(&o->in),
+		MML_OPT_OUTPUT(&outpath),
+		MML_OPT_ATTRIBUTION(&o->attrib_file),
+		MML_OPT_HELP,
+		{"keylog-a", 0, MML_OPTK_CALL, true, &o->in_a, add_keylog, NULL},
+		{"keylog-b", 0, MML_OPTK_CALL, true, &o->in_b, add_keylog, NULL},
+		MML_OPT_SERIES(&o->series),
+		{"force", 0, MML_OPTK_FLAG, false, &o->force, NULL, NULL},
+		MML_OPT_LABELS(&o->in),
+	};
+	int p = mml_opts_parse("mmlens diff", diff_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? -1 : MML_EXIT_USAGE;
 	o->outpath = outpath ? outpath : "-";
 	for (int i = optind; i < argc; i++) {
 		if (argv[i][0] == '@' && argv[i][1]) {
@@ -365,7 +205,7 @@ static int diff_parse(int argc, char **argv, diff_opts *o, const char **cats, FI
 		mml_cli_input own = *x;
 		*x = o->in;
 		for (size_t i = 0; i < own.nkeylogs; i++)
-			if (add_keylog(x, own.keylogs[i], err))
+			if (add_keylog(x, own.keylogs[i], "mmlens diff", err))
 				return MML_EXIT_USAGE;
 	}
 	return MML_EXIT_OK;
@@ -406,48 +246,15 @@ static int prefix_sides(diff_opts *o, mml_cli_target *ta, mml_cli_target *tb, FI
 	return MML_EXIT_OK;
 }
 
-static void write_summary(FILE *out, const mml_side *a, const char *ia, const mml_side *b, const char *ib,
-                          const mml_comparison *c)
-{
-	fputs("{\"kind\":\"diff_summary\",\"a\":", out);
-	side_json(out, a, ia);
-	fputs(",\"b\":", out);
-	side_json(out, b, ib);
-	fputs(",\"days_apart\":", out);
-	if (c->days_apart >= 0)
-		fprintf(out, "%lld", (long long)c->days_apart);
-	else
-		fputs("null", out);
-	fprintf(out, ",\"app_versions_differ\":%s,\"differences\":%llu,\"caveats\":[", c->versions_differ ? "true" : "false",
-	        (unsigned long long)c->differences);
-	int n = 0;
-	if (c->days_apart >= 1)
-		fprintf(out, "%s\"the sides were recorded %lld day(s) apart: differences in network, push token, locale and "
-		        "telemetry data are expected whatever else differs\"", n++ ? "," : "", (long long)c->days_apart);
-	if (c->versions_differ)
-		fprintf(out, "%s\"the sides come from different app versions\"", n++ ? "," : "");
-	if (a->counts.unknown_api || b->counts.unknown_api)
-		fprintf(out, "%s\"%llu message(s) of A and %llu of B have an unknown API: their receivers are not known\"",
-		        n++ ? "," : "", (unsigned long long)a->counts.unknown_api, (unsigned long long)b->counts.unknown_api);
-	if (a->counts.opaque + a->counts.empty + b->counts.opaque + b->counts.empty)
-		fprintf(out, "%s\"bodies that are empty or opaque (A: %llu, B: %llu) show nothing: a category absent there "
-		        "may have been sent in them\"", n++ ? "," : "",
-		        (unsigned long long)(a->counts.opaque + a->counts.empty),
-		        (unsigned long long)(b->counts.opaque + b->counts.empty));
-	fputs("]}\n", out);
-}
-
 int mml_cmd_diff(int argc, char **argv, FILE *err)
 {
 	diff_opts o;
 	memset(&o, 0, sizeof o);
-	const char *cats[33];
-	int rc = diff_parse(argc, argv, &o, cats, err);
+	int rc = diff_parse(argc, argv, &o, err);
 	if (rc < 0)
 		return MML_EXIT_OK;
 	if (rc)
 		return rc;
-	o.in_a.cats = o.in_b.cats = cats;
 	mml_detect *det;
 	mml_attrib attrib;
 	if ((rc = mml_cli_flows_setup("mmlens diff", o.attrib_file, &det, &attrib, err)))
@@ -522,7 +329,7 @@ int mml_cmd_diff(int argc, char **argv, FILE *err)
 			fprintf(err, "mmlens: out of memory\n");
 			rc = MML_EXIT_INPUT;
 		}
-		write_summary(out, &a, o.in.redact ? "A" : name_a, &b, o.in.redact ? "B" : name_b, &cmp);
+		mml_diff_summary_json(out, &a, o.in.redact ? "A" : name_a, &b, o.in.redact ? "B" : name_b, &cmp);
 		if (mml_out_close(out) != MML_OK) {
 			fprintf(err, "mmlens: %s: write error\n", o.outpath);
 			rc = MML_EXIT_INPUT;

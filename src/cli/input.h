@@ -31,14 +31,18 @@ int mml_cli_input_kind(const char *path);
 
 #define MML_CLI_MAX_LABELS 64
 #define MML_CLI_MAX_KEYLOGS 16
+#define MML_CLI_MAX_CATALOGS 32
 
 typedef struct mml_cli_input {
 	const char *input, *out, *stats_json;
 	const char *keylogs[MML_CLI_MAX_KEYLOGS + 1]; /* -k, repeatable (merged); NULL-terminated */
 	size_t nkeylogs;
 	const char *const *cats;  /* NULL-terminated, or NULL */
+	const char *cat_v[MML_CLI_MAX_CATALOGS + 1]; /* --catalog, repeatable (cats points here) */
+	size_t ncat;
 	size_t max_body;
-	int redact, quiet, jobs;
+	bool redact, quiet;
+	int jobs;
 	const char *label_args[MML_CLI_MAX_LABELS]; /* --label N:KEY=VALUE, checked when given */
 	size_t nlabel_args;
 	const char *manifest;     /* --manifest FILE, or NULL */
@@ -75,33 +79,9 @@ typedef struct mml_cli_policies {
 } mml_cli_policies;
 int mml_cli_policies_load(const char *cmd, const char *model, mml_cli_policies *p, FILE *err);
 void mml_cli_policies_free(mml_cli_policies *p);
-/* A single-valued option given twice is a usage error: -1 (told err) when prev is set. */
-int mml_cli_opt_once(const char *cmd, const char *opt, const char *prev, FILE *err);
 /* Copy a spool (tmpfile) to out from its start; 0, or -1 on a read error. */
 int mml_cli_copy_spool(FILE *spool, FILE *out);
 
-/*
- * Option values shared by the commands (scan.c). Each returns 0, or -1
- * after telling err why, naming the command `cmd`.
- *  --catalog: adds the file to cats[0..32) (at most 32);
- *  --max-body: a byte count from 1 to 4 GiB.
- */
-int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, size_t *ncat, FILE *err);
-int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err);
-/*
- * The options every command reading an input shares: -k/--keylog ('k'),
- * --catalog ('C'), --max-body ('M'), and for the commands that report
- * sessions --label (MML_OPT_LABEL) and --manifest (MML_OPT_MANIFEST).
- * Returns 1 when c was one of them (handled), 0 when it was not, -1 on a
- * bad value (err told why).
- */
-enum { MML_OPT_LABEL = 0x101, MML_OPT_MANIFEST = 0x102 };
-#define MML_CLI_LABEL_OPTIONS                                                                                      \
-	{"label", required_argument, 0, MML_OPT_LABEL}, { "manifest", required_argument, 0, MML_OPT_MANIFEST }
-#define MML_CLI_LABEL_USAGE                                                                                        \
-	"      --label N:KEY=VALUE  label session N (KEY scenario, features, permissions,\n"                          \
-	"                         region; lists comma-separated; N all: every session); repeatable\n"                 \
-	"      --manifest FILE    session labels from a JSON manifest (docs/SCHEMA.md)\n"
 /*
  * The labels of input `input` (src/cli/labels.c): the manifest's entries
  * for it, then the --label arguments (which apply to every input). An
@@ -109,10 +89,6 @@ enum { MML_OPT_LABEL = 0x101, MML_OPT_MANIFEST = 0x102 };
  * after telling err (naming cmd) why; *out is then freed.
  */
 int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, mml_labels *out, FILE *err);
-/* A label as the JSON value of a "label" member (null when lb is NULL). */
-void mml_cli_label_json(FILE *f, const mml_label *lb);
-int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
-                      FILE *err);
 
 /*
  * A set of input files (inputs.c): ordered by size; when each is a byte

@@ -27,14 +27,6 @@
 
 /* ---- shared option checks ---- */
 
-int mml_cli_opt_once(const char *cmd, const char *opt, const char *prev, FILE *err)
-{
-	if (!prev)
-		return 0;
-	fprintf(err, "%s: %s given twice ('%s' first): give it once\n", cmd, opt, prev);
-	return -1;
-}
-
 int mml_cli_exit_worst(int a, int b)
 {
 	static const int rank[] = {0, 3, 2, 1}; /* usage, then unreadable, then errors, then ok */

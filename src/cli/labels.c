@@ -42,34 +42,3 @@ int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, 
 	}
 	return MML_EXIT_OK;
 }
-
-static void str_list(FILE *f, char *const *v, size_t n)
-{
-	fputc('[', f);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fputc(',', f);
-		mml_json_cstr(f, v[i]);
-	}
-	fputc(']', f);
-}
-
-void mml_cli_label_json(FILE *f, const mml_label *lb)
-{
-	if (!lb) {
-		fputs("null", f);
-		return;
-	}
-	fputs("{\"scenario\":", f);
-	mml_json_cstr(f, lb->scenario);
-	fputs(",\"features\":", f);
-	str_list(f, lb->features, lb->nfeatures);
-	fputs(",\"permissions\":", f);
-	if (lb->permissions_given)
-		str_list(f, lb->permissions, lb->npermissions);
-	else
-		fputs("null", f);
-	fputs(",\"region\":", f);
-	mml_json_cstr(f, lb->region);
-	fputc('}', f);
-}

@@ -18,13 +18,13 @@
  * stored and reported. Output files are created 0600; --redact stores
  * finding values as "redacted" and embeds no decoded message.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/html.h"
 #include "mmlens/policy.h"
 #include "mmlens/report.h"
@@ -97,14 +97,14 @@ static const char report_usage[] =
 	"  -p, --policy MODEL     auto (default: Weixin's guidelines for Search, Channels and\n"
 	"                         mainland accounts, WeChat's policy for the rest), wechat,\n"
 	"                         weixin, a model file, or none\n"
-	"      --series           the INPUTs must be a cumulative series (else refused)\n"
-	"  -k, --keylog FILE      instrumentation key log (captures)\n"
-	MML_CLI_LABEL_USAGE
+	MML_USAGE_SERIES
+	MML_USAGE_KEYLOG
+	MML_USAGE_LABELS
 	"      --redact           finding values as \"redacted\"; no decoded messages\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md)\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	"  -h, --help             this help\n"
+	MML_USAGE_CATALOG
+	MML_USAGE_ATTRIBUTION
+	MML_USAGE_MAX_BODY
+	MML_USAGE_HELP
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, model, manifest, database\n"
 	"or output, 3 input had errors (what was read is stored and reported).\n";
@@ -266,88 +266,35 @@ done:
 
 int mml_cmd_report(int argc, char **argv, FILE *err)
 {
-	static const struct option lo[] = {
-		{"db", required_argument, 0, 'D'},          {"policy", required_argument, 0, 'p'},
-		{"keylog", required_argument, 0, 'k'},      {"redact", no_argument, 0, 'R'},
-		{"html", required_argument, 0, 'H'},        {"catalog", required_argument, 0, 'C'},
-		{"max-body", required_argument, 0, 'M'},    {"attribution", required_argument, 0, 'A'},
-		{"compare", required_argument, 0, 'B'},     {"help", no_argument, 0, 'h'},
-		{"series", no_argument, 0, 'S'},            MML_CLI_LABEL_OPTIONS,
-		{0, 0, 0, 0},
-	};
-	const char *cats[33], *model = NULL;
+	const char *model = NULL;
 	bool series = false;
 	rep_args a = {0};
-	size_t ncat = 0;
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
-	int c, rc = MML_EXIT_OK;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:k:h", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens report", c, optarg, &in, cats, &ncat, err);
-		if (shared < 0) {
-			rc = MML_EXIT_USAGE;
-			goto out;
-		}
-		if (shared)
-			continue;
-		switch (c) {
-		case 'D':
-			if (mml_cli_opt_once("mmlens report", "--db", a.dbpath, err)) {
-				rc = MML_EXIT_USAGE;
-				goto out;
-			}
-			a.dbpath = optarg;
-			break;
-		case 'S': series = true; break;
-		case 'p':
-			if (mml_cli_opt_once("mmlens report", "--policy", model, err)) {
-				rc = MML_EXIT_USAGE;
-				goto out;
-			}
-			model = optarg;
-			break;
-		case 'R': in.redact = 1; break;
-		case 'H':
-			if (mml_cli_opt_once("mmlens report", "--html", a.htmlpath, err)) {
-				rc = MML_EXIT_USAGE;
-				goto out;
-			}
-			a.htmlpath = optarg;
-			break;
-		case 'B':
-			if (mml_cli_opt_once("mmlens report", "--compare", a.compare, err)) {
-				rc = MML_EXIT_USAGE;
-				goto out;
-			}
-			a.compare = optarg;
-			break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens report", "--attribution", a.attrib_file, err)) {
-				rc = MML_EXIT_USAGE;
-				goto out;
-			}
-			a.attrib_file = optarg;
-			break;
-		case 'h': fputs(report_usage, stdout); goto out;
-		default:
-			fprintf(err, "mmlens report: unknown or incomplete option '%s'\n%s", argv[optind - 1], report_usage);
-			rc = MML_EXIT_USAGE;
-			goto out;
-		}
-	}
-	cats[ncat] = NULL;
-	in.cats = cats;
+	const mml_opt opts[] = {
+		{"db", 0, MML_OPTK_ONCE, true, &a.dbpath, NULL, NULL},
+		MML_OPT_POLICY(&model),
+		MML_OPT_KEYLOG(&in),
+		MML_OPT_REDACT(&in.redact),
+		{"html", 0, MML_OPTK_ONCE, true, &a.htmlpath, NULL, NULL},
+		MML_OPT_CATALOG(&in),
+		MML_OPT_MAX_BODY(&in),
+		MML_OPT_ATTRIBUTION(&a.attrib_file),
+		{"compare", 0, MML_OPTK_ONCE, true, &a.compare, NULL, NULL},
+		MML_OPT_HELP,
+		MML_OPT_SERIES(&series),
+		MML_OPT_LABELS(&in),
+	};
+	int rc = mml_opts_parse("mmlens report", report_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (rc)
+		return rc > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	if ((!a.dbpath && !a.htmlpath) || optind >= argc) {
 		fprintf(err, "mmlens report: expected --db FILE and/or --html FILE, and INPUT\n%s", report_usage);
-		rc = MML_EXIT_USAGE;
-		goto out;
+		return MML_EXIT_USAGE;
 	}
 	if (a.compare && !a.htmlpath) {
 		fprintf(err, "mmlens report: --compare is for the HTML report (--html FILE)\n");
-		rc = MML_EXIT_USAGE;
-		goto out;
+		return MML_EXIT_USAGE;
 	}
 	mml_cli_target tg;
 	rc = mml_cli_target_open("mmlens report", &in, (const char *const *)argv + optind, (size_t)(argc - optind),
@@ -366,6 +313,5 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 			mml_cli_policies_free(&pols);
 	}
 	mml_cli_target_free(&tg);
-out:
 	return rc;
 }

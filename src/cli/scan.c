@@ -10,7 +10,6 @@
  * Message metadata joins the tree as `header.uin` (business header) and
  * `query.*` (plain HTTP query) so detectors see it like body fields.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "mmlens/detect.h"
 #include "mmlens/report.h"
 #include "input.h"
+#include "opts.h"
 
 enum { FMT_JSONL, FMT_TABLE, FMT_TEXT };
 
@@ -160,26 +160,10 @@ static void print_tree(scanner *s, const mml_msg *m, const mml_dtree *tree)
 	FILE *out = *s->outp;
 	if (!out)
 		return;
-	if (s->sh->format == FMT_TEXT) {
-		fprintf(out, "== msg %llu  req_type %lld  %s  %zu bytes%s%s\n", (unsigned long long)m->id,
-		        (long long)m->req_type, m->api ? m->api : "(unknown api)", m->body_len,
-		        tree->limit_hit ? "  limit hit: " : "", tree->limit_hit ? tree->limit_hit : "");
-		mml_dtree_write_text(tree, out);
-		fputc('\n', out);
-		return;
-	}
-	fprintf(out, "{\"kind\":\"decoded\",\"msg\":%llu,\"req_type\":", (unsigned long long)m->id);
-	if (m->req_type >= 0)
-		fprintf(out, "%lld", (long long)m->req_type);
+	if (s->sh->format == FMT_TEXT)
+		mml_decoded_text(out, m, tree);
 	else
-		fputs("null", out);
-	fputs(",\"api\":", out);
-	mml_json_cstr(out, m->api);
-	fputs(",\"limit_hit\":", out);
-	mml_json_cstr(out, tree->limit_hit);
-	fputs(",\"tree\":", out);
-	mml_dtree_write_json(tree, out);
-	fputs("}\n", out);
+		mml_decoded_json(out, m, tree);
 }
 
 static void scanner_msg(void *state, const mml_msg *m)
@@ -247,18 +231,15 @@ int mml_cli_input_kind(const char *path)
 /* ---- the commands ---- */
 
 typedef struct scan_opts {
-	const char *input, *out, *stats_json;
-	const char *keylogs[MML_CLI_MAX_KEYLOGS + 1];
-	size_t nkeylogs;
-	const char *cats[33];
-	size_t ncat;
+	mml_cli_input in;        /* input, output, key logs, catalogs, --max-body, --redact, -q, -j */
 	const char *known_files[17];
 	size_t nknown_files;
 	const char *fields_files[9];
 	size_t nfields;
-	int format, redact, quiet, jobs;
-	size_t max_body;
+	int format;
 	uint64_t only_msg;
+	bool decode;             /* `mmlens decode` (else scan) */
+	mml_detect_cfg *cfg;     /* --known values go here (scan) */
 } scan_opts;
 
 static size_t diag_max(const mml_cli_diag *d) { return d->max ? d->max : 20; }
@@ -392,9 +373,9 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 	}
 	sh.attrib = &attrib;
 	sh.format = o->format;
-	sh.redact = o->redact;
+	sh.redact = o->in.redact;
 	sh.only_msg = o->only_msg;
-	sh.split = o->jobs <= 1 && !o->only_msg;
+	sh.split = o->in.jobs <= 1 && !o->only_msg;
 	pthread_mutex_init(&sh.lock, NULL);
 	sh.total = mml_summary_new();
 	if (!sh.total) {
@@ -403,17 +384,13 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 		return MML_EXIT_INPUT;
 	}
 	mml_msg_sink sink = {scanner_make, scanner_msg, scanner_done, scanner_finish, &sh};
-	mml_cli_input in = {.input = o->input, .out = o->out, .stats_json = o->stats_json, .nkeylogs = o->nkeylogs,
-	                    .cats = o->cats, .max_body = o->max_body, .redact = o->redact, .quiet = o->quiet,
-	                    .jobs = o->jobs};
-	memcpy(in.keylogs, o->keylogs, sizeof in.keylogs);
-	int rc = mml_cli_run_input(&in, &sink, err);
+	int rc = mml_cli_run_input(&o->in, &sink, err);
 	if (sh.nomem) {
 		fprintf(err, "mmlens: out of memory while scanning; results are incomplete\n");
 		rc = MML_EXIT_INPUT;
 	}
 	if (det && sh.nsess > 1 && rc != MML_EXIT_INPUT) {
-		fprintf(err, "mmlens scan: note: %s holds %llu sessions (starting at message", o->input,
+		fprintf(err, "mmlens scan: note: %s holds %llu sessions (starting at message", o->in.input,
 		        (unsigned long long)sh.nsess);
 		for (size_t i = 0; i < sh.nsess && i < sizeof sh.starts / sizeof sh.starts[0]; i++)
 			fprintf(err, "%s %llu", i ? "," : "", (unsigned long long)sh.starts[i]);
@@ -421,7 +398,7 @@ static int run(const scan_opts *o, const mml_detect *det, FILE *err)
 		        "`mmlens sessions` lists them, `mmlens audit INPUT@N` and `mmlens diff` take one\n",
 		        sh.nsess > sizeof sh.starts / sizeof sh.starts[0] ? ", ..." : "");
 	}
-	if (det && !o->quiet && rc != MML_EXIT_INPUT && o->format != FMT_TABLE)
+	if (det && !o->in.quiet && rc != MML_EXIT_INPUT && o->format != FMT_TABLE)
 		mml_summary_write_table(sh.total, err);
 	mml_summary_free(sh.total);
 	mml_attrib_free(&attrib);
@@ -437,7 +414,7 @@ static const char scan_usage[] =
 	"pcapng; needs --keylog) or an instrumentation plaintext log (JSON lines),\n"
 	"told apart by their first bytes; - reads standard input.\n"
 	"\n"
-	"  -k, --keylog FILE      instrumentation key log (captures)\n"
+	MML_USAGE_KEYLOG
 	"  -o, --output FILE      write findings here (mode 0600) instead of stdout\n"
 	"      --format F         jsonl (default: findings, then a summary object) or\n"
 	"                         table (aligned rows, then the category x API matrix)\n"
@@ -446,16 +423,15 @@ static const char scan_usage[] =
 	"                         MD5/SHA-1/SHA-256; \"lat,lon\" to a tolerance); repeatable\n"
 	"      --known-file FILE  NAME=VALUE lines\n"
 	"      --fields FILE      extra field layouts (data/fields.tsv format); repeatable\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
+	MML_USAGE_CATALOG
 	"      --redact           mask every value in the output\n"
 	"      --stats-json FILE  the capture's record/message accounting as JSON\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
+	MML_USAGE_MAX_BODY
 	"  -j, --jobs N           decrypt and scan flows on N threads (captures)\n"
 	"  -q, --quiet            no summary on stderr\n"
-	"  -h, --help             this help\n"
+	MML_USAGE_HELP
 	"\n"
-	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors\n"
-	"(reported on stderr; the rest was still analysed).\n";
+	MML_USAGE_EXIT_ERRORS;
 
 static const char decode_usage[] =
 	"usage: mmlens decode [options] INPUT\n"
@@ -465,199 +441,102 @@ static const char decode_usage[] =
 	"(JSON, XML, URL-encoded, delimited records, base64, hex, zlib), with the\n"
 	"field path of every value.\n"
 	"\n"
-	"  -k, --keylog FILE      instrumentation key log (captures)\n"
+	MML_USAGE_KEYLOG
 	"  -m, --msg N            only message N (a log's line number)\n"
 	"      --format F         text (default: an indented view) or json (JSONL)\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
+	MML_USAGE_OUTPUT
 	"      --catalog FILE     extra request-type catalog; repeatable\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	"  -h, --help             this help\n";
+	MML_USAGE_MAX_BODY
+	MML_USAGE_HELP;
 
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+static const char *cmd_of(const scan_opts *o) { return o->decode ? "mmlens decode" : "mmlens scan"; }
+
+static int opt_format(void *dst, const char *arg, const char *cmd, FILE *err)
 {
-	char *end;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (!*s || *end || x < lo || x > hi)
+	scan_opts *o = dst;
+	if (!o->decode && !strcmp(arg, "jsonl"))
+		o->format = FMT_JSONL;
+	else if (!o->decode && !strcmp(arg, "table"))
+		o->format = FMT_TABLE;
+	else if (o->decode && !strcmp(arg, "text"))
+		o->format = FMT_TEXT;
+	else if (o->decode && !strcmp(arg, "json"))
+		o->format = FMT_JSONL;
+	else {
+		fprintf(err, "%s: --format wants %s\n", cmd, o->decode ? "text or json" : "jsonl or table");
 		return -1;
-	*v = x;
+	}
 	return 0;
 }
 
-int mml_cli_opt_catalog(const char *cmd, const char *arg, const char **cats, size_t *ncat, FILE *err)
+static int opt_known(void *dst, const char *arg, const char *cmd, FILE *err)
 {
-	if (*ncat >= 32) {
-		fprintf(err, "%s: at most 32 --catalog files\n", cmd);
+	scan_opts *o = dst;
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1]) {
+		fprintf(err, "%s: --known wants NAME=VALUE, got '%s'\n", cmd, arg);
 		return -1;
 	}
-	cats[(*ncat)++] = arg;
+	char name[64];
+	size_t nl = (size_t)(eq - arg);
+	if (nl >= sizeof name) {
+		fprintf(err, "%s: --known name longer than 63 characters\n", cmd);
+		return -1;
+	}
+	memcpy(name, arg, nl);
+	name[nl] = 0;
+	if (mml_detect_cfg_known(o->cfg, name, eq + 1) != MML_OK) {
+		fprintf(err, "%s: --known %s: value not usable\n", cmd, name);
+		return -1;
+	}
 	return 0;
 }
 
-int mml_cli_opt_input(const char *cmd, int c, const char *arg, mml_cli_input *in, const char **cats, size_t *ncat,
-                      FILE *err)
+static int opt_msg(void *dst, const char *arg, const char *cmd, FILE *err)
 {
-	switch (c) {
-	case 'k':
-		if (in->nkeylogs == MML_CLI_MAX_KEYLOGS) {
-			fprintf(err, "%s: at most %d --keylog files\n", cmd, MML_CLI_MAX_KEYLOGS);
-			return -1;
-		}
-		in->keylogs[in->nkeylogs++] = arg;
-		return 1;
-	case 'C': return mml_cli_opt_catalog(cmd, arg, cats, ncat, err) ? -1 : 1;
-	case 'M': return mml_cli_opt_max_body(cmd, arg, &in->max_body, err) ? -1 : 1;
-	case MML_OPT_MANIFEST: in->manifest = arg; return 1;
-	case MML_OPT_LABEL: {
-		if (in->nlabel_args == MML_CLI_MAX_LABELS) {
-			fprintf(err, "%s: at most %d --label options; use --manifest\n", cmd, MML_CLI_MAX_LABELS);
-			return -1;
-		}
-		mml_labels t;
-		char ebuf[320];
-		mml_labels_init(&t);
-		mml_err e = mml_labels_arg(&t, arg, ebuf, sizeof ebuf);
-		mml_labels_free(&t);
-		if (e != MML_OK) {
-			fprintf(err, "%s: --label %s\n", cmd, ebuf);
-			return -1;
-		}
-		in->label_args[in->nlabel_args++] = arg;
-		return 1;
-	}
-	default: return 0;
-	}
-}
-
-int mml_cli_opt_max_body(const char *cmd, const char *arg, size_t *max_body, FILE *err)
-{
-	uint64_t v;
-	if (parse_u64(arg, 1, (uint64_t)1 << 32, &v)) {
-		fprintf(err, "%s: --max-body wants a byte count from 1 to 4294967296\n", cmd);
+	if (!mml_opt_u64(arg, 1, UINT64_MAX, &((scan_opts *)dst)->only_msg)) {
+		fprintf(err, "%s: --msg wants a message number from 1\n", cmd);
 		return -1;
 	}
-	*max_body = (size_t)v;
 	return 0;
 }
 
+/* The options of scan (decode refuses those that are scan's only, and the reverse). */
 static int parse(int argc, char **argv, bool decode, scan_opts *o, mml_detect_cfg *cfg, FILE *err)
 {
-	static const struct option lo[] = {
-		{"keylog", required_argument, 0, 'k'},     {"output", required_argument, 0, 'o'},
-		{"format", required_argument, 0, 'F'},     {"known", required_argument, 0, 'K'},
-		{"known-file", required_argument, 0, 'W'}, {"fields", required_argument, 0, 'D'},
-		{"catalog", required_argument, 0, 'C'},    {"redact", no_argument, 0, 'R'},
-		{"stats-json", required_argument, 0, 'S'}, {"max-body", required_argument, 0, 'M'},
-		{"jobs", required_argument, 0, 'j'},       {"quiet", no_argument, 0, 'q'},
-		{"msg", required_argument, 0, 'm'},        {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
-	};
-	const char *cmd = decode ? "mmlens decode" : "mmlens scan";
-	const char *usage = decode ? decode_usage : scan_usage;
 	memset(o, 0, sizeof *o);
-	o->out = "-";
+	o->in.out = "-";
 	o->format = decode ? FMT_TEXT : FMT_JSONL;
-	int c;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:j:qm:h", lo, NULL)) != -1) {
-		uint64_t v;
-		bool scan_only = c == 'K' || c == 'W' || c == 'D' || c == 'R' || c == 'S' || c == 'j' || c == 'q';
-		if ((decode && scan_only) || (!decode && c == 'm'))
-			c = '?';
-		switch (c) {
-		case 'k':
-			if (o->nkeylogs == MML_CLI_MAX_KEYLOGS) {
-				fprintf(err, "%s: at most %d --keylog files\n", cmd, MML_CLI_MAX_KEYLOGS);
-				return -1;
-			}
-			o->keylogs[o->nkeylogs++] = optarg;
-			break;
-		case 'o': o->out = optarg; break;
-		case 'F':
-			if (!decode && !strcmp(optarg, "jsonl"))
-				o->format = FMT_JSONL;
-			else if (!decode && !strcmp(optarg, "table"))
-				o->format = FMT_TABLE;
-			else if (decode && !strcmp(optarg, "text"))
-				o->format = FMT_TEXT;
-			else if (decode && !strcmp(optarg, "json"))
-				o->format = FMT_JSONL;
-			else {
-				fprintf(err, "%s: --format wants %s\n", cmd, decode ? "text or json" : "jsonl or table");
-				return -1;
-			}
-			break;
-		case 'K': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || !eq[1]) {
-				fprintf(err, "%s: --known wants NAME=VALUE, got '%s'\n", cmd, optarg);
-				return -1;
-			}
-			char name[64];
-			size_t nl = (size_t)(eq - optarg);
-			if (nl >= sizeof name) {
-				fprintf(err, "%s: --known name longer than 63 characters\n", cmd);
-				return -1;
-			}
-			memcpy(name, optarg, nl);
-			name[nl] = 0;
-			if (mml_detect_cfg_known(cfg, name, eq + 1) != MML_OK) {
-				fprintf(err, "%s: --known %s: value not usable\n", cmd, name);
-				return -1;
-			}
-			break;
-		}
-		case 'W':
-			if (o->nknown_files >= 16) {
-				fprintf(err, "%s: at most 16 --known-file\n", cmd);
-				return -1;
-			}
-			o->known_files[o->nknown_files++] = optarg;
-			break;
-		case 'D':
-			if (o->nfields >= 8) {
-				fprintf(err, "%s: at most 8 --fields files\n", cmd);
-				return -1;
-			}
-			o->fields_files[o->nfields++] = optarg;
-			break;
-		case 'C':
-			if (mml_cli_opt_catalog(cmd, optarg, o->cats, &o->ncat, err))
-				return -1;
-			break;
-		case 'R': o->redact = 1; break;
-		case 'S': o->stats_json = optarg; break;
-		case 'M':
-			if (mml_cli_opt_max_body(cmd, optarg, &o->max_body, err))
-				return -1;
-			break;
-		case 'j':
-			if (parse_u64(optarg, 1, 64, &v)) {
-				fprintf(err, "%s: --jobs wants 1 to 64\n", cmd);
-				return -1;
-			}
-			o->jobs = (int)v;
-			break;
-		case 'q': o->quiet = 1; break;
-		case 'm':
-			if (parse_u64(optarg, 1, UINT64_MAX, &v)) {
-				fprintf(err, "%s: --msg wants a message number from 1\n", cmd);
-				return -1;
-			}
-			o->only_msg = v;
-			break;
-		case 'h': fputs(usage, stdout); return 1;
-		default:
-			fprintf(err, "%s: unknown or incomplete option '%s'\n%s", cmd, argv[optind - 1], usage);
-			return -1;
-		}
-	}
-	o->cats[o->ncat] = NULL;
+	o->decode = decode;
+	o->cfg = cfg;
+	mml_opt_kind scan_only = decode ? MML_OPTK_REFUSE : MML_OPTK_CALL;
+	mml_optlist known_files = {o->known_files, &o->nknown_files, 16, "at most 16 --known-file"};
+	mml_optlist fields = {o->fields_files, &o->nfields, 8, "at most 8 --fields files"};
+	const mml_opt opts[] = {
+		MML_OPT_KEYLOG(&o->in),
+		MML_OPT_OUTPUT_LAST(&o->in.out),
+		{"format", 0, MML_OPTK_CALL, true, o, opt_format, NULL},
+		{"known", 0, scan_only, true, o, opt_known, NULL},
+		{"known-file", 0, scan_only, true, &known_files, mml_opt_list, NULL},
+		{"fields", 0, scan_only, true, &fields, mml_opt_list, NULL},
+		MML_OPT_CATALOG(&o->in),
+		{"redact", 0, decode ? MML_OPTK_REFUSE : MML_OPTK_FLAG, false, &o->in.redact, NULL, NULL},
+		{"stats-json", 0, decode ? MML_OPTK_REFUSE : MML_OPTK_SET, true, &o->in.stats_json, NULL, NULL},
+		MML_OPT_MAX_BODY(&o->in),
+		{"jobs", 'j', scan_only, true, &o->in.jobs, mml_opt_jobs, NULL},
+		{"quiet", 'q', decode ? MML_OPTK_REFUSE : MML_OPTK_FLAG, false, &o->in.quiet, NULL, NULL},
+		{"msg", 'm', decode ? MML_OPTK_CALL : MML_OPTK_REFUSE, true, o, opt_msg, NULL},
+		MML_OPT_HELP,
+	};
+	const char *usage = decode ? decode_usage : scan_usage;
+	int p = mml_opts_parse(cmd_of(o), usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p;
 	if (optind != argc - 1) {
-		fprintf(err, "%s: expected one INPUT argument\n%s", cmd, usage);
+		fprintf(err, "%s: expected one INPUT argument\n%s", cmd_of(o), usage);
 		return -1;
 	}
-	o->input = argv[optind];
+	o->in.input = argv[optind];
 	return 0;
 }
 
@@ -707,6 +586,6 @@ int mml_cmd_decode(int argc, char **argv, FILE *err)
 	int p = parse(argc, argv, true, &o, NULL, err);
 	if (p)
 		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
-	o.quiet = 1;
+	o.in.quiet = true;
 	return run(&o, NULL, err);
 }

@@ -11,12 +11,12 @@
  * also searched and each session is followed by its timeline rows
  * (mml_flows_timeline); memory then also holds one session's flow keys.
  */
-#include <getopt.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "input.h"
+#include "opts.h"
 #include "mmlens/analyze.h"
 #include "mmlens/cli.h"
 #include "mmlens/decode.h"
@@ -29,50 +29,11 @@ typedef struct sess_shared {
 	FILE *out;
 } sess_shared;
 
-static void write_ts(FILE *f, bool has, int64_t v)
-{
-	if (has)
-		fprintf(f, "%lld", (long long)v);
-	else
-		fputs("null", f);
-}
-
-static void write_session(FILE *out, const mml_session *s, const mml_labels *labels)
-{
-	fprintf(out, "{\"kind\":\"session\",\"session\":%llu,\"first\":%llu,\"last\":%llu,\"start_ts\":",
-	        (unsigned long long)s->index, (unsigned long long)s->first, (unsigned long long)s->last);
-	write_ts(out, s->has_ts, s->start_ts);
-	fputs(",\"end_ts\":", out);
-	write_ts(out, s->has_ts, s->end_ts);
-	fprintf(out, ",\"messages\":%llu,\"opened_by\":\"%s\",\"opener_req_type\":", (unsigned long long)s->messages,
-	        mml_sess_why_name(s->why));
-	write_ts(out, s->opener >= 0, s->opener);
-	char date[16] = "";
-	if (s->has_ts) {
-		time_t t = (time_t)s->start_ts;
-		struct tm tm;
-		if (gmtime_r(&t, &tm))
-			strftime(date, sizeof date, "%Y-%m-%d", &tm);
-	}
-	fputs(",\"date\":", out);
-	mml_json_cstr(out, date[0] ? date : NULL);
-	fputs(",\"login_req_type\":", out);
-	write_ts(out, s->login >= 0, s->login);
-	fputs(",\"client_version\":", out);
-	write_ts(out, s->client_version != 0, s->client_version);
-	fputs(",\"app_version\":", out);
-	mml_json_cstr(out, s->app_version[0] ? s->app_version : NULL);
-	fprintf(out, ",\"logged_out\":%s", s->logged_out ? "true" : "false");
-	fputs(",\"label\":", out);
-	mml_cli_label_json(out, mml_labels_find(labels, s->index));
-	fputs("}\n", out);
-}
-
 /* A closed session, then with --timeline one row per (category, party, feature). */
 static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 {
 	sess_shared *sh = ctx;
-	write_session(sh->out, s, sh->labels);
+	mml_session_json(sh->out, s, mml_labels_find(sh->labels, s->index));
 	if (!sh->timeline)
 		return;
 	mml_tl_row *rows;
@@ -81,18 +42,8 @@ static void on_session(void *ctx, const mml_session *s, const mml_flows *flows)
 		sh->nomem = true;
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const mml_tl_row *r = &rows[i];
-		fprintf(sh->out, "{\"kind\":\"timeline\",\"session\":%llu,\"category\":\"%s\",\"party\":\"%s\","
-		        "\"feature\":\"%s\",\"first_msg\":%llu,\"last_msg\":%llu,\"first_ts\":",
-		        (unsigned long long)s->index, r->category, mml_party_name(r->party), mml_feature_name(r->feature),
-		        (unsigned long long)r->first_msg, (unsigned long long)r->last_msg);
-		write_ts(sh->out, r->has_ts, r->first_ts);
-		fputs(",\"last_ts\":", sh->out);
-		write_ts(sh->out, r->has_ts, r->last_ts);
-		fprintf(sh->out, ",\"messages\":%llu,\"findings\":%llu}\n", (unsigned long long)r->msgs,
-		        (unsigned long long)r->findings);
-	}
+	for (size_t i = 0; i < n; i++)
+		mml_timeline_json(sh->out, s->index, &rows[i]);
 	free(rows);
 }
 
@@ -112,15 +63,15 @@ static const char sessions_usage[] =
 	"party, feature) of personal data it sent, the first and last message and time,\n"
 	"and how many messages and findings.\n"
 	"\n"
-	"  -k, --keylog FILE      instrumentation key log (captures)\n"
-	"  -o, --output FILE      write here (mode 0600) instead of stdout\n"
+	MML_USAGE_KEYLOG
+	MML_USAGE_OUTPUT
 	"  -t, --timeline         also write each session's timeline rows\n"
 	"      --attribution FILE extra attribution rows (docs/ATTRIBUTION.md; --timeline)\n"
-	"      --catalog FILE     extra request-type catalog (id<TAB>api); repeatable\n"
-	"      --max-body BYTES   cap on an inflated body (default 16777216)\n"
-	"      --series           the INPUTs must be a cumulative series (else refused)\n"
-	MML_CLI_LABEL_USAGE
-	"  -h, --help             this help\n"
+	MML_USAGE_CATALOG
+	MML_USAGE_MAX_BODY
+	MML_USAGE_SERIES
+	MML_USAGE_LABELS
+	MML_USAGE_HELP
 	"\n"
 	"Exit status: 0 ok, 1 usage, 2 unreadable input, 3 input had errors.\n";
 
@@ -157,53 +108,25 @@ static int run_sessions(const mml_cli_target *tg, const mml_cli_input *in, const
 
 int mml_cmd_sessions(int argc, char **argv, FILE *err)
 {
-	static const struct option lo[] = {
-		{"keylog", required_argument, 0, 'k'},  {"output", required_argument, 0, 'o'},
-		{"catalog", required_argument, 0, 'C'}, {"max-body", required_argument, 0, 'M'},
-		{"timeline", no_argument, 0, 't'},      {"attribution", required_argument, 0, 'A'},
-		{"help", no_argument, 0, 'h'},          {"series", no_argument, 0, 'S'},
-		MML_CLI_LABEL_OPTIONS,                  {0, 0, 0, 0},
-	};
-	bool series = false;
-	const char *cats[33], *attrib_file = NULL;
-	bool timeline = false;
-	size_t ncat = 0;
+	bool series = false, timeline = false;
+	const char *attrib_file = NULL;
 	mml_cli_input in;
 	memset(&in, 0, sizeof in);
 	in.out = "-";
-	in.quiet = 1;
+	in.quiet = true;
 	in.jobs = 1;
-	int c;
-	optind = 0; /* 0: glibc reinitialises getopt fully (commands run more than once in one process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:th", lo, NULL)) != -1) {
-		int shared = mml_cli_opt_input("mmlens sessions", c, optarg, &in, cats, &ncat, err);
-		if (shared < 0)
-			return MML_EXIT_USAGE;
-		if (shared)
-			continue;
-		switch (c) {
-		case 'o':
-			if (mml_cli_opt_once("mmlens sessions", "--output", strcmp(in.out, "-") ? in.out : NULL, err))
-				return MML_EXIT_USAGE;
-			in.out = optarg;
-			break;
-		case 't': timeline = true; break;
-		case 'S': series = true; break;
-		case 'A':
-			if (mml_cli_opt_once("mmlens sessions", "--attribution", attrib_file, err))
-				return MML_EXIT_USAGE;
-			attrib_file = optarg;
-			break;
-		case 'h': fputs(sessions_usage, stdout); return MML_EXIT_OK;
-		default:
-			fprintf(err, "mmlens sessions: unknown or incomplete option '%s'\n%s", argv[optind - 1],
-			        sessions_usage);
-			return MML_EXIT_USAGE;
-		}
-	}
-	cats[ncat] = NULL;
-	in.cats = cats;
+	const mml_opt opts[] = {
+		MML_OPT_INPUT(&in),
+		{"output", 'o', MML_OPTK_ONCE, true, &in.out, NULL, "-"},
+		{"timeline", 't', MML_OPTK_FLAG, false, &timeline, NULL, NULL},
+		MML_OPT_ATTRIBUTION(&attrib_file),
+		MML_OPT_HELP,
+		MML_OPT_SERIES(&series),
+		MML_OPT_LABELS(&in),
+	};
+	int p = mml_opts_parse("mmlens sessions", sessions_usage, opts, sizeof opts / sizeof opts[0], argc, argv, err);
+	if (p)
+		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	if (optind >= argc) {
 		fprintf(err, "mmlens sessions: expected INPUT\n%s", sessions_usage);
 		return MML_EXIT_USAGE;

@@ -3,7 +3,7 @@
  * output"): one JSON object per question, or the same in words for a
  * terminal.
  *
- * Contract: writes to a FILE; a write error shows in ferror and is
+ * Contract: writes to a FILE (JSON: with the writer of util.h); a write error shows in ferror and is
  * reported when the output is closed. With redact no evidence value is
  * written (there are none: evidence is message ids, APIs and paths).
  */
@@ -13,40 +13,40 @@
 
 void mml_answer_json(FILE *out, const mml_answer *a)
 {
-	fputs("{\"kind\":\"answer\",\"id\":", out);
-	mml_json_cstr(out, a->q->id);
-	fputs(",\"question\":", out);
-	mml_json_cstr(out, a->q->question);
-	fprintf(out, ",\"answer\":\"%s\",\"summary\":", mml_answer_name(a->v));
-	mml_json_cstr(out, a->summary);
-	fputs(",\"caveats\":[", out);
-	for (size_t i = 0; i < a->ncaveats; i++) {
-		fputs(i ? "," : "", out);
-		mml_json_cstr(out, a->caveat[i]);
+	mml_lw lw;
+	mml_jw jw, *w = &jw;
+	mml_jw_line(w, &lw, out);
+	mml_jw_kv_lit(w, "kind", "\"answer\"");
+	mml_jw_kv_cstr(w, "id", a->q->id);
+	mml_jw_kv_cstr(w, "question", a->q->question);
+	mml_jw_kv_name(w, "answer", mml_answer_name(a->v));
+	mml_jw_kv_cstr(w, "summary", a->summary);
+	mml_jw_key(w, "caveats");
+	mml_jw_arr(w);
+	for (size_t i = 0; i < a->ncaveats; i++)
+		mml_jw_cstr(w, a->caveat[i]);
+	if (a->more_caveats) {
+		char more[64];
+		snprintf(more, sizeof more, "and %zu more caveat(s)", a->more_caveats);
+		mml_jw_cstr(w, more);
 	}
-	if (a->more_caveats)
-		fprintf(out, "%s\"and %zu more caveat(s)\"", a->ncaveats ? "," : "", a->more_caveats);
-	fprintf(out, "],\"evidence_count\":%llu,\"evidence\":[", (unsigned long long)a->ev_total);
+	mml_jw_close(w);
+	mml_jw_kv_u64(w, "evidence_count", a->ev_total);
+	mml_jw_key(w, "evidence");
+	mml_jw_arr(w);
 	for (size_t i = 0; i < a->nev; i++) {
 		const mml_answer_ev *e = &a->ev[i];
-		fprintf(out, "%s{\"session\":%llu,\"msg\":%llu,\"category\":", i ? "," : "", (unsigned long long)e->session,
-		        (unsigned long long)e->msg);
-		mml_json_cstr(out, e->category);
-		fputs(",\"api\":", out);
-		mml_json_cstr(out, e->api);
-		fputs(",\"request_type\":", out);
-		if (!e->api && e->req_type >= 0)
-			fprintf(out, "%lld", (long long)e->req_type);
-		else
-			fputs("null", out);
-		fprintf(out, ",\"party\":\"%s\",\"feature\":\"%s\",\"path\":", mml_party_name(e->party),
-		        mml_feature_name(e->feature));
-		mml_json_cstr(out, e->path);
-		fputs(",\"detector\":", out);
-		mml_json_cstr(out, e->detector);
-		fputc('}', out);
+		mml_jw_obj(w);
+		mml_jw_kv_u64(w, "session", e->session);
+		mml_jw_kv_u64(w, "msg", e->msg);
+		mml_jw_kv_cstr(w, "category", e->category);
+		mml_receiver_json(w, e->api, e->req_type, e->party, e->feature);
+		mml_jw_kv_cstr(w, "path", e->path);
+		mml_jw_kv_cstr(w, "detector", e->detector);
+		mml_jw_close(w);
 	}
-	fputs("]}\n", out);
+	mml_jw_close(w);
+	mml_jw_line_close(w);
 }
 
 void mml_answer_text(FILE *out, const mml_answer *a)

@@ -13,68 +13,20 @@
 
 #include "mmlens/report.h"
 
-static const char *dir_name(const mml_msg *m)
-{
-	if (!m->outer || !m->outer->flow)
-		return NULL; /* a log line: requests only, but the log does not say */
-	return m->outer->dir == 0 ? "request" : "response";
-}
-
-/* ---- one finding line, formatted in memory ---- */
-
-/* mml_put, mml_put_u64 and the other number formatters: util.h */
-
-/*
- * "%.2f" of the confidence. Findings use a handful of values, so the text
- * printf makes is kept per thread, keyed by the double's bits: output
- * identical to printf's, without its cost on every line.
- */
-#define CONF_MAX 400
-typedef struct conf_ent {
-	uint64_t bits;
-	uint8_t len;
-	char txt[31];
-} conf_ent;
-enum { CONF_CACHE = 16 };
-static _Thread_local conf_ent conf_cache[CONF_CACHE];
-static _Thread_local unsigned conf_used, conf_next;
-
-static char *put_conf(char *o, double c)
-{
-	uint64_t bits;
-	memcpy(&bits, &c, sizeof bits);
-	for (unsigned i = 0; i < conf_used; i++)
-		if (conf_cache[i].bits == bits)
-			return mml_put(o, conf_cache[i].txt, conf_cache[i].len);
-	char t[CONF_MAX];
-	int k = snprintf(t, sizeof t, "%.2f", c);
-	size_t len = k < 0 ? 0 : (size_t)k < sizeof t ? (size_t)k : sizeof t - 1;
-	if (len < sizeof conf_cache[0].txt) { /* remembered; the oldest goes when full */
-		conf_ent *e = &conf_cache[conf_used < CONF_CACHE ? conf_used++ : conf_next++ % CONF_CACHE];
-		e->bits = bits;
-		e->len = (uint8_t)len;
-		memcpy(e->txt, t, len);
-	}
-	return mml_put(o, t, len);
-}
-
-static char *put_cstr(char *o, const char *s, size_t n)
-{
-	return s ? mml_json_esc(o, s, n) : MML_PUTLIT(o, "null");
-}
+/* ---- one finding line ---- */
 
 static size_t slen(const char *s) { return s ? strlen(s) : 0; }
 
 /*
  * Room for the fixed text of a line: keys, the longest numbers, a
- * confidence printf'd at full length (CONF_MAX), "null" and "redacted".
+ * confidence printf'd at full length, "null" and "redacted".
  */
-#define LINE_FIXED (CONF_MAX + 600)
+#define LINE_FIXED 1000
 
 static size_t esc_room(size_t n, size_t *sum)
 {
 	size_t r;
-	if (!mml_mul_ok(n, 6, &r) || !mml_add_ok(r, 2, &r) || !mml_add_ok(*sum, r, sum))
+	if (!mml_mul_ok(n, 6, &r) || !mml_add_ok(r, 3, &r) || !mml_add_ok(*sum, r, sum))
 		return 0;
 	return 1;
 }
@@ -104,50 +56,59 @@ static size_t rest_room(const mml_finding *fd, bool redact, size_t lens[5])
 	return sum;
 }
 
-/* The message part: from '{' up to the value of "dir". */
-static char *head_fmt(char *o, const mml_msg *m, size_t apilen)
+/* A string of known length, or null (room: esc_room). */
+static char *put_str(mml_jw *w, char *o, const char *s, size_t n)
 {
-	o = MML_PUTLIT(o, "{\"kind\":\"finding\",\"msg\":");
-	o = mml_put_u64(o, m->id);
-	o = MML_PUTLIT(o, ",\"ts\":");
-	uint64_t us = m->outer ? m->outer->ts_us : 0;
-	if (!us) {
-		o = MML_PUTLIT(o, "null");
-	} else {
-		o = mml_put_ts(o, us);
-	}
-	o = MML_PUTLIT(o, ",\"req_type\":");
-	o = m->req_type >= 0 ? mml_put_i64(o, m->req_type) : MML_PUTLIT(o, "null");
-	o = MML_PUTLIT(o, ",\"api\":");
-	o = put_cstr(o, m->api, apilen);
-	o = MML_PUTLIT(o, ",\"dir\":");
-	if (!m->outer || !m->outer->flow)
-		return MML_PUTLIT(o, "null"); /* as dir_name() */
-	return m->outer->dir == 0 ? MML_PUTLIT(o, "\"request\"") : MML_PUTLIT(o, "\"response\"");
+	o = mml_jwp_val(w, o);
+	return s ? mml_json_esc(o, s, n) : MML_PUTLIT(o, "null");
 }
 
-/* The finding part: from ",\"category\"" to the newline. */
-static char *rest_fmt(char *o, const mml_finding *fd, bool redact, const size_t lens[5])
+/*
+ * The message part of a line: the members from "kind" to "dir", written
+ * through the cursor o into room made for them (head_room).
+ */
+static char *head_put(mml_jw *w, char *o, const mml_msg *m, size_t apilen)
 {
-	o = MML_PUTLIT(o, ",\"category\":");
-	o = put_cstr(o, fd->category, lens[0]);
-	o = MML_PUTLIT(o, ",\"path\":");
-	o = put_cstr(o, fd->path, lens[1]);
-	o = MML_PUTLIT(o, ",\"value\":");
+	o = mml_jwp_lit(w, o, "kind", "\"finding\"");
+	o = mml_jwp_u64(w, o, "msg", m->id);
+	uint64_t us = m->outer ? m->outer->ts_us : 0;
+	o = us ? mml_jwp_ts(w, o, "ts", us) : mml_jwp_null(w, o, "ts");
+	o = m->req_type >= 0 ? mml_jwp_i64(w, o, "req_type", m->req_type) : mml_jwp_null(w, o, "req_type");
+	o = put_str(w, mml_jwp_key(w, o, "api"), m->api, apilen);
+	if (!m->outer || !m->outer->flow) /* a log line: requests only, but the log does not say */
+		return mml_jwp_null(w, o, "dir");
+	return m->outer->dir == 0 ? mml_jwp_lit(w, o, "dir", "\"request\"") : mml_jwp_lit(w, o, "dir", "\"response\"");
+}
+
+/* The finding part: the members from "category" to "known_form" (room: rest_room). */
+static char *rest_put(mml_jw *w, char *o, const mml_finding *fd, bool redact, const size_t lens[5])
+{
+	o = put_str(w, mml_jwp_key(w, o, "category"), fd->category, lens[0]);
+	o = put_str(w, mml_jwp_key(w, o, "path"), fd->path, lens[1]);
 	if (redact)
-		o = MML_PUTLIT(o, "\"redacted\"");
+		o = mml_jwp_lit(w, o, "value", "\"redacted\"");
 	else
-		o = mml_json_esc(o, fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
-	o = MML_PUTLIT(o, ",\"detector\":");
-	o = put_cstr(o, fd->detector, lens[2]);
-	o = MML_PUTLIT(o, ",\"confidence\":");
-	o = put_conf(o, fd->confidence);
-	o = fd->placeholder ? MML_PUTLIT(o, ",\"placeholder\":true") : MML_PUTLIT(o, ",\"placeholder\":false");
-	o = MML_PUTLIT(o, ",\"known\":");
-	o = put_cstr(o, fd->known, lens[3]);
-	o = MML_PUTLIT(o, ",\"known_form\":");
-	o = put_cstr(o, fd->known ? fd->known_form : NULL, lens[4]);
-	return MML_PUTLIT(o, "}\n");
+		o = mml_jwp_str(w, o, "value", fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
+	o = put_str(w, mml_jwp_key(w, o, "detector"), fd->detector, lens[2]);
+	o = mml_jwp_fixed(w, o, "confidence", fd->confidence, 2);
+	o = mml_jwp_bool(w, o, "placeholder", fd->placeholder);
+	o = put_str(w, mml_jwp_key(w, o, "known"), fd->known, lens[3]);
+	return put_str(w, mml_jwp_key(w, o, "known_form"), fd->known ? fd->known_form : NULL, lens[4]);
+}
+
+/* One line into b: the message part (head, or from m), the finding, "}\n". */
+static mml_err buf_line(mml_buf *b, size_t room, const void *head, size_t head_len, const mml_msg *m, size_t apilen,
+                        const mml_finding *fd, bool redact, const size_t lens[5])
+{
+	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
+	mml_jw w;
+	mml_jw_on(&w, NULL); /* cursor forms only: the room is b's */
+	char *o = mml_jwp_obj_in(&w, (char *)b->p + b->len);
+	o = head ? mml_jwp_raw(&w, o, head, head_len) : head_put(&w, o, m, apilen);
+	o = rest_put(&w, o, fd, redact, lens);
+	o = MML_PUTLIT(o, "}\n");
+	b->len = (size_t)((uint8_t *)o - b->p);
+	return MML_OK;
 }
 
 mml_err mml_jsonl_finding_head(mml_buf *b, const mml_msg *m)
@@ -156,7 +117,9 @@ mml_err mml_jsonl_finding_head(mml_buf *b, const mml_msg *m)
 	if (!room)
 		return MML_E_LIMIT;
 	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
-	char *o = head_fmt((char *)b->p + b->len, m, apilen);
+	mml_jw w;
+	mml_jw_on(&w, NULL);
+	char *o = head_put(&w, (char *)b->p + b->len, m, apilen);
 	b->len = (size_t)((uint8_t *)o - b->p);
 	return MML_OK;
 }
@@ -166,11 +129,7 @@ mml_err mml_jsonl_finding_tail(mml_buf *b, const void *head, size_t head_len, co
 	size_t lens[5], room = rest_room(fd, redact, lens);
 	if (!room || !mml_add_ok(room, head_len, &room))
 		return MML_E_LIMIT;
-	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
-	char *o = mml_put((char *)b->p + b->len, head, head_len);
-	o = rest_fmt(o, fd, redact, lens);
-	b->len = (size_t)((uint8_t *)o - b->p);
-	return MML_OK;
+	return buf_line(b, room, head, head_len, NULL, 0, fd, redact, lens);
 }
 
 mml_err mml_jsonl_finding_buf(mml_buf *b, const mml_msg *m, const mml_finding *fd, bool redact)
@@ -179,62 +138,45 @@ mml_err mml_jsonl_finding_buf(mml_buf *b, const mml_msg *m, const mml_finding *f
 	size_t hr = head_room(m, &apilen), rr = rest_room(fd, redact, lens), room;
 	if (!hr || !rr || !mml_add_ok(hr, rr, &room))
 		return MML_E_LIMIT;
-	MML_RETURN_IF_ERR(mml_buf_reserve(b, room));
-	char *o = head_fmt((char *)b->p + b->len, m, apilen);
-	o = rest_fmt(o, fd, redact, lens);
-	b->len = (size_t)((uint8_t *)o - b->p);
-	return MML_OK;
+	return buf_line(b, room, NULL, 0, m, apilen, fd, redact, lens);
 }
 
-/* The same line streamed piece by piece: for lines too long for memory. */
-static void finding_stream(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact)
+/* The same members through the writer's checked calls: a line of any length. */
+static void finding_stream(mml_jw *w, const mml_msg *m, const mml_finding *fd, bool redact)
 {
-	fprintf(f, "{\"kind\":\"finding\",\"msg\":%llu,\"ts\":", (unsigned long long)m->id);
+	mml_jw_kv_lit(w, "kind", "\"finding\"");
+	mml_jw_kv_u64(w, "msg", m->id);
 	uint64_t us = m->outer ? m->outer->ts_us : 0;
-	if (!us)
-		fputs("null", f);
+	if (us)
+		mml_jw_kv_ts(w, "ts", us);
 	else
-		fprintf(f, "%llu.%06llu", (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u));
-	fputs(",\"req_type\":", f);
+		mml_jw_kv_null(w, "ts");
 	if (m->req_type >= 0)
-		fprintf(f, "%lld", (long long)m->req_type);
+		mml_jw_kv_i64(w, "req_type", m->req_type);
 	else
-		fputs("null", f);
-	fputs(",\"api\":", f);
-	mml_json_cstr(f, m->api);
-	fputs(",\"dir\":", f);
-	mml_json_cstr(f, dir_name(m));
-	fputs(",\"category\":", f);
-	mml_json_cstr(f, fd->category);
-	fputs(",\"path\":", f);
-	mml_json_cstr(f, fd->path);
-	fputs(",\"value\":", f);
+		mml_jw_kv_null(w, "req_type");
+	mml_jw_kv_cstr(w, "api", m->api);
+	mml_jw_kv_name(w, "dir", !m->outer || !m->outer->flow ? NULL : m->outer->dir == 0 ? "request" : "response");
+	mml_jw_kv_cstr(w, "category", fd->category);
+	mml_jw_kv_cstr(w, "path", fd->path);
 	if (redact)
-		fputs("\"redacted\"", f);
+		mml_jw_kv_lit(w, "value", "\"redacted\"");
 	else
-		mml_json_str(f, fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
-	fputs(",\"detector\":", f);
-	mml_json_cstr(f, fd->detector);
-	fprintf(f, ",\"confidence\":%.2f,\"placeholder\":%s", fd->confidence, fd->placeholder ? "true" : "false");
-	fputs(",\"known\":", f);
-	mml_json_cstr(f, fd->known);
-	fputs(",\"known_form\":", f);
-	mml_json_cstr(f, fd->known ? fd->known_form : NULL);
-	fputs("}\n", f);
+		mml_jw_kv_str(w, "value", fd->value ? fd->value : "", fd->value ? fd->value_len : 0);
+	mml_jw_kv_cstr(w, "detector", fd->detector);
+	mml_jw_kv_fixed(w, "confidence", fd->confidence, 2);
+	mml_jw_kv_bool(w, "placeholder", fd->placeholder);
+	mml_jw_kv_cstr(w, "known", fd->known);
+	mml_jw_kv_cstr(w, "known_form", fd->known ? fd->known_form : NULL);
 }
 
 void mml_jsonl_finding(FILE *f, const mml_msg *m, const mml_finding *fd, bool redact)
 {
-	size_t apilen, lens[5];
-	size_t hr = head_room(m, &apilen), rr = rest_room(fd, redact, lens);
-	char stack[4096];
-	if (hr && rr && rr <= sizeof stack && hr <= sizeof stack - rr) {
-		char *o = head_fmt(stack, m, apilen);
-		o = rest_fmt(o, fd, redact, lens);
-		fwrite(stack, 1, (size_t)(o - stack), f);
-		return;
-	}
-	finding_stream(f, m, fd, redact);
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_line(&w, &lw, f);
+	finding_stream(&w, m, fd, redact);
+	mml_jw_line_close(&w);
 }
 
 void mml_table_finding_head(FILE *f)
@@ -431,39 +373,59 @@ static size_t types_of(const mml_scan_counts *c, bool want_empty, mml_type_count
 	return n;
 }
 
-void mml_counts_write_json(const mml_scan_counts *c, FILE *f)
+void mml_counts_json(mml_jw *w, const mml_scan_counts *c)
 {
-	fprintf(f,
-	        "\"messages\":%llu,\"decrypted\":%llu,\"bodies\":%llu,\"body_bytes\":%llu,\"unreadable\":%llu,\"empty\":%llu,"
-	        "\"opaque\":%llu,\"unknown_api\":%llu,\"api_from_body\":%llu,\"unattributed\":%llu,"
-	        "\"limit_hits\":%llu,\"findings\":%llu",
-	        (unsigned long long)c->messages, (unsigned long long)c->decrypted, (unsigned long long)c->bodies,
-	        (unsigned long long)c->body_bytes, (unsigned long long)c->unreadable, (unsigned long long)c->empty,
-	        (unsigned long long)c->opaque,
-	        (unsigned long long)c->unknown_api, (unsigned long long)c->api_from_body,
-	        (unsigned long long)c->unattributed, (unsigned long long)c->limit_hits,
-	        (unsigned long long)c->findings);
+	mml_jw_kv_u64(w, "messages", c->messages);
+	mml_jw_kv_u64(w, "decrypted", c->decrypted);
+	mml_jw_kv_u64(w, "bodies", c->bodies);
+	mml_jw_kv_u64(w, "body_bytes", c->body_bytes);
+	mml_jw_kv_u64(w, "unreadable", c->unreadable);
+	mml_jw_kv_u64(w, "empty", c->empty);
+	mml_jw_kv_u64(w, "opaque", c->opaque);
+	mml_jw_kv_u64(w, "unknown_api", c->unknown_api);
+	mml_jw_kv_u64(w, "api_from_body", c->api_from_body);
+	mml_jw_kv_u64(w, "unattributed", c->unattributed);
+	mml_jw_kv_u64(w, "limit_hits", c->limit_hits);
+	mml_jw_kv_u64(w, "findings", c->findings);
 	mml_type_count v[MML_COUNT_TYPES];
 	for (int k = 0; k < 2; k++) {
 		size_t n = types_of(c, k == 0, v);
-		fputs(k == 0 ? ",\"empty_by_type\":[" : ",\"opaque_by_type\":[", f);
+		if (k == 0)
+			mml_jw_key(w, "empty_by_type");
+		else
+			mml_jw_key(w, "opaque_by_type");
+		mml_jw_arr(w);
 		for (size_t i = 0; i < n; i++) {
-			fprintf(f, "%s{\"req_type\":", i ? "," : "");
+			mml_jw_obj(w);
 			if (v[i].req_type >= 0)
-				fprintf(f, "%lld", (long long)v[i].req_type);
+				mml_jw_kv_i64(w, "req_type", v[i].req_type);
 			else
-				fputs("null", f);
-			fputs(",\"api\":", f);
-			mml_json_cstr(f, v[i].api[0] ? v[i].api : NULL);
-			fprintf(f, ",\"auth\":%s,\"messages\":%llu}", v[i].auth ? "true" : "false",
-			        (unsigned long long)(k == 0 ? v[i].empty : v[i].opaque));
+				mml_jw_kv_null(w, "req_type");
+			mml_jw_kv_cstr(w, "api", v[i].api[0] ? v[i].api : NULL);
+			mml_jw_kv_bool(w, "auth", v[i].auth);
+			mml_jw_kv_u64(w, "messages", k == 0 ? v[i].empty : v[i].opaque);
+			mml_jw_close(w);
 		}
 		uint64_t other = k == 0 ? c->other_empty : c->other_opaque;
-		if (other)
-			fprintf(f, "%s{\"req_type\":null,\"api\":\"(other types)\",\"auth\":false,\"messages\":%llu}",
-			        n ? "," : "", (unsigned long long)other);
-		fputc(']', f);
+		if (other) {
+			mml_jw_obj(w);
+			mml_jw_kv_null(w, "req_type");
+			mml_jw_kv_lit(w, "api", "\"(other types)\"");
+			mml_jw_kv_bool(w, "auth", false);
+			mml_jw_kv_u64(w, "messages", other);
+			mml_jw_close(w);
+		}
+		mml_jw_close(w);
 	}
+}
+
+void mml_counts_write_json(const mml_scan_counts *c, FILE *f)
+{
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_begin(&w, &lw, f);
+	mml_counts_json(&w, c);
+	mml_jw_end(&w);
 }
 
 static void types_text(const mml_scan_counts *c, bool empty, FILE *f)
@@ -543,19 +505,24 @@ static const cell **sorted(const mml_summary *s)
 
 void mml_summary_write_json(const mml_summary *s, FILE *f)
 {
-	fputs("{\"kind\":\"summary\",", f);
-	mml_counts_write_json(&s->counts, f);
-	fputs(",\"matrix\":[", f);
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_line(&w, &lw, f);
+	mml_jw_kv_lit(&w, "kind", "\"summary\"");
+	mml_counts_json(&w, &s->counts);
+	mml_jw_key(&w, "matrix");
+	mml_jw_arr(&w);
 	const cell **v = sorted(s);
 	for (size_t i = 0; v && i < s->n; i++) {
-		fputs(i ? ",{\"category\":" : "{\"category\":", f);
-		mml_json_cstr(f, v[i]->cat);
-		fputs(",\"api\":", f);
-		mml_json_cstr(f, v[i]->api[0] ? v[i]->api : NULL);
-		fprintf(f, ",\"messages\":%llu,\"findings\":%llu}", (unsigned long long)v[i]->messages,
-		        (unsigned long long)v[i]->findings);
+		mml_jw_obj(&w);
+		mml_jw_kv_cstr(&w, "category", v[i]->cat);
+		mml_jw_kv_cstr(&w, "api", v[i]->api[0] ? v[i]->api : NULL);
+		mml_jw_kv_u64(&w, "messages", v[i]->messages);
+		mml_jw_kv_u64(&w, "findings", v[i]->findings);
+		mml_jw_close(&w);
 	}
-	fputs("]}\n", f);
+	mml_jw_close(&w);
+	mml_jw_line_close(&w);
 	free(v);
 }
 

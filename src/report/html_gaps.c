@@ -51,14 +51,8 @@ static hgap *gap_find(mml_html *h, const mml_audit_row *r)
 		    (und ? !strcmp(g->dkey, dkey) : (g->pol == j->pol && g->st == j->st)))
 			return g;
 	}
-	if (h->ngaps == h->agaps) {
-		size_t na = h->agaps ? h->agaps * 2 : 32;
-		hgap *n = realloc(h->gaps, na * sizeof *n);
-		if (!n)
-			return NULL;
-		h->gaps = n;
-		h->agaps = na;
-	}
+	if (!mml_grow((void **)&h->gaps, &h->agaps, h->ngaps + 1, sizeof *h->gaps, 32))
+		return NULL;
 	hgap *g = &h->gaps[h->ngaps++];
 	memset(g, 0, sizeof *g);
 	g->v = j->v;

@@ -104,41 +104,38 @@ static _Thread_local struct {
 	uint64_t id;
 	mml_addr client, server;
 	size_t len;
-	char txt[48 + 2 * MML_JSON_ESC_MAX(80)];
+	char txt[64 + 2 * MML_JSON_ESC_MAX(80)];
 } flow_cache;
 
-static void flow_json(mml_lw *w, const mml_flow *fl, bool redact)
+/* The flow object's text (the cache's). */
+static const char *flow_text(const mml_flow *fl, bool redact, size_t *len)
 {
-	if (flow_cache.valid && flow_cache.id == fl->id && flow_cache.redact == redact &&
-	    mml_addr_eq(&flow_cache.client, &fl->client) && mml_addr_eq(&flow_cache.server, &fl->server)) {
-		char *o = mml_lw_room(w, flow_cache.len);
-		w->p = mml_put(o, flow_cache.txt, flow_cache.len);
-		return;
+	if (!(flow_cache.valid && flow_cache.id == fl->id && flow_cache.redact == redact &&
+	      mml_addr_eq(&flow_cache.client, &fl->client) && mml_addr_eq(&flow_cache.server, &fl->server))) {
+		char c[80], sv[80];
+		mml_addr_format(&fl->client, c, sizeof c);
+		mml_addr_format(&fl->server, sv, sizeof sv);
+		mml_jw f = {.lw = NULL}; /* its separator state only: the text goes to the cache */
+		char *o = mml_jwp_obj_in(&f, flow_cache.txt); /* room: two escaped addresses of < 80 bytes */
+		o = mml_jwp_u64(&f, o, "id", fl->id);
+		o = redact ? mml_jwp_lit(&f, o, "client", "\"redacted\"") : mml_jwp_str(&f, o, "client", c, strlen(c));
+		o = mml_jwp_obj_out(&f, mml_jwp_str(&f, o, "server", sv, strlen(sv)));
+		flow_cache.len = (size_t)(o - flow_cache.txt);
+		flow_cache.valid = true;
+		flow_cache.redact = redact;
+		flow_cache.id = fl->id;
+		flow_cache.client = fl->client;
+		flow_cache.server = fl->server;
 	}
-	char c[80], sv[80];
-	mml_addr_format(&fl->client, c, sizeof c);
-	mml_addr_format(&fl->server, sv, sizeof sv);
-	char *o = flow_cache.txt;
-	o = MML_PUTLIT(o, "{\"id\":");
-	o = mml_put_u64(o, fl->id);
-	o = MML_PUTLIT(o, ",\"client\":");
-	o = redact ? MML_PUTLIT(o, "\"redacted\"") : mml_json_esc(o, c, strlen(c));
-	o = MML_PUTLIT(o, ",\"server\":");
-	o = mml_json_esc(o, sv, strlen(sv));
-	*o++ = '}';
-	flow_cache.len = (size_t)(o - flow_cache.txt);
-	flow_cache.valid = true;
-	flow_cache.redact = redact;
-	flow_cache.id = fl->id;
-	flow_cache.client = fl->client;
-	flow_cache.server = fl->server;
-	o = mml_lw_room(w, flow_cache.len);
-	w->p = mml_put(o, flow_cache.txt, flow_cache.len);
+	*len = flow_cache.len;
+	return flow_cache.txt;
 }
 
-static int hexv(int c)
+static inline __attribute__((always_inline)) void flow_json(mml_jw *w, const mml_flow *fl, bool redact)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	size_t n;
+	const char *t = flow_text(fl, redact, &n);
+	mml_jw_raw(w, t, n);
 }
 
 /* Percent-decode s[0..n) into out (cap bytes); '+' is a space. */
@@ -146,8 +143,9 @@ static size_t pct_decode(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n && k < cap; i++) {
-		if (s[i] == '%' && i + 2 < n + 0 && hexv((unsigned char)s[i + 1]) >= 0 && hexv((unsigned char)s[i + 2]) >= 0) {
-			out[k++] = (char)(hexv((unsigned char)s[i + 1]) << 4 | hexv((unsigned char)s[i + 2]));
+		if (s[i] == '%' && i + 2 < n + 0 && mml_hex_digit((unsigned char)s[i + 1]) >= 0 &&
+		    mml_hex_digit((unsigned char)s[i + 2]) >= 0) {
+			out[k++] = (char)(mml_hex_digit((unsigned char)s[i + 1]) << 4 | mml_hex_digit((unsigned char)s[i + 2]));
 			i += 2;
 		} else {
 			out[k++] = s[i] == '+' ? ' ' : s[i];
@@ -156,38 +154,31 @@ static size_t pct_decode(const char *s, size_t n, char *out, size_t cap)
 	return k;
 }
 
-static void query_json(mml_lw *w, const char *path, bool redact)
+/* A plain HTTP request's query parameters as an object (values masked with redact). */
+static void query_json(mml_jw *w, const char *path, bool redact)
 {
 	const char *q = strchr(path, '?');
-	mml_lw_lit(w, "{");
-	if (q) {
-		q++;
-		int first = 1;
-		while (*q) {
-			size_t n = strcspn(q, "&");
-			size_t kn = strcspn(q, "=");
-			if (kn > n)
-				kn = n;
-			char k[256], v[2048];
-			size_t kl = pct_decode(q, kn, k, sizeof k);
-			size_t vl = kn < n ? pct_decode(q + kn + 1, n - kn - 1, v, sizeof v) : 0;
-			if (kl) {
-				if (!first)
-					mml_lw_lit(w, ",");
-				first = 0;
-				mml_lw_str(w, k, kl);
-				mml_lw_lit(w, ":");
-				if (redact)
-					mml_lw_lit(w, "\"redacted\"");
-				else
-					mml_lw_str(w, v, vl);
-			}
-			q += n;
-			if (*q == '&')
-				q++;
+	mml_jw_obj(w);
+	while (q && *++q) {
+		size_t n = strcspn(q, "&");
+		size_t kn = strcspn(q, "=");
+		if (kn > n)
+			kn = n;
+		char k[256], v[2048];
+		size_t kl = pct_decode(q, kn, k, sizeof k);
+		size_t vl = kn < n ? pct_decode(q + kn + 1, n - kn - 1, v, sizeof v) : 0;
+		if (kl) {
+			mml_jw_key_str(w, k, kl);
+			if (redact)
+				mml_jw_lit(w, "\"redacted\"");
+			else
+				mml_jw_str(w, v, vl);
 		}
+		q += n;
+		if (*q != '&')
+			break;
 	}
-	mml_lw_lit(w, "}");
+	mml_jw_close(w);
 }
 
 static const char *rec_type_name(uint8_t t)
@@ -206,218 +197,219 @@ static const char *keysrc_name(mml_keysrc k)
 	return k == MML_KEY_LOGGED ? "logged" : k == MML_KEY_INFERRED ? "inferred" : NULL;
 }
 
-/* A name from a fixed table, quoted; NULL gives null. */
-static char *put_name(char *o, const char *s)
+static const char *inflate_name(mml_inflate_state i)
 {
-	if (!s)
-		return MML_PUTLIT(o, "null");
-	*o++ = '"';
-	o = mml_put(o, s, strlen(s));
-	*o++ = '"';
-	return o;
+	return i == MML_INF_OK ? "ok" : i == MML_INF_CAPPED ? "capped" : i == MML_INF_ERROR ? "error" : NULL;
 }
 
-/* ",\"keylog_line\":N}" or ",\"keylog_line\":null}" */
-static char *put_keylog_line(char *o, uint32_t line)
-{
-	o = MML_PUTLIT(o, ",\"keylog_line\":");
-	o = line ? mml_put_u64(o, line) : MML_PUTLIT(o, "null");
-	*o++ = '}';
-	return o;
-}
+/* "keylog_line": N, or null for 0 */
+#define KEYLOG_LINE(w, o, line) \
+	((line) ? mml_jwp_u64((w), (o), "keylog_line", (line)) : mml_jwp_null((w), (o), "keylog_line"))
 
-void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o_)
+/* Room for a run of members: keys, numbers, names (<= MML_LW_FIXED). */
+#define RUN 1024
+
+/* From the line's '{' to "api": the message and where it was seen. */
+static void msg_head(mml_jw *w, const mml_msg *m, bool redact)
 {
 	const mml_outer *ou = m->outer;
-	const bool redact = o_->redact, hide = o_->redact || o_->no_bodies;
-	mml_lw w;
-	mml_lw_begin(&w, f);
-	char *o = mml_lw_room(&w, MML_LW_FIXED);
-	o = MML_PUTLIT(o, "{\"kind\":\"message\",\"id\":");
-	o = mml_put_u64(o, m->id);
-	o = MML_PUTLIT(o, ",\"ts\":");
-	o = mml_put_ts(o, ou->ts_us);
-	o = MML_PUTLIT(o, ",\"pkt\":");
-	o = mml_put_u64(o, ou->pkt);
-	o = MML_PUTLIT(o, ",\"pkt_first\":");
-	o = mml_put_u64(o, ou->pkt_first);
-	o = MML_PUTLIT(o, ",\"flow\":");
-	w.p = o;
-	flow_json(&w, ou->flow, redact);
-	o = mml_lw_room(&w, MML_LW_FIXED);
-	o = MML_PUTLIT(o, ",\"transport\":");
-	o = put_name(o, mml_transport_name(ou->transport));
-	o = ou->dir == 0 ? MML_PUTLIT(o, ",\"dir\":\"request\"") : MML_PUTLIT(o, ",\"dir\":\"response\"");
-	o = MML_PUTLIT(o, ",\"status\":");
-	o = put_name(o, mml_status_name(m->status));
-	o = MML_PUTLIT(o, ",\"detail\":");
-	w.p = o;
-	mml_lw_cstr(&w, m->detail);
-	mml_lw_lit(&w, ",\"uri\":");
-	mml_lw_cstr(&w, m->uri);
-	mml_lw_lit(&w, ",\"host\":");
-	mml_lw_cstr(&w, m->host);
-	o = mml_lw_room(&w, MML_LW_FIXED);
-	o = MML_PUTLIT(o, ",\"req_type\":");
-	o = m->req_type >= 0 ? mml_put_i64(o, m->req_type) : MML_PUTLIT(o, "null");
-	o = MML_PUTLIT(o, ",\"api\":");
-	w.p = o;
-	mml_lw_cstr(&w, m->api);
-	o = mml_lw_room(&w, MML_LW_FIXED);
-	o = MML_PUTLIT(o, ",\"inner\":");
-	o = put_name(o, mml_inner_name(m->inner));
-	/* outer record */
+	char *o = mml_jw_run(w, RUN);
+	o = mml_jwp_obj_in(w, o);
+	o = mml_jwp_lit(w, o, "kind", "\"message\"");
+	o = mml_jwp_u64(w, o, "id", m->id);
+	o = mml_jwp_ts(w, o, "ts", ou->ts_us);
+	o = mml_jwp_u64(w, o, "pkt", ou->pkt);
+	o = mml_jwp_u64(w, o, "pkt_first", ou->pkt_first);
+	mml_jw_run_end(w, mml_jwp_key(w, o, "flow"));
+	flow_json(w, ou->flow, redact);
+	o = mml_jw_run(w, RUN);
+	o = mml_jwp_name(w, o, "transport", mml_transport_name(ou->transport));
+	o = ou->dir == 0 ? mml_jwp_lit(w, o, "dir", "\"request\"") : mml_jwp_lit(w, o, "dir", "\"response\"");
+	o = mml_jwp_name(w, o, "status", mml_status_name(m->status));
+	mml_jw_run_end(w, mml_jwp_key(w, o, "detail"));
+	mml_jw_cstr(w, m->detail);
+	mml_jw_kv_cstr(w, "uri", m->uri);
+	mml_jw_kv_cstr(w, "host", m->host);
+	o = mml_jw_run(w, RUN);
+	o = m->req_type >= 0 ? mml_jwp_i64(w, o, "req_type", m->req_type) : mml_jwp_null(w, o, "req_type");
+	mml_jw_run_end(w, mml_jwp_key(w, o, "api"));
+	mml_jw_cstr(w, m->api);
+}
+
+/* "inner", the outer record and the inner key. */
+static void msg_keys(mml_jw *w, const mml_msg *m)
+{
+	const mml_outer *ou = m->outer;
+	char *o = mml_jw_run(w, RUN);
+	o = mml_jwp_name(w, o, "inner", mml_inner_name(m->inner));
 	if (ou->transport != MML_TR_HTTP) {
-		o = MML_PUTLIT(o, ",\"outer\":{\"record\":");
-		o = put_name(o, rec_type_name(ou->rec_type));
-		o = MML_PUTLIT(o, ",\"seq\":");
-		o = mml_put_u64(o, ou->rec_seq);
-		o = MML_PUTLIT(o, ",\"key\":");
-		o = put_name(o, keysrc_name(ou->key_source));
-		o = put_keylog_line(o, ou->keylog_line);
+		o = mml_jwp_obj_in(w, mml_jwp_key(w, o, "outer"));
+		o = mml_jwp_name(w, o, "record", rec_type_name(ou->rec_type));
+		o = mml_jwp_u64(w, o, "seq", ou->rec_seq);
+		o = mml_jwp_name(w, o, "key", keysrc_name(ou->key_source));
+		o = mml_jwp_obj_out(w, KEYLOG_LINE(w, o, ou->keylog_line));
 	} else {
-		o = MML_PUTLIT(o, ",\"outer\":null");
+		o = mml_jwp_null(w, o, "outer");
 	}
 	if (m->inner != MML_INNER_NONE) {
-		o = MML_PUTLIT(o, ",\"inner_key\":{\"source\":");
-		o = put_name(o, keysrc_name(m->inner_key_source));
-		o = put_keylog_line(o, m->inner_keylog_line);
+		o = mml_jwp_obj_in(w, mml_jwp_key(w, o, "inner_key"));
+		o = mml_jwp_name(w, o, "source", keysrc_name(m->inner_key_source));
+		o = mml_jwp_obj_out(w, KEYLOG_LINE(w, o, m->inner_keylog_line));
 	}
-	w.p = o;
+	mml_jw_run_end(w, o);
+}
+
+/* The HTTP head and a plain request's query. */
+static void msg_http(mml_jw *w, const mml_outer *ou, bool redact)
+{
 	if (ou->transport != MML_TR_LONGLINK) {
-		mml_lw_lit(&w, ",\"http\":{\"method\":");
-		mml_lw_cstr(&w, ou->http_method);
-		mml_lw_lit(&w, ",\"path\":");
-		mml_lw_cstr(&w, ou->http_path && redact && strchr(ou->http_path, '?') ? "redacted" : ou->http_path);
-		mml_lw_lit(&w, ",\"host\":");
-		mml_lw_cstr(&w, ou->http_host);
-		o = mml_lw_room(&w, 64);
-		o = MML_PUTLIT(o, ",\"status\":");
-		o = ou->dir == 1 && ou->http_status ? mml_put_i64(o, ou->http_status) : MML_PUTLIT(o, "null");
-		*o++ = '}';
-		w.p = o;
+		mml_jw_key(w, "http");
+		mml_jw_obj(w);
+		mml_jw_kv_cstr(w, "method", ou->http_method);
+		mml_jw_kv_cstr(w, "path", ou->http_path && redact && strchr(ou->http_path, '?') ? "redacted" : ou->http_path);
+		mml_jw_kv_cstr(w, "host", ou->http_host);
+		char *o = mml_jw_run(w, RUN);
+		o = ou->dir == 1 && ou->http_status ? mml_jwp_i64(w, o, "status", ou->http_status)
+		                                    : mml_jwp_null(w, o, "status");
+		mml_jw_run_end(w, mml_jwp_close(w, o));
 	}
 	if (ou->transport == MML_TR_HTTP && ou->http_path) {
-		mml_lw_lit(&w, ",\"query\":");
-		query_json(&w, ou->http_path, redact);
+		mml_jw_key(w, "query");
+		query_json(w, ou->http_path, redact);
 	}
-	const mml_envelope *env = m->env;
-	o = mml_lw_room(&w, MML_LW_FIXED);
-	if (env && env->has_longlink) {
-		o = MML_PUTLIT(o, ",\"longlink\":{\"cmd\":");
-		o = mml_put_u64(o, env->ll_cmd);
-		o = MML_PUTLIT(o, ",\"seq\":");
-		o = mml_put_u64(o, env->ll_seq);
-		o = MML_PUTLIT(o, ",\"version\":");
-		o = mml_put_u64(o, env->ll_version);
-		o = MML_PUTLIT(o, ",\"length\":");
-		o = mml_put_u64(o, env->ll_len);
-		*o++ = '}';
+}
+
+/* The business header's fields (uin and cookie masked with redact). */
+static void biz_header(mml_jw *w, const mml_bizhdr *h, bool redact)
+{
+	char *o = mml_jw_run(w, RUN);
+	o = mml_jwp_obj(w, mml_jwp_key(w, o, "header"));
+	o = mml_jwp_u64(w, o, "length", h->hdr_len);
+	o = mml_jwp_u64(w, o, "compress", h->compress);
+	o = mml_jwp_u64(w, o, "algo", h->algo);
+	o = mml_jwp_u64(w, o, "client_version", h->client_version);
+	o = redact ? mml_jwp_lit(w, o, "uin", "\"redacted\"") : mml_jwp_u64(w, o, "uin", h->uin);
+	if (redact) {
+		mml_jw_run_end(w, mml_jwp_lit(w, o, "cookie", "\"redacted\""));
+	} else {
+		mml_jw_run_end(w, mml_jwp_key(w, o, "cookie"));
+		mml_jw_hex(w, h->cookie, h->cookie_len);
 	}
-	if (env && env->has_biz) {
-		const mml_bizhdr *h = &env->biz;
-		o = MML_PUTLIT(o, ",\"header\":{\"length\":");
-		o = mml_put_u64(o, h->hdr_len);
-		o = MML_PUTLIT(o, ",\"compress\":");
-		o = mml_put_u64(o, h->compress);
-		o = MML_PUTLIT(o, ",\"algo\":");
-		o = mml_put_u64(o, h->algo);
-		o = MML_PUTLIT(o, ",\"client_version\":");
-		o = mml_put_u64(o, h->client_version);
-		o = MML_PUTLIT(o, ",\"uin\":");
-		o = redact ? MML_PUTLIT(o, "\"redacted\"") : mml_put_u64(o, h->uin);
-		o = MML_PUTLIT(o, ",\"cookie\":");
-		w.p = o;
-		if (redact)
-			mml_lw_lit(&w, "\"redacted\"");
-		else
-			mml_lw_hex(&w, h->cookie, h->cookie_len);
-		mml_lw_lit(&w, ",\"varints\":[");
-		for (unsigned i = 0; i < h->nvarints; i++) {
-			o = mml_lw_room(&w, 24);
-			if (i)
-				*o++ = ',';
-			w.p = mml_put_u64(o, h->varints[i]);
-		}
-		mml_lw_lit(&w, "],\"raw\":");
-		if (redact)
-			mml_lw_lit(&w, "\"redacted\"");
-		else
-			mml_lw_hex(&w, h->raw, h->hdr_len);
-		o = mml_lw_room(&w, MML_LW_FIXED);
-		*o++ = '}';
-		if (env->has_prefix) {
-			o = MML_PUTLIT(o, ",\"envelope\":{\"total_length\":");
-			o = mml_put_u64(o, env->total_len);
-			o = MML_PUTLIT(o, ",\"rest_length\":");
-			o = mml_put_u64(o, env->rest_len);
-			*o++ = '}';
-		}
-	}
-	o = MML_PUTLIT(o, ",\"device_id\":null");
-	o = m->compressed ? MML_PUTLIT(o, ",\"compressed\":true,\"inflate\":")
-	                  : MML_PUTLIT(o, ",\"compressed\":false,\"inflate\":");
-	o = m->inflate == MML_INF_OK       ? MML_PUTLIT(o, "\"ok\"")
-	    : m->inflate == MML_INF_CAPPED ? MML_PUTLIT(o, "\"capped\"")
-	    : m->inflate == MML_INF_ERROR  ? MML_PUTLIT(o, "\"error\"")
-	                                   : MML_PUTLIT(o, "null");
-	w.p = o;
-	if (m->nparts) {
-		mml_lw_lit(&w, ",\"parts\":[");
-		for (size_t i = 0; i < m->nparts; i++) {
-			o = mml_lw_room(&w, 128);
-			if (i)
-				*o++ = ',';
-			o = MML_PUTLIT(o, "{\"field\":");
-			o = mml_put_u64(o, m->parts[i].field);
-			o = MML_PUTLIT(o, ",\"keylog_line\":");
-			o = mml_put_u64(o, m->parts[i].keylog_line);
-			o = MML_PUTLIT(o, ",\"length\":");
-			o = mml_put_u64(o, m->parts[i].len);
-			o = MML_PUTLIT(o, ",\"hex\":");
-			w.p = o;
-			if (hide)
-				mml_lw_lit(&w, "null");
-			else
-				mml_lw_hex(&w, m->parts[i].data, m->parts[i].len);
-			mml_lw_lit(&w, "}");
-		}
-		mml_lw_lit(&w, "]");
-	}
-	o = mml_lw_room(&w, 128);
-	o = MML_PUTLIT(o, ",\"gap_bytes\":");
-	o = mml_put_u64(o, ou->gap_bytes);
-	o = MML_PUTLIT(o, ",\"body_len\":");
-	o = m->body ? mml_put_u64(o, m->body_len) : MML_PUTLIT(o, "null");
-	o = MML_PUTLIT(o, ",\"body_hex\":");
-	w.p = o;
-	if (m->body && !hide)
-		mml_lw_hex(&w, m->body, m->body_len);
+	mml_jw_key(w, "varints");
+	mml_jw_arr(w);
+	for (unsigned i = 0; i < h->nvarints; i++)
+		mml_jw_u64(w, h->varints[i]);
+	mml_jw_close(w);
+	if (redact)
+		mml_jw_kv_lit(w, "raw", "\"redacted\"");
 	else
-		mml_lw_lit(&w, "null");
-	mml_lw_lit(&w, "}\n");
-	mml_lw_end(&w);
+		mml_jw_kv_hex(w, "raw", h->raw, h->hdr_len);
+	mml_jw_close(w);
+}
+
+/* The longlink packet header, the business header, the envelope's lengths. */
+static void msg_envelope(mml_jw *w, const mml_envelope *env, bool redact)
+{
+	if (!env)
+		return;
+	if (env->has_longlink) {
+		char *o = mml_jw_run(w, RUN);
+		o = mml_jwp_obj_in(w, mml_jwp_key(w, o, "longlink"));
+		o = mml_jwp_u64(w, o, "cmd", env->ll_cmd);
+		o = mml_jwp_u64(w, o, "seq", env->ll_seq);
+		o = mml_jwp_u64(w, o, "version", env->ll_version);
+		o = mml_jwp_u64(w, o, "length", env->ll_len);
+		mml_jw_run_end(w, mml_jwp_obj_out(w, o));
+	}
+	if (!env->has_biz)
+		return;
+	biz_header(w, &env->biz, redact);
+	if (env->has_prefix) {
+		char *o = mml_jw_run(w, RUN);
+		o = mml_jwp_obj_in(w, mml_jwp_key(w, o, "envelope"));
+		o = mml_jwp_u64(w, o, "total_length", env->total_len);
+		o = mml_jwp_u64(w, o, "rest_length", env->rest_len);
+		mml_jw_run_end(w, mml_jwp_obj_out(w, o));
+	}
+}
+
+/* The parts of a multi-part inner body (hex null with hide). */
+static void msg_parts(mml_jw *w, const mml_msg *m, bool hide)
+{
+	mml_jw_key(w, "parts");
+	mml_jw_arr(w);
+	for (size_t i = 0; i < m->nparts; i++) {
+		char *o = mml_jw_run(w, RUN);
+		o = mml_jwp_obj(w, o);
+		o = mml_jwp_u64(w, o, "field", m->parts[i].field);
+		o = mml_jwp_u64(w, o, "keylog_line", m->parts[i].keylog_line);
+		o = mml_jwp_u64(w, o, "length", m->parts[i].len);
+		if (hide) {
+			mml_jw_run_end(w, mml_jwp_null(w, o, "hex"));
+		} else {
+			mml_jw_run_end(w, mml_jwp_key(w, o, "hex"));
+			mml_jw_hex(w, m->parts[i].data, m->parts[i].len);
+		}
+		mml_jw_close(w);
+	}
+	mml_jw_close(w);
+}
+
+/* From "device_id" to the end of the line: inflation, parts and the body
+ * (hex written null with hide). */
+static void msg_body(mml_jw *w, const mml_msg *m, bool hide)
+{
+	char *o = mml_jw_run(w, RUN);
+	o = mml_jwp_null(w, o, "device_id");
+	o = mml_jwp_bool(w, o, "compressed", m->compressed);
+	mml_jw_run_end(w, mml_jwp_name(w, o, "inflate", inflate_name(m->inflate)));
+	if (m->nparts)
+		msg_parts(w, m, hide);
+	o = mml_jw_run(w, RUN);
+	o = mml_jwp_u64(w, o, "gap_bytes", m->outer->gap_bytes);
+	o = m->body ? mml_jwp_u64(w, o, "body_len", m->body_len) : mml_jwp_null(w, o, "body_len");
+	if (m->body && !hide) {
+		mml_jw_run_end(w, mml_jwp_key(w, o, "body_hex"));
+		mml_jw_hex(w, m->body, m->body_len);
+	} else {
+		mml_jw_run_end(w, mml_jwp_null(w, o, "body_hex"));
+	}
+	mml_jw_line_end(w);
+}
+
+/* One line per message (docs/SCHEMA.md "decrypt output"); the hot path of
+ * `mmlens decrypt`: runs of members, the writer kept in registers. */
+void mml_jsonl_message(FILE *f, const mml_msg *m, const mml_jsonl_opts *o)
+{
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_begin(&w, &lw, f);
+	msg_head(&w, m, o->redact);
+	msg_keys(&w, m);
+	msg_http(&w, m->outer, o->redact);
+	msg_envelope(&w, m->env, o->redact);
+	msg_body(&w, m, o->redact || o->no_bodies);
+	mml_jw_end(&w);
 }
 
 void mml_jsonl_hello(FILE *f, const mml_flow *fl, int dir, mml_transport tr, uint64_t ts_us, uint64_t pkt,
                      const mml_hello *h, const mml_jsonl_opts *o_)
 {
-	mml_lw w;
-	mml_lw_begin(&w, f);
-	char *o = mml_lw_room(&w, 128);
-	o = MML_PUTLIT(o, "{\"kind\":\"handshake\",\"ts\":");
-	o = mml_put_ts(o, ts_us);
-	o = MML_PUTLIT(o, ",\"pkt\":");
-	o = mml_put_u64(o, pkt);
-	o = MML_PUTLIT(o, ",\"flow\":");
-	w.p = o;
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_begin(&w, &lw, f);
+	char *o = mml_jw_run(&w, RUN);
+	o = mml_jwp_obj_in(&w, o);
+	o = mml_jwp_lit(&w, o, "kind", "\"handshake\"");
+	o = mml_jwp_ts(&w, o, "ts", ts_us);
+	o = mml_jwp_u64(&w, o, "pkt", pkt);
+	mml_jw_run_end(&w, mml_jwp_key(&w, o, "flow"));
 	flow_json(&w, fl, o_->redact);
-	o = mml_lw_room(&w, 128);
-	o = MML_PUTLIT(o, ",\"transport\":");
-	o = put_name(o, mml_transport_name(tr));
-	o = dir == 0 ? MML_PUTLIT(o, ",\"dir\":\"request\",") : MML_PUTLIT(o, ",\"dir\":\"response\",");
-	w.p = o;
-	mml_hello_write_lw(h, &w);
-	mml_lw_lit(&w, "}\n");
-	mml_lw_end(&w);
+	o = mml_jw_run(&w, RUN);
+	o = mml_jwp_name(&w, o, "transport", mml_transport_name(tr));
+	o = dir == 0 ? mml_jwp_lit(&w, o, "dir", "\"request\"") : mml_jwp_lit(&w, o, "dir", "\"response\"");
+	mml_jw_run_end(&w, mml_jwp_val(&w, o));
+	mml_hello_write_lw(h, &lw); /* the hello's members (src/mmtls/record.c) */
+	mml_jw_line_end(&w);
+	mml_jw_end(&w);
 }

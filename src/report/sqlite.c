@@ -355,9 +355,13 @@ static void add_verdict(void *ctx, const mml_audit_row *r)
 	txt = NULL;
 	mem = open_memstream(&txt, &len);
 	if (mem) {
-		fputc('{', mem);
-		mml_judgement_json(mem, j, r->session);
-		fputc('}', mem);
+		mml_lw lw;
+		mml_jw w;
+		mml_jw_begin(&w, &lw, mem);
+		mml_jw_obj(&w);
+		mml_judgement_json(&w, j, r->session);
+		mml_jw_close(&w);
+		mml_jw_end(&w);
 		fclose(mem);
 		sqlite3_bind_text(q, 17, txt, -1, free);
 	}

@@ -1,28 +1,22 @@
 /*
- * stats.c - write mml_stats as JSON (the --stats-json contract, every
- * counter by its field name) and as a short human summary.
+ * stats.c - the accounting counters (mml_stats, include/mmlens/stats.h:
+ * every stage adds to them) written out: as JSON (the --stats-json
+ * contract, every counter by its field name, with the JSON writer of
+ * util.h) and as a short human summary.
  */
 #include <inttypes.h>
 
-#include "mmlens/stats.h"
-
-void mml_stats_add(mml_stats *dst, const mml_stats *src)
-{
-#define X(n) dst->n += src->n;
-	MML_STATS_FIELDS(X)
-#undef X
-}
+#include "mmlens/report.h"
 
 void mml_stats_write_json(const mml_stats *s, FILE *f)
 {
-	int first = 1;
-	fputc('{', f);
-#define X(n)                                                                 \
-	fprintf(f, "%s\"" #n "\":%" PRIu64, first ? "" : ",", s->n);              \
-	first = 0;
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_line(&w, &lw, f);
+#define X(n) mml_jw_kv_u64(&w, #n, s->n);
 	MML_STATS_FIELDS(X)
 #undef X
-	fputs("}\n", f);
+	mml_jw_line_close(&w);
 }
 
 void mml_stats_write_summary(const mml_stats *s, FILE *f)

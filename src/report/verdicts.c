@@ -4,139 +4,181 @@
  * audit` and stored as text by the database, so that every view says
  * the same about a verdict: its model and why that model governs, the
  * statement, and for an undetermined one the facts that decide it and
- * what each answer gives.
+ * what each answer gives; and the audit's summary line.
  *
- * Contract: writes to a FILE; never fails silently (a write error shows
- * in ferror, reported when the output is closed).
+ * Contract: writes with the JSON writer (util.h) to a FILE; never fails
+ * silently (a write error shows in ferror, reported when the output is
+ * closed).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "mmlens/report.h"
 
-static void stmt_json(FILE *out, const mml_policy *pol, const mml_policy_stmt *st)
+static void stmt_json(mml_jw *w, const mml_policy *pol, const mml_policy_stmt *st)
 {
-	fputs("\"policy\":", out);
-	mml_json_cstr(out, pol ? pol->name : NULL);
-	fputs(",\"statement\":", out);
-	mml_json_cstr(out, st ? st->id : NULL);
-	fputs(",\"section\":", out);
-	mml_json_cstr(out, st ? st->section : NULL);
-	fputs(",\"statement_party\":", out);
-	mml_json_cstr(out, st ? mml_party_name(st->party) : NULL);
-	fputs(",\"condition\":", out);
+	mml_jw_kv_cstr(w, "policy", pol ? pol->name : NULL);
+	mml_jw_kv_cstr(w, "statement", st ? st->id : NULL);
+	mml_jw_kv_cstr(w, "section", st ? st->section : NULL);
+	mml_jw_kv_cstr(w, "statement_party", st ? mml_party_name(st->party) : NULL);
+	mml_jw_key(w, "condition");
 	if (st && st->ncond) {
-		fputc('{', out);
+		mml_jw_obj(w);
 		for (size_t c = 0; c < st->ncond; c++) {
-			fputs(c ? "," : "", out);
-			mml_json_cstr(out, st->cond_key[c]);
-			fputc(':', out);
-			mml_json_cstr(out, st->cond_val[c]);
+			mml_jw_key_str(w, st->cond_key[c], strlen(st->cond_key[c]));
+			mml_jw_cstr(w, st->cond_val[c]);
 		}
-		fputc('}', out);
+		mml_jw_close(w);
 	} else {
-		fputs("null", out);
+		mml_jw_null(w);
 	}
 }
 
-void mml_judgement_json(FILE *out, const mml_judgement *j, uint64_t session)
+/* The facts an undetermined judgement depends on, by id. */
+static void undetermined_by(mml_jw *w, const mml_judgement *j)
 {
-	fprintf(out, "\"verdict\":\"%s\",", mml_verdict_name(j->v));
-	stmt_json(out, j->pol, j->v == MML_VERDICT_UNDETERMINED ? NULL : j->st);
-	/* true: the labels say it held; null: not known (the verdict is then the
-	 * same whether it held or not) or no condition */
-	fputs(j->v != MML_VERDICT_UNDETERMINED && j->cond_held == 1 ? ",\"condition_held\":true"
-	                                                             : ",\"condition_held\":null", out);
-	fputs(",\"policy_why\":", out);
-	mml_json_cstr(out, j->policy_why);
-	fputs(",\"if_mainland\":", out);
-	if (j->alt_v != j->v) {
-		fprintf(out, "{\"verdict\":\"%s\",", mml_verdict_name(j->alt_v));
-		stmt_json(out, j->alt_pol, j->alt_st);
-		fputc('}', out);
-	} else {
-		fputs("null", out);
-	}
-	fputs(",\"undetermined_by\":[", out);
-	int n = 0;
 	char id[128];
+	mml_jw_key(w, "undetermined_by");
+	mml_jw_arr(w);
 	for (size_t i = 0; j->v == MML_VERDICT_UNDETERMINED && i < j->nfacts; i++)
 		if (j->deciding & (1u << i)) {
 			mml_fact_id(&j->fact[i], id, sizeof id);
-			fputs(n++ ? "," : "", out);
-			mml_json_cstr(out, id);
+			mml_jw_cstr(w, id);
 		}
 	if (j->v == MML_VERDICT_UNDETERMINED && j->feature_unknown && (j->deciding & 0x80))
-		fputs(n++ ? ",\"feature\"" : "\"feature\"", out);
-	fputs("],\"outcomes\":[", out);
+		mml_jw_lit(w, "\"feature\"");
+	mml_jw_close(w);
+}
+
+/* What each answer to the deciding facts gives. */
+static void outcomes(mml_jw *w, const mml_judgement *j)
+{
+	char id[128];
+	mml_jw_key(w, "outcomes");
+	mml_jw_arr(w);
 	for (size_t o = 0; j->v == MML_VERDICT_UNDETERMINED && o < j->nout; o++) {
 		const mml_outcome *oc = &j->out[o];
-		fprintf(out, "%s{\"verdict\":\"%s\",", o ? "," : "", mml_verdict_name(oc->v));
-		stmt_json(out, oc->pol, oc->st);
-		fputs(",\"when\":{", out);
-		int w = 0;
+		mml_jw_obj(w);
+		mml_jw_kv_name(w, "verdict", mml_verdict_name(oc->v));
+		stmt_json(w, oc->pol, oc->st);
+		mml_jw_key(w, "when");
+		mml_jw_obj(w);
 		for (size_t i = 0; i < j->nfacts; i++) {
 			if (!(j->deciding & (1u << i)) || oc->held[i] == 3 || !oc->held[i])
 				continue;
 			mml_fact_id(&j->fact[i], id, sizeof id);
-			fputs(w++ ? "," : "", out);
-			mml_json_cstr(out, id);
-			fputs(oc->held[i] == 2 ? ":true" : ":false", out);
+			mml_jw_key_str(w, id, strlen(id));
+			mml_jw_bool(w, oc->held[i] == 2);
 		}
 		if (j->feature_unknown && (j->deciding & 0x80)) {
-			fputs(w++ ? ",\"feature\":[" : "\"feature\":[", out);
-			int k2 = 0;
+			mml_jw_key(w, "feature");
+			mml_jw_arr(w);
 			for (int k = 0; k < MML_FEAT__COUNT; k++)
 				if ((oc->contexts >> k) & 1)
-					fprintf(out, "%s\"%s\"", k2++ ? "," : "", mml_feature_name((mml_feature)k));
-			fputc(']', out);
+					mml_jw_name(w, mml_feature_name((mml_feature)k));
+			mml_jw_close(w);
 		}
-		fputs("}}", out);
+		mml_jw_close(w);
+		mml_jw_close(w);
 	}
-	char buf[1024];
-	fputs("],\"to_decide\":", out);
-	mml_judgement_decide(j, session, buf, sizeof buf);
-	mml_json_cstr(out, buf[0] ? buf : NULL);
-	fputs(",\"note\":", out);
-	mml_judgement_text(j, session, buf, sizeof buf);
-	mml_json_cstr(out, buf);
+	mml_jw_close(w);
 }
 
-void mml_audit_row_json(FILE *out, const mml_audit_row *r, void (*label_json)(FILE *, const mml_label *))
+void mml_judgement_json(mml_jw *w, const mml_judgement *j, uint64_t session)
 {
-	fprintf(out, "{\"kind\":\"flow\",\"session\":%llu,\"label\":", (unsigned long long)r->session);
-	if (label_json)
-		label_json(out, r->label);
+	mml_jw_kv_name(w, "verdict", mml_verdict_name(j->v));
+	stmt_json(w, j->pol, j->v == MML_VERDICT_UNDETERMINED ? NULL : j->st);
+	/* true: the labels say it held; null: not known (the verdict is then the
+	 * same whether it held or not) or no condition */
+	if (j->v != MML_VERDICT_UNDETERMINED && j->cond_held == 1)
+		mml_jw_kv_lit(w, "condition_held", "true");
 	else
-		fputs("null", out);
-	fputs(",\"party\":", out);
-	mml_json_cstr(out, mml_party_name(r->party));
-	fprintf(out, ",\"attributed\":%s,\"api_unknown\":%s,\"category\":", r->attributed ? "true" : "false",
-	        r->ntypes ? "true" : "false");
-	mml_json_cstr(out, r->category);
-	fputs(",\"context\":", out);
-	mml_json_cstr(out, mml_feature_name(r->feature));
-	fputs(",\"apis\":[", out);
-	for (size_t i = 0; i < r->napis; i++) {
-		fputs(i ? "," : "", out);
-		mml_json_cstr(out, r->apis[i]);
+		mml_jw_kv_null(w, "condition_held");
+	mml_jw_kv_cstr(w, "policy_why", j->policy_why);
+	mml_jw_key(w, "if_mainland");
+	if (j->alt_v != j->v) {
+		mml_jw_obj(w);
+		mml_jw_kv_name(w, "verdict", mml_verdict_name(j->alt_v));
+		stmt_json(w, j->alt_pol, j->alt_st);
+		mml_jw_close(w);
+	} else {
+		mml_jw_null(w);
 	}
-	fputs("],\"unknown_request_types\":[", out);
+	undetermined_by(w, j);
+	outcomes(w, j);
+	char buf[1024];
+	mml_judgement_decide(j, session, buf, sizeof buf);
+	mml_jw_kv_cstr(w, "to_decide", buf[0] ? buf : NULL);
+	mml_judgement_text(j, session, buf, sizeof buf);
+	mml_jw_kv_cstr(w, "note", buf);
+}
+
+void mml_audit_row_json(FILE *out, const mml_audit_row *r)
+{
+	mml_lw lw;
+	mml_jw jw, *w = &jw;
+	mml_jw_line(w, &lw, out);
+	mml_jw_kv_lit(w, "kind", "\"flow\"");
+	mml_jw_kv_u64(w, "session", r->session);
+	mml_jw_key(w, "label");
+	mml_label_json(w, r->label);
+	mml_jw_kv_cstr(w, "party", mml_party_name(r->party));
+	mml_jw_kv_bool(w, "attributed", r->attributed);
+	mml_jw_kv_bool(w, "api_unknown", r->ntypes != 0);
+	mml_jw_kv_cstr(w, "category", r->category);
+	mml_jw_kv_cstr(w, "context", mml_feature_name(r->feature));
+	mml_jw_key(w, "apis");
+	mml_jw_arr(w);
+	for (size_t i = 0; i < r->napis; i++)
+		mml_jw_cstr(w, r->apis[i]);
+	mml_jw_close(w);
+	mml_jw_key(w, "unknown_request_types");
+	mml_jw_arr(w);
 	for (size_t i = 0; i < r->ntypes; i++)
-		fprintf(out, "%s%lld", i ? "," : "", (long long)r->req_types[i]);
-	fprintf(out, "],\"more_apis\":%s,\"host\":", r->more ? "true" : "false");
-	mml_json_cstr(out, r->host);
-	fputc(',', out);
-	mml_judgement_json(out, &r->j, r->session);
-	fprintf(out, ",\"messages\":%llu,\"evidence\":[", (unsigned long long)r->msgs);
+		mml_jw_i64(w, r->req_types[i]);
+	mml_jw_close(w);
+	mml_jw_kv_bool(w, "more_apis", r->more);
+	mml_jw_kv_cstr(w, "host", r->host);
+	mml_judgement_json(w, &r->j, r->session);
+	mml_jw_kv_u64(w, "messages", r->msgs);
+	mml_jw_key(w, "evidence");
+	mml_jw_arr(w);
 	for (size_t j = 0; j < r->nev; j++) {
-		fprintf(out, "%s{\"msg\":%llu,\"api\":", j ? "," : "", (unsigned long long)r->ev[j].msg);
-		mml_json_cstr(out, r->ev[j].api);
-		fputs(",\"path\":", out);
-		mml_json_cstr(out, r->ev[j].path);
-		fputs(",\"detector\":", out);
-		mml_json_cstr(out, r->ev[j].detector);
-		fputc('}', out);
+		mml_jw_obj(w);
+		mml_jw_kv_u64(w, "msg", r->ev[j].msg);
+		mml_jw_kv_cstr(w, "api", r->ev[j].api);
+		mml_jw_kv_cstr(w, "path", r->ev[j].path);
+		mml_jw_kv_cstr(w, "detector", r->ev[j].detector);
+		mml_jw_close(w);
 	}
-	fprintf(out, "],\"evidence_count\":%llu}\n", (unsigned long long)r->count);
+	mml_jw_close(w);
+	mml_jw_kv_u64(w, "evidence_count", r->count);
+	mml_jw_line_close(w);
+}
+
+void mml_audit_summary_json(FILE *out, const mml_audit_summary *a)
+{
+	mml_lw lw;
+	mml_jw jw, *w = &jw;
+	mml_jw_line(w, &lw, out);
+	mml_jw_kv_lit(w, "kind", "\"audit_summary\"");
+	mml_jw_kv_cstr(w, "policy", a->policy);
+	mml_jw_kv_u64(w, "session", a->session);
+	mml_jw_key(w, "label");
+	mml_label_json(w, a->label);
+	uint64_t total = 0;
+	for (int v = 0; v < MML_VERDICT__COUNT; v++)
+		total += a->counts[v];
+	mml_jw_kv_u64(w, "sessions", a->sessions);
+	mml_jw_kv_u64(w, "flows", total);
+	for (int v = 0; v < MML_VERDICT__COUNT; v++) {
+		mml_jw_key_name(w, mml_verdict_name((mml_verdict)v));
+		mml_jw_u64(w, a->counts[v]);
+	}
+	mml_jw_kv_u64(w, "api_unknown_flows", a->api_unknown_rows);
+	mml_jw_key(w, "input");
+	mml_jw_obj(w);
+	mml_counts_json(w, a->input); /* what the flows do not show: unreadable, empty, opaque bodies */
+	mml_jw_close(w);
+	mml_jw_line_close(w);
 }

@@ -64,19 +64,43 @@ char *mml_put_hex4(char *o, unsigned v)
 /* ---- line writer ---- */
 
 static _Thread_local char lw_buf[MML_LW_SIZE];
+/* Where a writer over memory goes on once its text did not fit: dropped. */
+static _Thread_local char lw_drop[MML_LW_SIZE];
 
 void mml_lw_begin(mml_lw *w, FILE *f)
 {
 	w->f = f;
 	w->base = w->p = lw_buf;
 	w->end = lw_buf + sizeof lw_buf;
+	w->over = false;
+}
+
+void mml_lw_mem(mml_lw *w, char *p, size_t n)
+{
+	w->f = NULL;
+	w->base = w->p = p;
+	w->end = p + n;
+	w->over = false;
 }
 
 void mml_lw_flush(mml_lw *w)
 {
+	if (!w->f)
+		return; /* memory: the text stays */
 	if (w->p > w->base)
 		fwrite(w->base, 1, (size_t)(w->p - w->base), w->f);
 	w->p = w->base;
+}
+
+__attribute__((noinline)) void mml_lw_short(mml_lw *w)
+{
+	if (w->f) {
+		mml_lw_flush(w);
+		return;
+	}
+	w->over = true;
+	w->base = w->p = lw_drop;
+	w->end = lw_drop + sizeof lw_drop;
 }
 
 void mml_lw_str(mml_lw *w, const char *s, size_t n)
@@ -84,6 +108,14 @@ void mml_lw_str(mml_lw *w, const char *s, size_t n)
 	if (n <= (MML_LW_SIZE - 2) / 6) {
 		char *o = mml_lw_room(w, MML_JSON_ESC_MAX(n) + 2);
 		w->p = mml_json_esc(o, s, n);
+		return;
+	}
+	if (!w->f) { /* memory: escaped in place when the caller made room */
+		size_t need;
+		if (!w->over && mml_mul_ok(n, 6, &need) && mml_add_ok(need, 2, &need) && (size_t)(w->end - w->p) >= need)
+			w->p = mml_json_esc(w->p, s, n);
+		else
+			mml_lw_short(w);
 		return;
 	}
 	mml_lw_flush(w);
@@ -98,15 +130,13 @@ void mml_lw_cstr(mml_lw *w, const char *s)
 		mml_lw_str(w, s, strlen(s));
 }
 
-void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
+/* Hex digits in pieces as room allows (a writer over memory has the room it needs). */
+static inline void hex_digits(mml_lw *w, const uint8_t *p, size_t n)
 {
-	char *o = mml_lw_room(w, 2);
-	*o++ = '"';
-	w->p = o;
 	while (n) {
 		size_t room = (size_t)(w->end - w->p) / 2;
-		if (room < 64) {
-			mml_lw_flush(w);
+		if (room < 64 && room < n) {
+			mml_lw_short(w);
 			room = (size_t)(w->end - w->p) / 2;
 		}
 		size_t k = n < room ? n : room;
@@ -114,6 +144,16 @@ void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
 		p += k;
 		n -= k;
 	}
+}
+
+void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n) { hex_digits(w, p, n); }
+
+void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
+{
+	char *o = mml_lw_room(w, 2);
+	*o++ = '"';
+	w->p = o;
+	hex_digits(w, p, n);
 	o = mml_lw_room(w, 1);
 	*o++ = '"';
 	w->p = o;
