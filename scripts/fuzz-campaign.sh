@@ -18,7 +18,7 @@
 # timeouts, OOMs, artifacts) and results.md (a Markdown table for
 # docs/FUZZING.md). Exit 1 when a harness found something or did not run.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 here=$(pwd)
 top=build/fuzz-campaign
 
@@ -70,7 +70,11 @@ if [ "${1:-}" = "--one" ]; then
 	exit 0
 fi
 
+# SECONDS is the documented knob (make fuzz-campaign SECONDS=N); run with
+# sh, where it is a plain variable (bash would count it up).
+# shellcheck disable=SC3028
 SECONDS_SET=${SECONDS:+1}
+# shellcheck disable=SC3028
 SECS=${SECONDS:-600}
 case $SECS in *[!0-9]*|'') echo "fuzz-campaign: SECONDS must be a number" >&2; exit 2 ;; esac
 case ${RUNS:-0} in *[!0-9]*) echo "fuzz-campaign: RUNS must be a number" >&2; exit 2 ;; esac

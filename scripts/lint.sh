@@ -8,7 +8,7 @@
 # The raw outputs stay in build/lint/. JOBS=k runs k clang-tidy at a time
 # (default: the number of CPUs). TIDY=0 or CPPCHECK=0 skips one tool.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 out=build/lint
 mkdir -p "$out"
 rm -f "$out"/*.txt

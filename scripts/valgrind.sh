@@ -18,7 +18,7 @@
 # leaked bytes (definite+indirect); tests: N passed, N failed; S s";
 # exit 1 unless every test passed with 0 errors and 0 leaks.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 B=${B:-build}
 out=build/valgrind
 rm -rf "$out"

@@ -4,7 +4,7 @@
 # violation of each kind planted, the check fails naming the file and line
 # of the violation. Run by tests/run.sh; prints "N passed, N failed".
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 here=$(pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmlens-plan.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
