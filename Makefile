@@ -1,6 +1,9 @@
 # mmlens build. `make` builds build/mmlens; `make test` installs what is
 # missing, builds with -Werror, and runs every test normally and under
 # ASan+UBSan; `make demo` runs the pipeline on the built-in sample.
+# Also: `make check-deps` (the module plan), `make lint` (cppcheck and
+# clang-tidy), `make valgrind` (acceptance tests under memcheck), `make
+# fuzz` and `make fuzz-campaign`, `make bench` (CONTRIBUTING.md).
 CC      ?= gcc
 CSTD    := -std=c17
 WARN    := -Wall -Wextra -Werror -Wshadow -Wvla
@@ -9,7 +12,8 @@ CFLAGS  ?= -O2 -g
 LDLIBS  := -lpcap -lsqlite3 -lcrypto -ldeflate -lz -ljansson -lhs -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# Modules in pipeline order (docs/ARCHITECTURE.md); each may use only those before it.
+# Modules in pipeline order (docs/ARCHITECTURE.md; which may include which is
+# the graph drawn there, checked by `make check-deps`).
 MODULES := util capture flow mmtls envelope decode detect analyze report cli
 LIB_SRC := $(foreach m,$(MODULES),$(filter-out src/cli/main.c,$(wildcard src/$(m)/*.c)))
 GEN     := catalog_data taxonomy_data fields_data attrib_data policy_wechat_data policy_weixin_data questions_data
@@ -23,7 +27,7 @@ TEST_SRC:= $(wildcard tests/*.c)
 SIM_SRC := $(filter-out tools/sim/main.c,$(wildcard tools/sim/*.c))
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
 
-.PHONY: all test demo bench clean deps fuzz check-deps
+.PHONY: all test demo bench clean deps fuzz check-deps lint valgrind fuzz-campaign
 all: $(B)/mmlens $(B)/mmlens-sim
 
 deps:
@@ -147,9 +151,27 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
-# The module plan of docs/ARCHITECTURE.md (also run by make test).
+# The module plan of docs/ARCHITECTURE.md (also run first by make test):
+# the graph, private headers, the simulator, no analysis in the cli, sizes.
 check-deps:
 	@sh scripts/check-deps.sh
+
+# Static analysis: cppcheck and clang-tidy (.clang-tidy); fails on any finding.
+lint:
+	@sh scripts/deps.sh lint
+	@sh scripts/lint.sh
+
+# The real-data and simulator acceptance tests under valgrind's memcheck
+# (normal build): 0 errors and 0 leaks. TESTS="a b": other name patterns.
+valgrind:
+	@sh scripts/deps.sh valgrind
+	@$(MAKE) --no-print-directory all $(B)/tests
+	@B=$(B) sh scripts/valgrind.sh $(TESTS)
+
+# A libFuzzer campaign over every harness (docs/FUZZING.md):
+# make fuzz-campaign SECONDS=600 JOBS=1 [RUNS=N] [HARNESSES="fuzz_x fuzz_y"]
+fuzz-campaign:
+	@SECONDS=$(SECONDS) RUNS=$(RUNS) JOBS=$(JOBS) sh scripts/fuzz-campaign.sh $(HARNESSES)
 
 clean:
 	rm -rf build

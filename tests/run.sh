@@ -1,6 +1,8 @@
 #!/bin/sh
-# Run every test twice (normal build and ASan+UBSan build), plus the fuzz
-# corpora as regression tests, and print the total "N passed, N failed".
+# Run the checked plan first (scripts/check-deps.sh, then tests/plan.sh,
+# which plants violations in a copy of the tree), every test twice (normal
+# build and ASan+UBSan build), plus the fuzz corpora as regression tests,
+# and print the total "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -31,6 +33,7 @@ fuzzreg() { # label binary corpus
 }
 
 if sh scripts/check-deps.sh; then P=$((P + 1)); else F=$((F + 1)); fi
+suite plan sh tests/plan.sh
 MMLENS_BIN=$B/mmlens MMLENS_SIM=$B/mmlens-sim suite tests "$B/tests"
 MMLENS_BIN=$B/asan/mmlens MMLENS_SIM=$B/asan/mmlens-sim suite asan-tests "$B/asan/tests"
 for t in fuzz/fuzz_*.c; do
