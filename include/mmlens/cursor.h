@@ -103,7 +103,8 @@ static inline mml_err mml_cur_copy(mml_cur *c, void *dst, size_t n)
 {
 	if (n > mml_cur_left(c))
 		return MML_E_TRUNCATED;
-	memcpy(dst, c->p + c->off, n);
+	if (n)	/* an empty view may have no pointer; memcpy must not see NULL */
+		memcpy(dst, c->p + c->off, n);
 	c->off += n;
 	return MML_OK;
 }
