@@ -347,7 +347,11 @@ const char *mml_dfmt_name(mml_dfmt f);
 
 /* Write the tree as JSON (one object, nested) or as an indented text view. */
 #include <stdio.h>
+
+#include "mmlens/util.h"
 void mml_dtree_write_json(const mml_dtree *t, FILE *f);
+/* The JSON as one value into the writer w (util.h), e.g. a member's. */
+void mml_dtree_write_jw(const mml_dtree *t, mml_jw *w);
 void mml_dtree_write_text(const mml_dtree *t, FILE *f);
 
 #endif

@@ -91,10 +91,10 @@ typedef struct mml_hello {
 
 /* Parse the body of a plaintext handshake record. */
 mml_err mml_hello_parse(const uint8_t *body, size_t n, mml_hello *h);
-/* Write the hello's fields as JSON object members (no braces). */
+/* The hello's fields as members of the JSON object open in w (util.h). */
+void mml_hello_write_jw(const mml_hello *h, mml_jw *w);
+/* The hello as one JSON object and a newline. */
 void mml_hello_write_json(const mml_hello *h, FILE *f);
-/* The same into a line writer (see util.h). */
-void mml_hello_write_lw(const mml_hello *h, mml_lw *w);
 
 /* Shortlink / plain HTTP message head (zero-copy views). */
 typedef struct mml_http_head {

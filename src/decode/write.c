@@ -12,7 +12,8 @@
  * same; non-finite as strings); integers beyond 2^53 as decimal strings
  * (as protobuf's JSON mapping does, so no reader loses digits); text as a
  * JSON string (valid UTF-8 passes through, other bytes as \u00XX, see
- * mml_json_str); bytes as "hex". The text view is one line per node,
+ * mml_json_str); bytes as "hex"; written with the JSON writer mml_jw
+ * (util.h), a member's value through mml_dtree_write_jw. The text view is one line per node,
  * indented by depth: `path kind(len) value [flags]`, long values cut
  * with the number of bytes left out. Writing never allocates for paths
  * under 1 KiB and never fails (FILE errors are the caller's to check).
@@ -61,155 +62,175 @@ static void fmt_f64(char *b, size_t n, double v)
 	}
 }
 
-static void json_double(FILE *f, double v)
+/* A number as JSON text: the shortest decimal; non-finite as strings. */
+static void jw_double(mml_jw *w, double v)
 {
 	char b[40];
 	if (isnan(v)) {
-		fputs("\"NaN\"", f);
+		mml_jw_lit(w, "\"NaN\"");
 	} else if (isinf(v)) {
-		fputs(v < 0 ? "\"-Infinity\"" : "\"Infinity\"", f);
+		if (v < 0)
+			mml_jw_lit(w, "\"-Infinity\"");
+		else
+			mml_jw_lit(w, "\"Infinity\"");
 	} else {
 		fmt_f64(b, sizeof b, v);
-		fputs(b, f);
+		mml_jw_text_(w, b, strlen(b));
 	}
 }
 
-static void json_float(FILE *f, float v)
+static void jw_float(mml_jw *w, float v)
 {
 	char b[40];
 	if (isnan(v) || isinf(v)) {
-		json_double(f, (double)v);
+		jw_double(w, (double)v);
 	} else {
 		fmt_f32(b, sizeof b, v);
-		fputs(b, f);
+		mml_jw_text_(w, b, strlen(b));
 	}
 }
 
 /* Integers beyond 2^53 (where JSON readers lose digits) as strings, as protobuf's JSON mapping does. */
 #define JSON_SAFE ((uint64_t)1 << 53)
-static void json_u64(FILE *f, uint64_t v)
+static void jw_u64(mml_jw *w, uint64_t v)
 {
-	fprintf(f, v <= JSON_SAFE ? "%" PRIu64 : "\"%" PRIu64 "\"", v);
+	if (v <= JSON_SAFE) {
+		mml_jw_u64(w, v);
+		return;
+	}
+	char *o = mml_jwp_val(w, mml_jw_run(w, 24));
+	*o++ = '"';
+	o = mml_put_u64(o, v);
+	*o++ = '"';
+	mml_jw_run_end(w, o);
 }
 
-static void json_i64(FILE *f, int64_t v)
+static void jw_i64(mml_jw *w, int64_t v)
 {
-	bool safe = v >= -(int64_t)JSON_SAFE && v <= (int64_t)JSON_SAFE;
-	fprintf(f, safe ? "%" PRId64 : "\"%" PRId64 "\"", v);
+	if (v >= -(int64_t)JSON_SAFE && v <= (int64_t)JSON_SAFE) {
+		mml_jw_i64(w, v);
+		return;
+	}
+	char *o = mml_jwp_val(w, mml_jw_run(w, 24));
+	*o++ = '"';
+	o = mml_put_i64(o, v);
+	*o++ = '"';
+	mml_jw_run_end(w, o);
 }
 
 /* The value is printed as text (mml_dkinds). */
 static bool has_text(const mml_dnode *d) { return mml_dkind_is(d->kind, MML_DKP_SHOWN); }
 
-static void wj(const mml_dtree *t, uint32_t i, FILE *f)
+/* The node's value members by kind. */
+static void wj_value(const mml_dnode *d, mml_jw *w)
 {
-	const mml_dnode *d = &t->n[i];
-	char sb[1024], *heap = NULL;
-	fputs("{\"path\":", f);
-	const char *path = path_of(t, i, sb, sizeof sb, &heap);
-	mml_json_str(f, path, strlen(path));
-	free(heap);
-	fprintf(f, ",\"type\":\"%s\"", mml_dkind_name((mml_dkind)d->kind));
-	if (mml_dkind_is(d->kind, MML_DKP_STEP) || (d->flags & MML_DN_EMBED))
-		fprintf(f, ",\"fmt\":\"%s\"", mml_dfmt_name((mml_dfmt)d->fmt));
-	if (d->name && d->name_len) {
-		fputs(",\"name\":", f);
-		mml_json_str(f, d->name, d->name_len);
-	}
-	if (d->fmt == MML_DF_PB && d->kind != MML_DK_ROOT && d->parent != MML_DNONE &&
-	    (t->n[d->parent].kind == MML_DK_MSG))
-		fprintf(f, ",\"field\":%" PRIu32, d->field);
-	if (d->index >= 0)
-		fprintf(f, ",\"index\":%" PRId32, d->index);
-	if (d->flags) {
-		fputs(",\"flags\":[", f);
-		bool first = true;
-		for (unsigned k = 0; k < NFLAGS; k++)
-			if (d->flags & (1u << k)) {
-				fprintf(f, "%s\"%s\"", first ? "" : ",", flag_names[k]);
-				first = false;
-			}
-		fputc(']', f);
-	}
 	switch ((mml_dkind)d->kind) {
 	case MML_DK_VARINT:
-		fputs(",\"value\":", f);
-		json_u64(f, d->u);
+		mml_jw_key(w, "value");
+		jw_u64(w, d->u);
 		if (d->u) {
-			fputs(",\"zigzag\":", f);
-			json_i64(f, mml_dnode_zigzag(d));
+			mml_jw_key(w, "zigzag");
+			jw_i64(w, mml_dnode_zigzag(d));
 		}
 		if (d->u > INT64_MAX) {
-			fputs(",\"int64\":", f);
-			json_i64(f, (int64_t)d->u);
+			mml_jw_key(w, "int64");
+			jw_i64(w, (int64_t)d->u);
 		}
 		break;
 	case MML_DK_FIXED32:
-		fprintf(f, ",\"value\":%" PRIu32, (uint32_t)d->u);
+		mml_jw_kv_u64(w, "value", (uint32_t)d->u);
 		if ((uint32_t)d->u > INT32_MAX)
-			fprintf(f, ",\"int32\":%" PRId32, (int32_t)(uint32_t)d->u);
-		fputs(",\"float\":", f);
-		json_float(f, mml_dnode_f32(d));
+			mml_jw_kv_i64(w, "int32", (int32_t)(uint32_t)d->u);
+		mml_jw_key(w, "float");
+		jw_float(w, mml_dnode_f32(d));
 		break;
 	case MML_DK_FIXED64:
-		fputs(",\"value\":", f);
-		json_u64(f, d->u);
+		mml_jw_key(w, "value");
+		jw_u64(w, d->u);
 		if (d->u > INT64_MAX) {
-			fputs(",\"int64\":", f);
-			json_i64(f, (int64_t)d->u);
+			mml_jw_key(w, "int64");
+			jw_i64(w, (int64_t)d->u);
 		}
-		fputs(",\"double\":", f);
-		json_double(f, mml_dnode_f64(d));
+		mml_jw_key(w, "double");
+		jw_double(w, mml_dnode_f64(d));
 		break;
 	case MML_DK_BYTES:
 	case MML_DK_MSG:
 	case MML_DK_PACKED:
-		fprintf(f, ",\"len\":%" PRIu32, d->val_len);
-		if (d->kind == MML_DK_BYTES) {
-			fputs(",\"hex\":", f);
-			mml_json_hex(f, d->val ? d->val : (const uint8_t *)"", d->val ? d->val_len : 0);
-		}
+		mml_jw_kv_u64(w, "len", d->val_len);
+		if (d->kind == MML_DK_BYTES)
+			mml_jw_kv_hex(w, "hex", d->val ? d->val : (const uint8_t *)"", d->val ? d->val_len : 0);
 		break;
-	case MML_DK_WRAP:
-		fprintf(f, ",\"len\":%" PRIu32, d->val_len);
+	case MML_DK_WRAP: mml_jw_kv_u64(w, "len", d->val_len); break;
+	case MML_DK_CSV: {
+		char c = (char)d->u;
+		mml_jw_kv_str(w, "delim", &c, 1);
 		break;
-	case MML_DK_CSV:
-		fputs(",\"delim\":", f);
-		{
-			char c = (char)d->u;
-			mml_json_str(f, &c, 1);
-		}
-		break;
-	default:
-		break;
+	}
+	default: break;
 	}
 	if (has_text(d) && (d->val || d->kind != MML_DK_URL)) {
-		fputs(",\"value\":", f);
-		mml_json_str(f, d->val ? (const char *)d->val : "", d->val ? d->val_len : 0);
+		mml_jw_kv_str(w, "value", d->val ? (const char *)d->val : "", d->val ? d->val_len : 0);
 		if (d->kind == MML_DK_STRING)
-			fprintf(f, ",\"len\":%" PRIu32, d->val_len);
+			mml_jw_kv_u64(w, "len", d->val_len);
 		if (d->flags & MML_DN_NUL_PAD)
-			fprintf(f, ",\"nul_pad\":%" PRIu64, d->u);
+			mml_jw_kv_u64(w, "nul_pad", d->u);
 	}
+}
+
+static void wj(const mml_dtree *t, uint32_t i, mml_jw *w)
+{
+	const mml_dnode *d = &t->n[i];
+	char sb[1024], *heap = NULL;
+	mml_jw_obj(w);
+	const char *path = path_of(t, i, sb, sizeof sb, &heap);
+	mml_jw_kv_str(w, "path", path, strlen(path));
+	free(heap);
+	mml_jw_kv_name(w, "type", mml_dkind_name((mml_dkind)d->kind));
+	if (mml_dkind_is(d->kind, MML_DKP_STEP) || (d->flags & MML_DN_EMBED))
+		mml_jw_kv_name(w, "fmt", mml_dfmt_name((mml_dfmt)d->fmt));
+	if (d->name && d->name_len)
+		mml_jw_kv_str(w, "name", d->name, d->name_len);
+	if (d->fmt == MML_DF_PB && d->kind != MML_DK_ROOT && d->parent != MML_DNONE &&
+	    (t->n[d->parent].kind == MML_DK_MSG))
+		mml_jw_kv_u64(w, "field", d->field);
+	if (d->index >= 0)
+		mml_jw_kv_i64(w, "index", d->index);
+	if (d->flags) {
+		mml_jw_key(w, "flags");
+		mml_jw_arr(w);
+		for (unsigned k = 0; k < NFLAGS; k++)
+			if (d->flags & (1u << k))
+				mml_jw_name(w, flag_names[k]);
+		mml_jw_close(w);
+	}
+	wj_value(d, w);
 	if (d->first_child != MML_DNONE) {
-		fputs(",\"children\":[", f);
-		for (uint32_t c = d->first_child; c != MML_DNONE; c = t->n[c].next) {
-			wj(t, c, f);
-			if (t->n[c].next != MML_DNONE)
-				fputc(',', f);
-		}
-		fputc(']', f);
+		mml_jw_key(w, "children");
+		mml_jw_arr(w);
+		for (uint32_t c = d->first_child; c != MML_DNONE; c = t->n[c].next)
+			wj(t, c, w);
+		mml_jw_close(w);
 	}
-	fputc('}', f);
+	mml_jw_close(w);
+}
+
+void mml_dtree_write_jw(const mml_dtree *t, mml_jw *w)
+{
+	if (!t || !t->count) {
+		mml_jw_null(w);
+		return;
+	}
+	wj(t, 0, w);
 }
 
 void mml_dtree_write_json(const mml_dtree *t, FILE *f)
 {
-	if (!t || !t->count) {
-		fputs("null", f);
-		return;
-	}
-	wj(t, 0, f);
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_begin(&w, &lw, f);
+	mml_dtree_write_jw(t, &w);
+	mml_jw_end(&w);
 }
 
 /* ---- text view ---- */

@@ -176,92 +176,75 @@ static const char *suite_name(uint16_t s)
 	}
 }
 
-void mml_hello_write_lw(const mml_hello *h, mml_lw *w)
+/* A 16-bit code as a quoted 4-digit hex string value. */
+static void jw_hex4(mml_jw *w, uint16_t v)
 {
-	char *o = mml_lw_room(w, 64);
-	o = h->msg_type == 1 ? MML_PUTLIT(o, "\"hello\":\"client\"") : MML_PUTLIT(o, "\"hello\":\"server\"");
-	o = MML_PUTLIT(o, ",\"hello_version\":\"");
-	o = mml_put_hex4(o, h->version);
-	o = MML_PUTLIT(o, "\",\"cipher_suites\":[");
-	w->p = o;
+	char *o = mml_jwp_val(w, mml_jw_run(w, 8));
+	*o++ = '"';
+	o = mml_put_hex4(o, v);
+	*o++ = '"';
+	mml_jw_run_end(w, o);
+}
+
+void mml_hello_write_jw(const mml_hello *h, mml_jw *w)
+{
+	if (h->msg_type == 1)
+		mml_jw_kv_lit(w, "hello", "\"client\"");
+	else
+		mml_jw_kv_lit(w, "hello", "\"server\"");
+	mml_jw_key(w, "hello_version");
+	jw_hex4(w, h->version);
+	mml_jw_key(w, "cipher_suites");
+	mml_jw_arr(w);
 	for (unsigned i = 0; i < h->nsuites; i++) {
-		const char *nm = suite_name(h->suites[i]);
-		o = mml_lw_room(w, 64);
-		if (i)
-			*o++ = ',';
-		o = MML_PUTLIT(o, "{\"id\":\"");
-		o = mml_put_hex4(o, h->suites[i]);
-		o = MML_PUTLIT(o, "\",\"name\":");
-		w->p = o;
-		mml_lw_cstr(w, nm);
-		mml_lw_lit(w, "}");
+		mml_jw_obj(w);
+		mml_jw_key(w, "id");
+		jw_hex4(w, h->suites[i]);
+		mml_jw_kv_cstr(w, "name", suite_name(h->suites[i]));
+		mml_jw_close(w);
 	}
-	mml_lw_lit(w, "],\"random\":");
-	mml_lw_hex(w, h->random, 32);
-	if (h->has_timestamp) {
-		o = mml_lw_room(w, 64);
-		o = MML_PUTLIT(o, ",\"timestamp\":");
-		w->p = mml_put_u64(o, h->timestamp);
-	}
-	mml_lw_lit(w, ",\"extensions\":[");
-	for (unsigned i = 0; i < h->next; i++) {
-		o = mml_lw_room(w, 16);
-		if (i)
-			*o++ = ',';
-		*o++ = '"';
-		o = mml_put_hex4(o, h->ext_types[i]);
-		*o++ = '"';
-		w->p = o;
-	}
-	mml_lw_lit(w, "],\"psk_tickets\":[");
+	mml_jw_close(w);
+	mml_jw_kv_hex(w, "random", h->random, 32);
+	if (h->has_timestamp)
+		mml_jw_kv_u64(w, "timestamp", h->timestamp);
+	mml_jw_key(w, "extensions");
+	mml_jw_arr(w);
+	for (unsigned i = 0; i < h->next; i++)
+		jw_hex4(w, h->ext_types[i]);
+	mml_jw_close(w);
+	mml_jw_key(w, "psk_tickets");
+	mml_jw_arr(w);
 	for (unsigned i = 0; i < h->ntickets; i++) {
 		const mml_hello_ticket *t = &h->tickets[i];
-		o = mml_lw_room(w, 128);
-		if (i)
-			*o++ = ',';
-		o = MML_PUTLIT(o, "{\"type\":");
-		o = mml_put_u64(o, t->type);
-		o = MML_PUTLIT(o, ",\"lifetime\":");
-		o = mml_put_u64(o, t->lifetime);
-		o = MML_PUTLIT(o, ",\"age_add\":");
-		o = mml_put_u64(o, t->age_add);
-		o = MML_PUTLIT(o, ",\"nonce\":");
-		w->p = o;
-		mml_lw_hex(w, t->nonce, t->nonce_len);
-		mml_lw_lit(w, ",\"ticket\":");
-		mml_lw_hex(w, t->ticket, t->ticket_len);
-		mml_lw_lit(w, "}");
+		mml_jw_obj(w);
+		mml_jw_kv_u64(w, "type", t->type);
+		mml_jw_kv_u64(w, "lifetime", t->lifetime);
+		mml_jw_kv_u64(w, "age_add", t->age_add);
+		mml_jw_kv_hex(w, "nonce", t->nonce, t->nonce_len);
+		mml_jw_kv_hex(w, "ticket", t->ticket, t->ticket_len);
+		mml_jw_close(w);
 	}
-	mml_lw_lit(w, "],\"key_shares\":[");
+	mml_jw_close(w);
+	mml_jw_key(w, "key_shares");
+	mml_jw_arr(w);
 	for (unsigned i = 0; i < h->nkeys; i++) {
-		o = mml_lw_room(w, 64);
-		if (i)
-			*o++ = ',';
-		o = MML_PUTLIT(o, "{\"index\":");
-		o = mml_put_u64(o, h->keys[i].index);
-		o = MML_PUTLIT(o, ",\"key\":");
-		w->p = o;
-		mml_lw_hex(w, h->keys[i].key, h->keys[i].key_len);
-		mml_lw_lit(w, "}");
+		mml_jw_obj(w);
+		mml_jw_kv_u64(w, "index", h->keys[i].index);
+		mml_jw_kv_hex(w, "key", h->keys[i].key, h->keys[i].key_len);
+		mml_jw_close(w);
 	}
-	mml_lw_lit(w, "]");
-	if (h->ext_err != MML_OK) {
-		mml_lw_lit(w, ",\"extensions_error\":\"");
-		const char *es = mml_strerror(h->ext_err);
-		size_t n = strlen(es);
-		o = mml_lw_room(w, n + 1);
-		o = mml_put(o, es, n);
-		*o++ = '"';
-		w->p = o;
-	}
+	mml_jw_close(w);
+	if (h->ext_err != MML_OK)
+		mml_jw_kv_name(w, "extensions_error", mml_strerror(h->ext_err));
 }
 
 void mml_hello_write_json(const mml_hello *h, FILE *f)
 {
-	mml_lw w;
-	mml_lw_begin(&w, f);
-	mml_hello_write_lw(h, &w);
-	mml_lw_end(&w);
+	mml_lw lw;
+	mml_jw w;
+	mml_jw_line(&w, &lw, f);
+	mml_hello_write_jw(h, &w);
+	mml_jw_line_close(&w);
 }
 
 /* ---- HTTP/1.x head (RFC 9112), enough for shortlink and newgetdns ---- */

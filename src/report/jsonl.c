@@ -408,8 +408,8 @@ void mml_jsonl_hello(FILE *f, const mml_flow *fl, int dir, mml_transport tr, uin
 	o = mml_jw_run(&w, RUN);
 	o = mml_jwp_name(&w, o, "transport", mml_transport_name(tr));
 	o = dir == 0 ? mml_jwp_lit(&w, o, "dir", "\"request\"") : mml_jwp_lit(&w, o, "dir", "\"response\"");
-	mml_jw_run_end(&w, mml_jwp_val(&w, o));
-	mml_hello_write_lw(h, &lw); /* the hello's members (src/mmtls/record.c) */
+	mml_jw_run_end(&w, o);
+	mml_hello_write_jw(h, &w); /* the hello's members (src/mmtls/record.c) */
 	mml_jw_line_end(&w);
 	mml_jw_end(&w);
 }

@@ -323,7 +323,7 @@ void mml_decoded_json(FILE *out, const mml_msg *m, const mml_dtree *tree)
 	mml_jw_kv_cstr(w, "api", m->api);
 	mml_jw_kv_cstr(w, "limit_hit", tree->limit_hit);
 	mml_jw_key(w, "tree");
-	mml_dtree_write_json(tree, mml_jw_value_file(w)); /* src/decode/write.c: one value, with stdio */
+	mml_dtree_write_jw(tree, w); /* src/decode/write.c */
 	mml_jw_line_close(w);
 }
 
