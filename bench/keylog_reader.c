@@ -1,7 +1,7 @@
 /*
  * bench/keylog_reader.c - the key log reader's two paths timed: the strict
  * scanner for canonical lines against jansson for every line
- * (jansson_only), over the same text (what tests/test_keylog.c checks
+ * (jansson_only), over the same text (what tests/test_mmtls_keylog.c checks
  * for equality, measured here instead).
  *
  * usage: keylog_reader [LINES] [REPEAT]   (defaults 200000 and 5)

@@ -25,10 +25,12 @@
 #     tools/, fuzz/, bench/) over 120 lines - counted from the line after
 #     its name (its opening brace) to its closing brace, by universal-ctags
 #     - unless scripts/size-allow.txt lists it (one "path" or
-#     "path:function" a line, each with a "# why" comment).
+#     "path:function" a line, each with a "# why" comment);
+#  4. tests mirror modules: each tests/test_*.c is named test_MODULE.c or
+#     test_MODULE_*.c after a module of the table, and each module has one.
 # Prints "deps: ok" or each violation as "FILE:LINE: what"; exit 1 on any.
 # --graph prints what each module may include (from the doc) and exits.
-# A copy without docs/ (as tests/test_inputs.c makes) is checked against
+# A copy without docs/ (as tests/test_cli_inputs.c makes) is checked against
 # $MMLENS_PLAN, else the working directory's docs/ARCHITECTURE.md.
 set -u
 graph=0
@@ -243,6 +245,22 @@ END {
 	}
 	exit bad
 }' "$allow_src" "$tmp/sizes" >> "$tmp/out" || bad=1
+
+# (4) Tests mirror modules: every tests/test_*.c is test_MODULE.c or
+# test_MODULE_*.c for a module of the table, and every module has one.
+mods=$(awk '$1 == "R" { print $2 }' "$tmp/reach")
+for f in $tests; do
+	case $f in tests/test_*.c) ;; *) continue ;; esac
+	b=${f#tests/test_}; b=${b%.c}; hit=
+	for m in $mods; do case $b in "$m" | "$m"_*) hit=1 ;; esac; done
+	[ -n "$hit" ] || { echo "$f:1: a test file named after no module (tests/test_MODULE[_what].c; modules: $(echo $mods))" >> "$tmp/out"; bad=1; }
+done
+for m in $mods; do
+	n=0
+	for t in tests/test_"$m".c tests/test_"$m"_*.c; do [ -f "$t" ] && n=1; done
+	[ $n -eq 1 ] ||
+		{ echo "$doc:1: module $m has no test file (tests/test_$m.c or tests/test_${m}_*.c)" >> "$tmp/out"; bad=1; }
+done
 
 sed 's/^/deps: /' "$tmp/out"
 [ $bad -eq 0 ] && echo "deps: ok"

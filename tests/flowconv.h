@@ -1,7 +1,7 @@
 /*
  * tests/flowconv.h - a TCP conversation for the flow tests: two endpoints
  * with per-direction sequence numbers, fed to a flow table as mml_pkt
- * values (tests/test_flow.c, tests/test_flow_mmtls.c).
+ * values (tests/test_flow.c, tests/test_mmtls_framing.c).
  */
 #ifndef MMLENS_TESTS_FLOWCONV_H
 #define MMLENS_TESTS_FLOWCONV_H

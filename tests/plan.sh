@@ -100,6 +100,12 @@ fresh; sed 's/^sim ──> util$/sim ──> util ──> nowhere/' docs/ARCHITE
 at=docs/ARCHITECTURE.md:$(grep -n '^sim ──> util$' docs/ARCHITECTURE.md | cut -d: -f1)
 expect plan_graph_names_modules_of_the_table "module nowhere is not in the module table"
 
+fresh; printf '#include "test.h"\n' > "$tmp/t/tests/test_misc.c"; at=tests/test_misc.c:1
+expect plan_test_file_named_after_no_module "a test file named after no module"
+
+fresh; rm -f "$tmp/t"/tests/test_flow*.c; at=docs/ARCHITECTURE.md:1
+expect plan_module_without_a_test_file "module flow has no test file"
+
 # What the plan allows: a new file in a module, a private header of its
 # own, a new public header listed in the table.
 fresh; printf '#include "mmlens/util.h"\n#include "own.h"\n' > "$tmp/t/src/util/new.c"

@@ -1,6 +1,6 @@
 /*
  * test_flow.c - stage 2 (TCP flow table and reassembly) driven directly
- * with mml_pkt values. Stage 3 stream framing over it: test_flow_mmtls.c.
+ * with mml_pkt values. Stage 3 stream framing over it: test_mmtls_framing.c.
  */
 #include <string.h>
 

@@ -9,7 +9,7 @@
  * was. Declared lengths read from the input are checked against
  * `mml_cur_left()` by `mml_cur_sub()` before they are used for anything.
  * A read never looks at a byte past `len`, so a view that ends exactly at
- * the end of a mapping is safe (tests/test_cursor.c checks each getter
+ * the end of a mapping is safe (tests/test_util_cursor.c checks each getter
  * against a guard page).
  *
  * Its twin for writing is `mml_wbuf` (below): typed appends to a growable,

@@ -1,5 +1,5 @@
 /*
- * tests/test_pat_chat.c - the text scan finds chat room ids by hand when
+ * tests/test_detect_pat_chat.c - the text scan finds chat room ids by hand when
  * there are no --known values (patterns.c): the matches it reports, and
  * their order among the other shapes, must be those of the database that
  * holds the chat room pattern too (the one built when --known values exist).

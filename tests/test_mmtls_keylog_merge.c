@@ -1,5 +1,5 @@
 /*
- * tests/test_keylog_merge.c - several key log files in one mml_keylog (the
+ * tests/test_mmtls_keylog_merge.c - several key log files in one mml_keylog (the
  * instrumentation writes OUTER lines from the network process and INNER
  * lines from the main one): the real key log split by layer decrypts the
  * real capture exactly as the whole file does, in every representation
@@ -8,7 +8,7 @@
  * accounted file by file; a file that matches nothing reports 0 used; a
  * bad line of the second file is reported with its name; the same file
  * twice gives repeats, not uses. Decryption is driven at the library
- * level (capture -> flow -> mmtls -> envelope), as tests/test_real.c does.
+ * level (capture -> flow -> mmtls -> envelope), as tests/test_cli_real.c does.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>

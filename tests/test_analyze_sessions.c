@@ -1,5 +1,5 @@
 /*
- * tests/test_sessions.c - session splitting (stage 7): the per-message
+ * tests/test_analyze_sessions.c - session splitting (stage 7): the per-message
  * time from a decoded body, the streaming splitter on synthetic messages
  * (time jumps, bursts of auth requests, payload-time outliers), and
  * `mmlens sessions` on the real log (the five sessions its README names)

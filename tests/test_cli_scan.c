@@ -1,5 +1,5 @@
 /*
- * tests/test_scan.c - `mmlens scan` and `mmlens decode` as a user runs
+ * tests/test_cli_scan.c - `mmlens scan` and `mmlens decode` as a user runs
  * them: inputs told apart by magic, the findings JSONL and summary
  * contract, table output, --redact, 0600 files, --jobs, bad log lines,
  * exit codes. Detector and decoder accuracy are tested in test_detect.c

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 /*
- * test_real.c - acceptance tests on the real published capture, key log
+ * test_cli_real.c - acceptance tests on the real published capture, key log
  * and reference output in ../shared/data (issue 2, items 1-4).
  */
 #include <stdlib.h>

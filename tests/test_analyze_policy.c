@@ -1,5 +1,5 @@
 /*
- * test_policy.c - the attribution map (data/attribution.tsv, attrib.c) and
+ * test_analyze_policy.c - the attribution map (data/attribution.tsv, attrib.c) and
  * policy models (data/policy/wechat.json, policy.c): the shipped data
  * loads cleanly, each verdict rule, bad input reported by line or id, and
  * every API of the real instrumentation log attributed.

@@ -1,5 +1,5 @@
 /*
- * tests/test_crypto.c - src/util/crypto.c: both AES-GCM paths (OpenSSL's
+ * tests/test_util_crypto.c - src/util/crypto.c: both AES-GCM paths (OpenSSL's
  * GCM mode over an ECB context for short AES-128 records, EVP for the
  * rest) and CBC decryption through the cache of ECB contexts, each held
  * to EVP's own sealing, across key changes, cache evictions and tampering.

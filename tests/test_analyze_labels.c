@@ -1,5 +1,5 @@
 /*
- * tests/test_labels.c - session labels (--label, --manifest), the
+ * tests/test_analyze_labels.c - session labels (--label, --manifest), the
  * per-session timeline (`mmlens sessions --timeline`) and picking a
  * session by its scenario name (INPUT@NAME) on the real plaintext log.
  */

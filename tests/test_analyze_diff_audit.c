@@ -1,5 +1,5 @@
 /*
- * tests/test_diff_audit.c - `mmlens diff` and `mmlens audit` on the real
+ * tests/test_analyze_diff_audit.c - `mmlens diff` and `mmlens audit` on the real
  * plaintext log: a difference between two sessions with its evidence,
  * the same differences when the log is cut into two files, the audit
  * verdicts of a session where a Mini Program was opened, and exit codes.

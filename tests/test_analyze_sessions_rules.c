@@ -1,5 +1,5 @@
 /*
- * tests/test_sessions_rules.c - the session rules of docs/SESSIONS.md on
+ * tests/test_analyze_sessions_rules.c - the session rules of docs/SESSIONS.md on
  * synthetic observations and messages: logged-out periods (before an
  * auto-login, leading into a manual login, neutral DNS lookups before an
  * app start, responses never opening), payload times that are not send

@@ -1,5 +1,5 @@
 /*
- * test_hostile.c - hostile input (issue 2, item 5), streaming from stdin
+ * test_cli_hostile.c - hostile input (issue 2, item 5), streaming from stdin
  * (item 6), and the command line contract: exit codes, 0600 outputs,
  * bad key-log lines reported by line number. (A zlib bomb behind the
  * inner layer: test_envelope.c.)

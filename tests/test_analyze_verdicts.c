@@ -1,5 +1,5 @@
 /*
- * tests/test_verdicts.c - the three-valued judgement (src/analyze/judge.c,
+ * tests/test_analyze_verdicts.c - the three-valued judgement (src/analyze/judge.c,
  * docs/POLICY.md "Judging what is not known") and every view that shows
  * it: `mmlens audit` per session and pooled, the HTML gap tables, the
  * database; `--policy auto`; unknown APIs.

@@ -1,5 +1,5 @@
 /*
- * tests/test_inputs.c - what the commands read and what they say about
+ * tests/test_cli_inputs.c - what the commands read and what they say about
  * it (src/cli/inputs.c, src/analyze/compare.c, inspect.c): cumulative
  * series and overlapping inputs, the diff's receivers, absences and
  * caveats, the accounting of empty and opaque bodies, the command traps

@@ -1,5 +1,5 @@
 /*
- * test_flow_mmtls.c - stage 3 stream framing (longlink, shortlink, plain
+ * test_mmtls_framing.c - stage 3 stream framing (longlink, shortlink, plain
  * HTTP) through mml_mmtls_flow_cbs with an empty key log, over the TCP
  * flow table fed segment by segment (tests/flowconv.h).
  */

@@ -1,5 +1,5 @@
 /*
- * tests/test_keylog.c - the key log reader's two paths: the strict
+ * tests/test_mmtls_keylog.c - the key log reader's two paths: the strict
  * scanner for canonical lines and jansson for everything else must read
  * every line identically (entries and skipped lines), on the real key log,
  * a simulated one, and hand-made lines that stray from the canonical form

@@ -1,5 +1,5 @@
 /*
- * test_cursor.c - the read cursor mml_cur and its writer twin mml_wbuf
+ * test_util_cursor.c - the read cursor mml_cur and its writer twin mml_wbuf
  * (include/mmlens/cursor.h): every getter on exact and short views, reads
  * that end on a guard page, zero-length views, sub-cursors, declared
  * lengths that overflow, and the writer's sticky error, cap and patches.

@@ -1,5 +1,5 @@
 /*
- * test_catalog.c - the request-type catalog (data/request_types.tsv,
+ * test_envelope_catalog.c - the request-type catalog (data/request_types.tsv,
  * src/envelope/catalog.c, docs/CATALOG.md): the built-in catalog's size and
  * provenance, the ids that carry coordinates in the published log, user
  * catalogs in the two- and four-column and CSV forms, overrides, every kind

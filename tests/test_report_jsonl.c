@@ -1,5 +1,5 @@
 /*
- * test_jsonl_writer.c - the in-memory number formatting, the line writer
+ * test_report_jsonl.c - the in-memory number formatting, the line writer
  * and the JSON writer over it (every JSON line of mmlens): each must give
  * exactly what the printf formats they replace give, at edge values and
  * across buffer refills; the JSON writer puts commas and brackets in and

@@ -1,5 +1,5 @@
 /*
- * tests/test_answer.c - `mmlens answer` (src/analyze/answer.c,
+ * tests/test_analyze_answer.c - `mmlens answer` (src/analyze/answer.c,
  * docs/ANSWERS.md): each shipped question answered supported, not
  * supported and not determinable on real data (the published log, and
  * logs made here from its lines), and the question file's checks.
