@@ -143,7 +143,7 @@ $(B)/bench-rss: bench/rss.c
 
 bench:
 	@sh scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(B)/bench-stages $(B)/bench-scanstages $(B)/bench-rss
+	@$(MAKE) --no-print-directory all $(B)/bench-stages $(B)/bench-scanstages $(B)/bench-rss $(B)/bench-decode-corpus
 	@sh bench/bench.sh
 
 demo:

@@ -39,6 +39,11 @@ for s in read reasm framing outer inner full; do
 	echo "| stage: up to $s | $(sub stages ${s}_mbps) MB/s |"
 done
 if [ -n "$ts" ]; then echo "| tshark -r -e tcp.payload | $(rate "$ts") MB/s |"; fi
+cr=$(sed -n 's/.*"decode_corpus":{"mix_mbps":\([0-9.]*\),"corpora_mbps":\([0-9.]*\),"ratio":\([0-9.]*\)}.*/\1 \2 \3/p' "$f")
+if [ -n "$cr" ]; then
+	set -- $cr
+	echo "| decode per byte: fuzz corpora / bench mix (>= 0.10 wanted) | $2 / $1 MB/s, ratio $3 |"
+fi
 hb=$(sed -n 's/.*"heavy":{"capture_bytes":\([0-9]*\),"body_bytes":\([0-9]*\).*/\1 \2/p' "$f")
 if [ -n "$hb" ]; then
 	set -- $hb

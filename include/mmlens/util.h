@@ -499,5 +499,29 @@ static inline FILE *mml_jw_value_file(mml_jw *w)
 
 /* Read a whole small file (used for catalogs, hex fixtures); capped. */
 mml_err mml_read_file(const char *path, size_t cap, mml_buf *out);
+/* A text reader of a configuration file (catalog, attribution map, known
+ * values, policy model...): obj filled from text[0..n), name for its
+ * diagnostics. */
+typedef mml_err (*mml_text_fn)(void *obj, const char *text, size_t n, const char *name, mml_diag_fn diag,
+                               void *dctx);
+/* The file at path (at most cap bytes) read whole and handed to parse;
+ * the file's error (MML_E_IO, MML_E_LIMIT) when it cannot be read. */
+mml_err mml_load_text(const char *path, size_t cap, mml_text_fn parse, void *obj, mml_diag_fn diag, void *dctx);
+
+/* a[0..n) equals lower[0..ln), ASCII letters of a in either case (lower is
+ * lower-case): HTTP header names, host names. */
+static inline bool mml_ascii_ieq(const char *a, size_t n, const char *lower, size_t ln)
+{
+	if (ln != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char x = a[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (x != lower[i])
+			return false;
+	}
+	return true;
+}
 
 #endif

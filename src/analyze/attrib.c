@@ -233,36 +233,21 @@ mml_err mml_attrib_parse(mml_attrib *a, const char *text, size_t n, const char *
 	return MML_OK;
 }
 
+static mml_err attrib_text(void *a, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
+{
+	return mml_attrib_parse(a, text, n, name, diag, dctx);
+}
+
 mml_err mml_attrib_load(mml_attrib *a, const char *path, mml_diag_fn diag, void *dctx)
 {
 	MML_RETURN_IF(!a || !path, MML_E_ARG);
-	mml_buf b;
-	mml_buf_init(&b, ATTRIB_MAX_FILE);
-	mml_err e = mml_read_file(path, ATTRIB_MAX_FILE, &b);
-	if (e == MML_OK)
-		e = mml_attrib_parse(a, (const char *)b.p, b.len, path, diag, dctx);
-	mml_buf_free(&b);
-	return e;
+	return mml_load_text(path, ATTRIB_MAX_FILE, attrib_text, a, diag, dctx);
 }
 
 mml_err mml_attrib_load_builtin(mml_attrib *a)
 {
 	return mml_attrib_parse(a, (const char *)mml_attrib_builtin_data, mml_attrib_builtin_data_len,
 	                        "builtin:attribution.tsv", NULL, NULL);
-}
-
-static bool host_eq_ci(const char *want, const char *h, size_t n)
-{
-	if (strlen(want) != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = h[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != want[i])
-			return false;
-	}
-	return true;
 }
 
 /* Specificity of a row for (api, host), or -1 when it does not match. */
@@ -289,12 +274,12 @@ static int64_t score(const mml_attrib_row *r, const char *api, const char *host)
 		size_t hn = strlen(host), n = strlen(r->host);
 		if (r->host_suffix) {
 			/* ".wechat.com" matches "x.wechat.com" and "wechat.com" */
-			if (hn + 1 == n ? !host_eq_ci(r->host + 1, host, hn)
-			                : (hn < n || !host_eq_ci(r->host, host + hn - n, n)))
+			if (hn + 1 == n ? !mml_ascii_ieq(host, hn, r->host + 1, n - 1)
+			                : (hn < n || !mml_ascii_ieq(host + hn - n, n, r->host, n)))
 				return -1;
 			s += 1;
 		} else {
-			if (!host_eq_ci(r->host, host, hn))
+			if (!mml_ascii_ieq(host, hn, r->host, n))
 				return -1;
 			s += 2;
 		}

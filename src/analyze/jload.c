@@ -79,16 +79,26 @@ json_t *mml_jl_parse(mml_jl *c, const char *text, size_t n, size_t max, const ch
 	return root;
 }
 
+/* The parser, and whether it ran (then the error is its own, reported). */
+typedef struct jl_run {
+	mml_jl_parse_fn parse;
+	void *obj;
+	bool parsed;
+} jl_run;
+
+static mml_err jl_run_parse(void *r_, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
+{
+	jl_run *r = r_;
+	r->parsed = true;
+	return r->parse(r->obj, text, n, name, diag, dctx);
+}
+
 mml_err mml_jl_load_file(const char *path, size_t max, mml_jl_parse_fn parse, void *obj, mml_diag_fn diag,
                          void *dctx)
 {
-	mml_buf b;
-	mml_buf_init(&b, max);
-	mml_err e = mml_read_file(path, max, &b);
-	if (e == MML_OK)
-		e = parse(obj, (const char *)b.p, b.len, path, diag, dctx);
-	else if (diag)
+	jl_run r = {parse, obj, false};
+	mml_err e = mml_load_text(path, max, jl_run_parse, &r, diag, dctx);
+	if (e != MML_OK && !r.parsed && diag) /* the file's own error, not the parser's */
 		diag(dctx, "%s: cannot read: %s", path, mml_strerror(e));
-	mml_buf_free(&b);
 	return e;
 }

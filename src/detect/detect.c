@@ -102,26 +102,15 @@ mml_err mml_detect_cfg_known_text(mml_detect_cfg *c, const char *text, size_t n,
 	return e;
 }
 
-typedef mml_err (*cfg_text_fn)(mml_detect_cfg *c, const char *text, size_t n, const char *name, mml_diag_fn diag,
-                               void *dctx);
-
-/* A file of at most cap bytes, read whole and handed to one of the _text readers. */
-static mml_err cfg_file(mml_detect_cfg *c, const char *path, size_t cap, cfg_text_fn text, mml_diag_fn diag,
-                        void *dctx)
+static mml_err known_text(void *c, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
 {
-	MML_RETURN_IF(!c || !path, MML_E_ARG);
-	mml_buf b;
-	mml_buf_init(&b, cap);
-	mml_err e = mml_read_file(path, cap, &b);
-	if (!e)
-		e = text(c, (const char *)b.p, b.len, path, diag, dctx);
-	mml_buf_free(&b);
-	return e;
+	return mml_detect_cfg_known_text(c, text, n, name, diag, dctx);
 }
 
 mml_err mml_detect_cfg_known_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
 {
-	return cfg_file(c, path, (size_t)16 << 20, mml_detect_cfg_known_text, diag, dctx);
+	MML_RETURN_IF(!c || !path, MML_E_ARG);
+	return mml_load_text(path, (size_t)16 << 20, known_text, c, diag, dctx);
 }
 
 mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n, const char *name,
@@ -156,9 +145,15 @@ mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n
 	return e;
 }
 
+static mml_err fields_text(void *c, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
+{
+	return mml_detect_cfg_fields_text(c, text, n, name, diag, dctx);
+}
+
 mml_err mml_detect_cfg_fields_file(mml_detect_cfg *c, const char *path, mml_diag_fn diag, void *dctx)
 {
-	return cfg_file(c, path, (size_t)4 << 20, mml_detect_cfg_fields_text, diag, dctx);
+	MML_RETURN_IF(!c || !path, MML_E_ARG);
+	return mml_load_text(path, (size_t)4 << 20, fields_text, c, diag, dctx);
 }
 
 mml_detect *mml_detect_new(const mml_detect_cfg *c, char *errbuf, size_t errcap)

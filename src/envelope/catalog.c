@@ -460,16 +460,15 @@ mml_err mml_catalog_parse(mml_catalog *c, const char *text, size_t n, const char
 	return e;
 }
 
+static mml_err catalog_text(void *c, const char *text, size_t n, const char *name, mml_diag_fn diag, void *dctx)
+{
+	return mml_catalog_parse(c, text, n, name, diag, dctx);
+}
+
 mml_err mml_catalog_load(mml_catalog *c, const char *path, mml_diag_fn diag, void *dctx)
 {
 	MML_RETURN_IF(!c || !path, MML_E_ARG);
-	mml_buf b;
-	mml_buf_init(&b, CAT_MAX_FILE);
-	mml_err e = mml_read_file(path, CAT_MAX_FILE, &b);
-	if (e == MML_OK)
-		e = mml_catalog_parse(c, (const char *)b.p, b.len, path, diag, dctx);
-	mml_buf_free(&b);
-	return e;
+	return mml_load_text(path, CAT_MAX_FILE, catalog_text, c, diag, dctx);
 }
 
 mml_err mml_catalog_load_builtin(mml_catalog *c)

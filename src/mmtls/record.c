@@ -249,21 +249,7 @@ void mml_hello_write_json(const mml_hello *h, FILE *f)
 
 /* ---- HTTP/1.x head (RFC 9112), enough for shortlink and newgetdns ---- */
 
-/* a[0..n) equals the lower-case b (of length bn), ignoring ASCII case */
-static bool ieq(const char *a, size_t n, const char *b, size_t bn)
-{
-	if (bn != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char x = a[i];
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x - 'A' + 'a');
-		if (x != b[i])
-			return false;
-	}
-	return true;
-}
-#define IEQ(a, n, lit) ieq(a, n, lit, sizeof lit - 1)
+#define IEQ(a, n, lit) mml_ascii_ieq(a, n, lit, sizeof lit - 1)
 
 #define HTTP_HEAD_MAX (64 * 1024)
 

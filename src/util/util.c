@@ -445,6 +445,17 @@ void mml_json_hex(FILE *f, const uint8_t *p, size_t n)
 	fputc('"', f);
 }
 
+mml_err mml_load_text(const char *path, size_t cap, mml_text_fn parse, void *obj, mml_diag_fn diag, void *dctx)
+{
+	mml_buf b;
+	mml_buf_init(&b, cap);
+	mml_err e = mml_read_file(path, cap, &b);
+	if (e == MML_OK)
+		e = parse(obj, (const char *)b.p, b.len, path, diag, dctx);
+	mml_buf_free(&b);
+	return e;
+}
+
 mml_err mml_read_file(const char *path, size_t cap, mml_buf *out)
 {
 	FILE *f = fopen(path, "rb");
