@@ -110,56 +110,6 @@ void de_text(mml_dtree *t, uint32_t holder, const uint8_t *s, size_t n, const ts
 		tx_csv(t, holder, s, n, sum, false);
 }
 
-/* The MML_TC_* of text with byte classes cls: the TC_* bits 1-7 are the
- * MML_TC_* bits 1-7 (dec.h) */
-static inline uint16_t tc_pack(uint32_t cls)
-{
-	const uint32_t named = TC_DIGIT | TC_LOWER | TC_UPPER | TC_ALPHA | TC_HEXL | TC_NHLET | TC_SLASH | TC_AT |
-	                       TC_PIPE | TC_COMMA | TC_DOT;
-	return (uint16_t)(MML_TC_KNOWN | (cls & 0xfe) | (cls & ~named ? MML_TC_OTHER : 0));
-}
-
-/* de_text(t, cell, v, n, NULL, 0) for a cell of text (see tx_csv): the
- * same charge, the same summary without tx_summary's checks. */
-void de_cell(mml_dtree *t, uint32_t cell, const uint8_t *v, size_t n)
-{
-	if (n < 2)
-		return;
-	if (dt_stopped(t)) {
-		dt_cut(t, cell);
-		return;
-	}
-	if (!dt_work(t, n))
-		return;
-	/* one accumulator: tx_csv keeps more of them in no register (a chain
-	 * through memory) */
-	uint32_t cls = 0;
-	if (n >= 4) { /* four at a time, the last four overlapping the ones before */
-		size_t i = 0;
-		for (; i + 4 <= n; i += 4)
-			cls |= (tx_cls[v[i]] | tx_cls[v[i + 1]]) | (tx_cls[v[i + 2]] | tx_cls[v[i + 3]]);
-		const uint8_t *e = v + n - 4;
-		cls |= (tx_cls[e[0]] | tx_cls[e[1]]) | (tx_cls[e[2]] | tx_cls[e[3]]);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			cls |= tx_cls[v[i]];
-	}
-	if (!(cls & (TC_SPACE | TC_WS | TC_NUL | TC_CTRL))) /* for detection (its shapes), free here */
-		dt_node(t, cell)->tcls = tc_pack(cls);
-	/* what de_text would surely leave alone: no '=' or delimiter, no JSON or
-	 * XML start, and either spaces or a byte that is no base64 (nor hex) with
-	 * not all of a URL's ':' '/' '?' */
-	if (!(cls & (TC_EQ | TC_COMMA | TC_PIPE | TC_SEMI)) && v[0] != '{' && v[0] != '[' && v[0] != '<' &&
-	    !(tx_cls[v[0]] & (TC_SPACE | TC_WS)) &&
-	    ((cls & (TC_SPACE | TC_WS)) || ((cls & ~(uint32_t)TC_B64) && (cls & (TC_COLON | TC_SLASH | TC_QMARK)) !=
-	                                                                   (TC_COLON | TC_SLASH | TC_QMARK))))
-		return;
-	tsum loc = {.cls = cls, .len = n, .nulpad = 0, .text = (tx_cls[v[0]] & TC_WS) ? TS_WEAK : TS_TEXT};
-	de_text(t, cell, v, n, &loc, 0);
-}
-
-
-
 /* ---- protobuf values ---- */
 
 /* A STRING node for text p[0..n) summarized by ts; opens what it holds. */
