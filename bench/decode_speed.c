@@ -53,7 +53,12 @@ static body *load_log(const char *path, int *nb, size_t *bytes)
 	int n = 0;
 	mml_msg m;
 	*bytes = 0;
-	while (b && mml_plainlog_next(l, &m) == MML_OK) {
+	if (!b) {
+		mml_plainlog_close(l);
+		mml_catalog_free(&cat);
+		return NULL;
+	}
+	while (mml_plainlog_next(l, &m) == MML_OK) {
 		if ((size_t)n == cap) {
 			body *nb2 = realloc(b, 2 * cap * sizeof *b);
 			if (!nb2)
@@ -126,12 +131,24 @@ static double hostile_ms(mml_dtree *t, int fmt, const uint8_t *p, size_t n, doub
 	return best * 1e3;
 }
 
+/* A number of seconds into *v: false when the whole argument is not a number. */
+static bool arg_seconds(const char *s, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	return end != s && !*end;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : getenv("MMLENS_DATA");
 	if (!dir)
 		dir = "../shared/data";
-	double secs = argc > 2 ? atof(argv[2]) : 1.0;
+	double secs = 1.0;
+	if (argc > 2 && !arg_seconds(argv[2], &secs)) {
+		fprintf(stderr, "decode-speed: %s: SECONDS is not a number\n", argv[2]);
+		return 2;
+	}
 	if (secs <= 0)
 		secs = 1.0;
 	char path[4096];
@@ -141,6 +158,7 @@ int main(int argc, char **argv)
 	body *b = load_log(path, &n, &bytes);
 	if (!b || !n) {
 		fprintf(stderr, "decode-speed: %s: cannot read the log\n", path);
+		free(b);
 		return 2;
 	}
 	mml_dtree t;
@@ -191,7 +209,9 @@ int main(int argc, char **argv)
 	uint8_t *zeros = calloc(1, (size_t)4 << 20);
 	mml_buf bomb;
 	mml_buf_init(&bomb, 0);
-	if (!zeros || mml_deflate(zeros, (size_t)4 << 20, &bomb) != MML_OK) {
+	mml_err ze = zeros ? mml_deflate(zeros, (size_t)4 << 20, &bomb) : MML_E_NOMEM;
+	free(zeros);
+	if (ze != MML_OK) {
 		fprintf(stderr, "decode-speed: out of memory\n");
 		return 2;
 	}
@@ -205,7 +225,6 @@ int main(int argc, char **argv)
 	       ss_limit, bomb.len, bomb_ms, bomb_limit);
 	mml_buf_free(&ss);
 	mml_buf_free(&bomb);
-	free(zeros);
 	mml_detect_scratch_free(scr);
 	mml_detect_free(det);
 	mml_dtree_free(&t);

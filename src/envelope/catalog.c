@@ -142,7 +142,7 @@ static void cur_field(mml_cur *c, bool to_end, const char **s, size_t *n)
 		(void)mml_cur_find(c, '\t', &k); /* none: to the end */
 	const uint8_t *p = NULL;
 	(void)mml_cur_bytes(c, k, &p); /* k <= left: cannot fail */
-	*s = (const char *)p;
+	*s = p ? (const char *)p : ""; /* never NULL: it goes to strndup and memcmp */
 	*n = k;
 	if (mml_cur_peek(c, 0, &b) == MML_OK && b == '\t')
 		(void)mml_cur_skip(c, 1);

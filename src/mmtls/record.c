@@ -263,7 +263,7 @@ static bool ieq(const char *a, size_t n, const char *b, size_t bn)
 	}
 	return true;
 }
-#define IEQ(a, n, lit) ieq(a, n, lit, sizeof lit - 1)
+#define IEQ(a, n, lit) ieq(a, n, lit, sizeof(lit) - 1)
 
 #define HTTP_HEAD_MAX (64 * 1024)
 
