@@ -82,6 +82,13 @@ static body *load_log(const char *path, int *nb, size_t *bytes)
 	return b;
 }
 
+static void free_bodies(body *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(b[i].p);
+	free(b);
+}
+
 static void count_find(void *ctx, const mml_finding *f)
 {
 	(void)f;
@@ -183,6 +190,8 @@ int main(int argc, char **argv)
 	mml_detect_cfg_free(cfg);
 	if (!det) {
 		fprintf(stderr, "decode-speed: detect: %s\n", err);
+		mml_dtree_free(&t);
+		free_bodies(b, n);
 		return 2;
 	}
 	mml_detect_scratch *scr = mml_detect_scratch_new(det);
@@ -211,9 +220,11 @@ int main(int argc, char **argv)
 	mml_buf_init(&bomb, 0);
 	mml_err ze = zeros ? mml_deflate(zeros, (size_t)4 << 20, &bomb) : MML_E_NOMEM;
 	free(zeros);
+	int rc = 0;
 	if (ze != MML_OK) {
 		fprintf(stderr, "decode-speed: out of memory\n");
-		return 2;
+		rc = 2;
+		goto done;
 	}
 	double bomb_ms = hostile_ms(&t, MML_DF_ZLIB, bomb.p, bomb.len, secs);
 	const char *bomb_limit = t.limit_hit ? t.limit_hit : "none";
@@ -223,13 +234,12 @@ int main(int argc, char **argv)
 	       "\"zlib_bomb_limit\":\"%s\"}\n",
 	       n, bytes, dec_mbs, reps, det_mbs, dreps, dreps ? findings / (size_t)dreps : 0, ss.len, ss_ms, ss_nodes,
 	       ss_limit, bomb.len, bomb_ms, bomb_limit);
+done:
 	mml_buf_free(&ss);
 	mml_buf_free(&bomb);
 	mml_detect_scratch_free(scr);
 	mml_detect_free(det);
 	mml_dtree_free(&t);
-	for (int i = 0; i < n; i++)
-		free(b[i].p);
-	free(b);
-	return 0;
+	free_bodies(b, n);
+	return rc;
 }
