@@ -201,16 +201,12 @@ static bool all_digits(const char *s)
 
 /* ---- resolving a truth path ---- */
 
-/* "lat,lon" */
 static bool parse_latlon(const char *v, double *lat, double *lon)
 {
-	char *end;
-	*lat = strtod(v, &end);
-	if (end == v || *end != ',')
-		return false;
-	const char *s = end + 1;
-	*lon = strtod(s, &end);
-	return end != s;
+	char *e1, *e2 = NULL;
+	*lat = strtod(v, &e1);
+	*lon = e1 != v && *e1 == ',' ? strtod(e1 + 1, &e2) : 0;
+	return e2 && e2 != e1 + 1;
 }
 
 static bool same6(double a, const char *want)
@@ -335,9 +331,8 @@ static bool xml_get(const char *text, const char *path, char *o, size_t cap)
 	for (char *t = strtok(p, "."); t; t = strtok(NULL, ".")) {
 		char open[112];
 		int nth = 0; /* "media[2]": the third <media> from here */
-		char *br = strchr(t, '[');
+		char *br = strchr(t, '['), *end;
 		if (br) {
-			char *end;
 			long v = strtol(br + 1, &end, 10);
 			if (end == br + 1 || *end != ']' || v < 0 || v > 1000)
 				return false;
@@ -718,8 +713,7 @@ TEST(sim_device_profiles)
 	sim_rng_seed(&r2, 1234);
 	sim_device again;
 	sim_device_make(&r2, 0, &again);
-	/* sim_device_make clears the whole struct first: its padding is zero in both */
-	// NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c)
+	// NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c): sim_device_make zeroes padding
 	CHECK(!memcmp(&again, &d[0], sizeof again));
 }
 
