@@ -191,6 +191,14 @@ static int by_speed(const void *a, const void *b)
 	return sx < sy ? 1 : sx > sy ? -1 : 0;
 }
 
+/* A number of seconds into *v: false when the whole argument is not a number. */
+static bool arg_seconds(const char *s, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	return end != s && !*end;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -198,7 +206,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *root = argc > 3 ? argv[3] : "fuzz/corpus";
-	double secs = argc > 4 ? atof(argv[4]) : 2.0;
+	double secs = 2.0;
+	if (argc > 4 && !arg_seconds(argv[4], &secs)) {
+		fprintf(stderr, "decode_corpus: %s: SECONDS is not a number\n", argv[4]);
+		return 2;
+	}
 	if (secs <= 0)
 		secs = 2.0;
 	mml_msg_sink sink = {mk, on_msg, done, fin, &real};

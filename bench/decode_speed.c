@@ -53,7 +53,12 @@ static body *load_log(const char *path, int *nb, size_t *bytes)
 	int n = 0;
 	mml_msg m;
 	*bytes = 0;
-	while (b && mml_plainlog_next(l, &m) == MML_OK) {
+	if (!b) {
+		mml_plainlog_close(l);
+		mml_catalog_free(&cat);
+		return NULL;
+	}
+	while (mml_plainlog_next(l, &m) == MML_OK) {
 		if ((size_t)n == cap) {
 			body *nb2 = realloc(b, 2 * cap * sizeof *b);
 			if (!nb2)
@@ -75,6 +80,13 @@ static body *load_log(const char *path, int *nb, size_t *bytes)
 	mml_catalog_free(&cat);
 	*nb = n;
 	return b;
+}
+
+static void free_bodies(body *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(b[i].p);
+	free(b);
 }
 
 static void count_find(void *ctx, const mml_finding *f)
@@ -126,12 +138,24 @@ static double hostile_ms(mml_dtree *t, int fmt, const uint8_t *p, size_t n, doub
 	return best * 1e3;
 }
 
+/* A number of seconds into *v: false when the whole argument is not a number. */
+static bool arg_seconds(const char *s, double *v)
+{
+	char *end;
+	*v = strtod(s, &end);
+	return end != s && !*end;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : getenv("MMLENS_DATA");
 	if (!dir)
 		dir = "../shared/data";
-	double secs = argc > 2 ? atof(argv[2]) : 1.0;
+	double secs = 1.0;
+	if (argc > 2 && !arg_seconds(argv[2], &secs)) {
+		fprintf(stderr, "decode-speed: %s: SECONDS is not a number\n", argv[2]);
+		return 2;
+	}
 	if (secs <= 0)
 		secs = 1.0;
 	char path[4096];
@@ -141,6 +165,7 @@ int main(int argc, char **argv)
 	body *b = load_log(path, &n, &bytes);
 	if (!b || !n) {
 		fprintf(stderr, "decode-speed: %s: cannot read the log\n", path);
+		free(b);
 		return 2;
 	}
 	mml_dtree t;
@@ -165,6 +190,8 @@ int main(int argc, char **argv)
 	mml_detect_cfg_free(cfg);
 	if (!det) {
 		fprintf(stderr, "decode-speed: detect: %s\n", err);
+		mml_dtree_free(&t);
+		free_bodies(b, n);
 		return 2;
 	}
 	mml_detect_scratch *scr = mml_detect_scratch_new(det);
@@ -191,9 +218,13 @@ int main(int argc, char **argv)
 	uint8_t *zeros = calloc(1, (size_t)4 << 20);
 	mml_buf bomb;
 	mml_buf_init(&bomb, 0);
-	if (!zeros || mml_deflate(zeros, (size_t)4 << 20, &bomb) != MML_OK) {
+	mml_err ze = zeros ? mml_deflate(zeros, (size_t)4 << 20, &bomb) : MML_E_NOMEM;
+	free(zeros);
+	int rc = 0;
+	if (ze != MML_OK) {
 		fprintf(stderr, "decode-speed: out of memory\n");
-		return 2;
+		rc = 2;
+		goto done;
 	}
 	double bomb_ms = hostile_ms(&t, MML_DF_ZLIB, bomb.p, bomb.len, secs);
 	const char *bomb_limit = t.limit_hit ? t.limit_hit : "none";
@@ -203,14 +234,12 @@ int main(int argc, char **argv)
 	       "\"zlib_bomb_limit\":\"%s\"}\n",
 	       n, bytes, dec_mbs, reps, det_mbs, dreps, dreps ? findings / (size_t)dreps : 0, ss.len, ss_ms, ss_nodes,
 	       ss_limit, bomb.len, bomb_ms, bomb_limit);
+done:
 	mml_buf_free(&ss);
 	mml_buf_free(&bomb);
-	free(zeros);
 	mml_detect_scratch_free(scr);
 	mml_detect_free(det);
 	mml_dtree_free(&t);
-	for (int i = 0; i < n; i++)
-		free(b[i].p);
-	free(b);
-	return 0;
+	free_bodies(b, n);
+	return rc;
 }

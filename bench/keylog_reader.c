@@ -47,10 +47,18 @@ static double time_parse(const char *text, size_t n, size_t lines, bool jansson_
 	return best;
 }
 
+/* A positive decimal int (the whole argument), else 0. */
+static int arg_count(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return end == s || *end || v < 1 || v > 1000000 ? 0 : (int)v;
+}
+
 int main(int argc, char **argv)
 {
 	size_t lines = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
-	int repeat = argc > 2 ? atoi(argv[2]) : 5;
+	int repeat = argc > 2 ? arg_count(argv[2]) : 5;
 	if (!lines || lines > 50000000 || repeat < 1) {
 		fprintf(stderr, "usage: keylog_reader [LINES] [REPEAT]\n");
 		return 2;

@@ -111,15 +111,27 @@ static void on_find(void *ctx, const mml_finding *f)
 		mml_jsonl_finding(w->out, w->m, f, false);
 }
 
+/* A decimal int (the whole argument) in [0, 1000000], else -1. */
+static int arg_count(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return end == s || *end || v < 0 || v > 1000000 ? -1 : (int)v;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: scanstages CAPTURE KEYLOG [REPEAT [OUT]]\n");
 		return 1;
 	}
-	int rep = argc > 3 ? atoi(argv[3]) : 3;
+	int rep = argc > 3 ? arg_count(argv[3]) : 3;
 	const char *outp = argc > 4 ? argv[4] : "/dev/null";
-	int nst = argc > 5 ? atoi(argv[5]) : 3;
+	int nst = argc > 5 ? arg_count(argv[5]) : 3;
+	if (rep < 0 || nst < 0) {
+		fprintf(stderr, "usage: scanstages CAPTURE KEYLOG [REPEAT [OUT [STAGES]]]\n");
+		return 1;
+	}
 	if (nst < 1 || nst > 3)
 		nst = 3;
 	mml_msg_sink sink = {mk, on_msg, done, fin, &C};

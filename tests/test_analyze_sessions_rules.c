@@ -453,11 +453,6 @@ TEST(sessions_rules_real_log_sessions_and_version)
 	CHECK(g.s[1].why == MML_SESS_JUMP && g.s[2].why == MML_SESS_JUMP);
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 TEST(sessions_rules_real_capture_version)
 {
 	t_run r;
@@ -480,8 +475,11 @@ TEST(sessions_rules_real_capture_version)
 		body = malloc(hn + 1);
 		if (!body)
 			break;
-		for (size_t k = 0; k < hn; k++)
-			body[k] = (uint8_t)(hexval(hex[2 * k]) << 4 | hexval(hex[2 * k + 1]));
+		size_t bn = 0;
+		if (hn && (mml_hex_decode(hex, 2 * hn, body, hn, &bn) != MML_OK || bn != hn)) {
+			mml_test_fail(__FILE__, __LINE__, "message %zu: body_hex is not hex", i);
+			hn = 0;
+		}
 		mml_outer out = {.dir = dir && !strcmp(dir, "response"),
 		                 .ts_us = (uint64_t)(json_number_value(json_object_get(o, "ts")) * 1e6)};
 		mml_msg m = {.id = (uint64_t)t_int(o, "id"), .outer = &out, .req_type = t_int(o, "req_type"),

@@ -285,10 +285,11 @@ TEST(scan_accounts_untyped_bodies_by_api)
 
 TEST(check_deps_refuses_analysis_in_the_cli)
 {
-	/* a copy of the tree with one analysis step written into a command */
+	/* a copy of the tree with one analysis step written into a command (tests/
+	 * too: check-deps wants a test file per module) */
 	char dir[512], cmd[4096];
 	snprintf(dir, sizeof dir, "%s/deps", mml_test_tmpdir());
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp -r src include scripts '%s'/ && "
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp -r src include scripts tests '%s'/ && "
 	         "sh '%s/scripts/check-deps.sh' '%s' > /dev/null", dir, dir, dir, dir, dir);
 	CHECK_EQ(system(cmd), 0);
 	snprintf(cmd, sizeof cmd, "printf 'void f(void){ mml_decode_body(0, 0, 0); }\\n' >> '%s/src/cli/diff.c' && "

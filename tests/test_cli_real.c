@@ -178,7 +178,7 @@ TEST(real_cut_keylog_same_messages)
 				continue;
 			}
 			REQUIRE(nseen < 256);
-			strcpy(seen[nseen++], id);
+			memcpy(seen[nseen++], id, sizeof id);
 			kept_outer++;
 		}
 		mml_buf_append(&cut, line, strlen(line));

@@ -99,7 +99,9 @@ TEST(pat_chatroom_by_hand_matches_database_order)
 		}
 	}
 	CHECK(chats > 50);
-	/* the edges: at the very start, digits cut by a NUL, a match ending the buffer */
+	/* the edges: at the very start, digits cut by a NUL, a match ending the buffer
+	 * ("\0" "2345@chatroom" is one string on purpose: a NUL before the digits) */
+	// NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
 	static const char *const edges[] = {"12345@chatroom", "1234@chatroom", "x12345@chatroom", "\0" "2345@chatroom",
 	                                    "99999@chatroo", "00000@chatroom@chatroom"};
 	static const size_t elen[] = {14, 13, 15, 14, 13, 23};

@@ -214,6 +214,8 @@ TEST(report_html_hostile_values_escaped)
 	char log[600], out[600];
 	snprintf(log, sizeof log, "%s", hostile_log());
 	snprintf(out, sizeof out, "%s/hostile.html", mml_test_tmpdir());
+	/* "1:scenario=" HOSTILE is one argument */
+	// NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
 	char *a[] = {"report", "--policy", "wechat", "--label", "1:scenario=" HOSTILE, "--label",
 	             "1:permissions=location,<b>camera</b>", "--html", out, log, NULL};
 	CHECK_EQ(run_report(a), 0);

@@ -74,6 +74,10 @@ TEST(jsonl_line_writer_matches_stdio_writers)
 	size_t big = MML_LW_SIZE + 12345;
 	uint8_t *bytes = malloc(big);
 	char *text = malloc(big);
+	if (!bytes || !text) {
+		free(bytes);
+		free(text);
+	}
 	REQUIRE(bytes && text);
 	for (size_t i = 0; i < big; i++) {
 		bytes[i] = (uint8_t)(i * 131 + 7);
@@ -271,6 +275,10 @@ TEST(jsonl_writer_long_values_cross_refills)
 	size_t big = MML_LW_SIZE + 4321;
 	uint8_t *bytes = malloc(big);
 	char *text = malloc(big);
+	if (!bytes || !text) {
+		free(bytes);
+		free(text);
+	}
 	REQUIRE(bytes && text);
 	for (size_t i = 0; i < big; i++) {
 		bytes[i] = (uint8_t)(i * 37 + 1);

@@ -201,7 +201,13 @@ static bool all_digits(const char *s)
 
 /* ---- resolving a truth path ---- */
 
-static bool parse_latlon(const char *v, double *lat, double *lon) { return sscanf(v, "%lf,%lf", lat, lon) == 2; }
+static bool parse_latlon(const char *v, double *lat, double *lon)
+{
+	char *e1, *e2 = NULL;
+	*lat = strtod(v, &e1);
+	*lon = e1 != v && *e1 == ',' ? strtod(e1 + 1, &e2) : 0;
+	return e2 && e2 != e1 + 1;
+}
 
 static bool same6(double a, const char *want)
 {
@@ -325,9 +331,12 @@ static bool xml_get(const char *text, const char *path, char *o, size_t cap)
 	for (char *t = strtok(p, "."); t; t = strtok(NULL, ".")) {
 		char open[112];
 		int nth = 0; /* "media[2]": the third <media> from here */
-		char *br = strchr(t, '[');
+		char *br = strchr(t, '['), *end;
 		if (br) {
-			nth = atoi(br + 1);
+			long v = strtol(br + 1, &end, 10);
+			if (end == br + 1 || *end != ']' || v < 0 || v > 1000)
+				return false;
+			nth = (int)v;
 			*br = 0;
 		}
 		snprintf(open, sizeof open, "<%s", t);
@@ -704,6 +713,7 @@ TEST(sim_device_profiles)
 	sim_rng_seed(&r2, 1234);
 	sim_device again;
 	sim_device_make(&r2, 0, &again);
+	// NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c): sim_device_make zeroes padding
 	CHECK(!memcmp(&again, &d[0], sizeof again));
 }
 
@@ -910,7 +920,7 @@ TEST(sim_content_location_on_off)
 		sim_content_make(&r, &d, &on, SIM_K_LOCATION, true, &b);
 		for (int t = 0; t < b.ntruth; t++)
 			if (!strcmp(b.truth[t].category, "location.coordinates")) {
-				double lat, lon;
+				double lat = 0, lon = 0; /* read below also when the value does not parse */
 				on_pairs++;
 				if (parse_latlon(b.truth[t].value, &lat, &lon) && lat - d.home_lat < 0.05 &&
 				    d.home_lat - lat < 0.05 && lon - d.home_lon < 0.05 && d.home_lon - lon < 0.05)

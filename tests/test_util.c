@@ -23,9 +23,12 @@ TEST(util_json_hex_matches_scalar_for_every_length)
 		mml_json_hex(f, buf, n);
 		fclose(f);
 		char *want = malloc(2 * n + 3);
+		if (!want)
+			free(out);
+		REQUIRE(want);
 		want[0] = '"';
 		mml_hex_encode(buf, n, want + 1);
-		strcat(want, "\"");
+		memcpy(want + 1 + 2 * n, "\"", 2);
 		bad += len != 2 * n + 2 || strcmp(out, want);
 		free(out);
 		free(want);

@@ -77,8 +77,7 @@ void t_decrypt(t_run *r, const char *capture, const char *keylog, const mml_decr
 		return;
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while (getline(&line, &cap, f) > 0) {
 		json_error_t e;
 		json_t *o2 = json_loads(line, 0, &e);
 		if (!o2) {
@@ -163,6 +162,7 @@ json_t *t_load_jsonl(const char *path)
 
 void t_cmd_run(t_cmd *r, int (*cmd)(int, char **, FILE *), const char *tag, const char **argv)
 {
+	memset(r, 0, sizeof *r);
 	char *out = r->out;
 	snprintf(r->out, sizeof r->out, "%s/%s.out", mml_test_tmpdir(), tag);
 	remove(out);

@@ -136,6 +136,7 @@ mml_err mml_flows_add(mml_flows *f, const char *category, const mml_recv *rv, ui
 		if (!p)
 			return MML_E_NOMEM;
 		r->ev[r->nev++] = (mml_flow_ev){msg, p, detector};
+		// cppcheck-suppress memleak ; false positive: r->ev keeps p (freed by mml_flows_free)
 	}
 	return MML_OK;
 }
@@ -161,6 +162,7 @@ static mml_err ev_merge(mml_flow_rec *d, const mml_flow_rec *s)
 	}
 	for (; i < d->nev; i++)
 		free(d->ev[i].path);
+	// cppcheck-suppress uninitvar ; false positive: out[0..n) is written above, and only n entries are copied
 	memcpy(d->ev, out, n * sizeof out[0]);
 	d->nev = n;
 	return e;

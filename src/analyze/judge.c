@@ -235,11 +235,13 @@ static void judge_core(const mml_policyset *ps, const mml_attrib *attrib, const 
 			while (o < j->nout && j->out[o].v != v)
 				o++;
 			int cert = cond_certainty(st, lb) >= 0 ? 1 : 0;
+			/* best_cert[o] is set with out[o] (the analyser, suppressed below, forgets
+			 * j->nout once x, which points into j, goes to mml_policy_covers) */
 			if (o == j->nout) {
 				j->out[j->nout++] = (mml_outcome){.v = v, .pol = pol, .st = st, .party = c[k].party};
 				best_cert[o] = cert;
 				why_of[o] = why;
-			} else if (cert > best_cert[o]) {
+			} else if (cert > best_cert[o]) { // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
 				j->out[o].pol = pol;
 				j->out[o].st = st;
 				j->out[o].party = c[k].party;

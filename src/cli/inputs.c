@@ -318,16 +318,17 @@ int mml_cli_set_open(const char *cmd, const char *const *files, size_t n, bool w
 	int kind = -1;
 	for (size_t i = 0; i < n; i++) {
 		struct stat sb;
-		if (!strcmp(files[i], "-") && n > 1) {
+		bool is_stdin = !strcmp(files[i], "-");
+		if (is_stdin && n > 1) {
 			fprintf(err, "%s: standard input can only be the one input\n", cmd);
 			return MML_EXIT_USAGE;
 		}
-		if (strcmp(files[i], "-") && stat(files[i], &sb) != 0) {
+		if (!is_stdin && stat(files[i], &sb) != 0) {
 			fprintf(err, "%s: %s: cannot open: %m\n", cmd, files[i]);
 			return MML_EXIT_INPUT;
 		}
 		v[i].p = files[i];
-		v[i].sz = strcmp(files[i], "-") ? sb.st_size : 0;
+		v[i].sz = is_stdin ? 0 : sb.st_size;
 		v[i].i = i;
 		int k = mml_cli_input_kind(files[i]);
 		if (k == MML_IN_UNREADABLE) {

@@ -246,7 +246,7 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 		rc = MML_EXIT_INPUT;
 		goto done;
 	}
-	if (r.html) {
+	if (a->htmlpath) { /* r.html was made above */
 		const char *cmp_name = a->compare && in->redact ? "(compared input, name redacted)" : a->compare;
 		int rh = html_out(r.html, a->htmlpath, &all, cmp_name, a->compare ? &cmp : NULL, err);
 		if (rh)
@@ -303,11 +303,12 @@ int mml_cmd_report(int argc, char **argv, FILE *err)
 		fprintf(err, "mmlens report: the report covers every session; @%llu is ignored\n",
 		        (unsigned long long)tg.session);
 	mml_cli_policies pols;
-	if (!rc && (!model || strcmp(model, "none")) && mml_cli_policies_load("mmlens report", model, &pols, err))
+	bool want_pols = !model || strcmp(model, "none");
+	if (!rc && want_pols && mml_cli_policies_load("mmlens report", model, &pols, err))
 		rc = MML_EXIT_INPUT;
 	if (!rc) {
 		a.target = &tg;
-		a.pols = !model || strcmp(model, "none") ? &pols : NULL;
+		a.pols = want_pols ? &pols : NULL;
 		rc = report_run(&in, &a, err);
 		if (a.pols)
 			mml_cli_policies_free(&pols);

@@ -152,7 +152,7 @@ static inline uint32_t dt_add(mml_dtree *t, uint32_t parent, mml_dkind kind)
 	d->next = MML_DNONE;
 	d->kind = (uint8_t)kind;
 	d->index = -1;
-	a->last[i] = MML_DNONE;
+	a->last[i] = MML_DNONE; // NOLINT(clang-analyzer-core.NullDereference): dt_room() is false without an arena
 	if (parent != MML_DNONE) {
 		mml_dnode *p = &t->n[parent];
 		d->depth = p->depth < 255 ? (uint8_t)(p->depth + 1) : 255;

@@ -140,8 +140,10 @@ static size_t pct_round(const uint8_t *src, size_t n, uint8_t *dst, size_t first
 		memcpy(dst, src, first);
 	j = i = first;
 	while (i < n) {
-		if (src[i] == '%' && i + 2 < n && mml_hex_digit(src[i + 1]) >= 0 && mml_hex_digit(src[i + 2]) >= 0) {
-			dst[j++] = (uint8_t)(mml_hex_digit(src[i + 1]) << 4 | mml_hex_digit(src[i + 2]));
+		int hi, lo;
+		if (src[i] == '%' && i + 2 < n && (hi = mml_hex_digit(src[i + 1])) >= 0 &&
+		    (lo = mml_hex_digit(src[i + 2])) >= 0) {
+			dst[j++] = (uint8_t)(hi << 4 | lo);
 			i += 3;
 		} else {
 			dst[j++] = src[i++];

@@ -129,7 +129,7 @@ mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n
 	if (nn)
 		c->fname = nn;
 	char *txt = nn ? malloc(n + 1) : NULL;
-	char *nm = txt ? malloc(strlen(name) + 1) : NULL;
+	char *nm = txt ? strdup(name) : NULL;
 	if (!e && !nm) {
 		free(txt);
 		e = MML_E_NOMEM;
@@ -137,7 +137,6 @@ mml_err mml_detect_cfg_fields_text(mml_detect_cfg *c, const char *text, size_t n
 	if (!e) {
 		memcpy(txt, text, n);
 		txt[n] = 0;
-		strcpy(nm, name);
 		c->ftext[c->nfields] = txt;
 		c->fname[c->nfields] = nm;
 		c->nfields++;

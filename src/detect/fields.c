@@ -339,9 +339,14 @@ static const char *add_kv(lay_table *t, const char *sel, size_t seln, int dir, c
 			return "a kv:LOGID selector stands alone, LOGID a number";
 		logid = logid * 10 + (uint64_t)(sel[k] - '0');
 	}
-	unsigned col = 0;
-	int used = 0;
-	if (sscanf(np, "csv[%u]%n", &col, &used) != 1 || np[used] || col > 65535)
+	/* N: decimal digits, at most 65535 (sscanf's %u took signs and blanks, and wrapped past 2^32) */
+	unsigned long col = 0;
+	size_t k = 4;
+	if (strncmp(np, "csv[", 4))
+		return "a kv row rule names one column: csv[N]";
+	while (np[k] >= '0' && np[k] <= '9' && col <= 65535)
+		col = col * 10 + (unsigned long)(np[k++] - '0');
+	if (k == 4 || np[k] != ']' || np[k + 1] || col > 65535)
 		return "a kv row rule names one column: csv[N]";
 	if (!mml_grow((void **)&t->kv, &t->kvcap, t->nkv + 1, sizeof *t->kv, 16)) {
 		*e = MML_E_NOMEM;

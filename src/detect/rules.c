@@ -22,7 +22,7 @@
 #include "detect_int.h"
 
 #define NODE(i) (&r->t->n[(i)])
-#define FOR_CHILD(c, p) for (uint32_t c = r->t->n[(p)].first_child; c != MML_DNONE; c = r->t->n[c].next)
+#define FOR_CHILD(c, p) for (uint32_t c = r->t->n[(p)].first_child; (c) != MML_DNONE; (c) = r->t->n[(c)].next)
 
 static int cat(int c) { return cat_ix[c]; }
 

@@ -28,7 +28,7 @@
 void rules_pbkv(drun *r, uint32_t i);
 
 #define NODE(i) (&r->t->n[(i)])
-#define FOR_CHILD(c, p) for (uint32_t c = r->t->n[(p)].first_child; c != MML_DNONE; c = r->t->n[c].next)
+#define FOR_CHILD(c, p) for (uint32_t c = r->t->n[(p)].first_child; (c) != MML_DNONE; (c) = r->t->n[(c)].next)
 
 static int cat(int c) { return cat_ix[c]; }
 
@@ -152,7 +152,7 @@ static void csv_pair(drun *r, uint32_t i)
 	int pf = 0;
 	FOR_CHILD(c, i)
 	{
-		double v;
+		double v = 0; /* num_of may fail before setting it; pv is copied from it below */
 		int f;
 		bool ok = num_of(r, c, &v, &f) && f >= 3;
 		if (ok && prev != MML_DNONE) {

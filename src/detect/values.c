@@ -186,8 +186,7 @@ int v_ipv6(vstr v)
 			if (!ipv4_parse((vstr){v.p + s, v.n - s}, a))
 				return VAL_NO;
 			groups += 2;
-			i = v.n;
-			break;
+			break; /* the IPv4 tail ends the address */
 		}
 		if (i == s)
 			return VAL_NO;

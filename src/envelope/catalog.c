@@ -141,7 +141,11 @@ static void cur_field(mml_cur *c, bool to_end, const char **s, size_t *n)
 	if (!to_end)
 		(void)mml_cur_find(c, '\t', &k); /* none: to the end */
 	const uint8_t *p = NULL;
-	(void)mml_cur_bytes(c, k, &p); /* k <= left: cannot fail */
+	if (mml_cur_bytes(c, k, &p) != MML_OK) { /* k <= left: cannot fail; never a NULL field */
+		*s = "";
+		*n = 0;
+		return;
+	}
 	*s = (const char *)p;
 	*n = k;
 	if (mml_cur_peek(c, 0, &b) == MML_OK && b == '\t')

@@ -249,7 +249,7 @@ void mml_hello_write_json(const mml_hello *h, FILE *f)
 
 /* ---- HTTP/1.x head (RFC 9112), enough for shortlink and newgetdns ---- */
 
-#define IEQ(a, n, lit) mml_ascii_ieq(a, n, lit, sizeof lit - 1)
+#define IEQ(a, n, lit) mml_ascii_ieq((a), (n), (lit), sizeof(lit) - 1)
 
 #define HTTP_HEAD_MAX (64 * 1024)
 

@@ -104,7 +104,7 @@ static mml_err buf_line(mml_buf *b, size_t room, const void *head, size_t head_l
 	mml_jw w;
 	mml_jw_on(&w, NULL); /* cursor forms only: the room is b's */
 	char *o = mml_jwp_obj_in(&w, (char *)b->p + b->len);
-	o = head ? mml_jwp_raw(&w, o, head, head_len) : head_put(&w, o, m, apilen);
+	o = m ? head_put(&w, o, m, apilen) : mml_jwp_raw(&w, o, head, head_len);
 	o = rest_put(&w, o, fd, redact, lens);
 	o = MML_PUTLIT(o, "}\n");
 	b->len = (size_t)((uint8_t *)o - b->p);
@@ -126,6 +126,7 @@ mml_err mml_jsonl_finding_head(mml_buf *b, const mml_msg *m)
 
 mml_err mml_jsonl_finding_tail(mml_buf *b, const void *head, size_t head_len, const mml_finding *fd, bool redact)
 {
+	MML_RETURN_IF(!head || !head_len, MML_E_ARG); /* a head from mml_jsonl_finding_head */
 	size_t lens[5], room = rest_room(fd, redact, lens);
 	if (!room || !mml_add_ok(room, head_len, &room))
 		return MML_E_LIMIT;

@@ -175,6 +175,7 @@ static void query_json(mml_jw *w, const char *path, bool redact)
 				mml_jw_str(w, v, vl);
 		}
 		q += n;
+		// cppcheck-suppress nullPointerRedundantCheck ; false positive: the loop runs only with q not NULL
 		if (*q != '&')
 			break;
 	}

@@ -281,8 +281,8 @@ static void diff_caveats(mml_jw *w, const mml_side *a, const mml_side *b, const 
 	}
 	if (a->counts.opaque + a->counts.empty + b->counts.opaque + b->counts.empty) {
 		snprintf(t, sizeof t, "bodies that are empty or opaque (A: %llu, B: %llu) show nothing: a category absent "
-		         "there may have been sent in them", (unsigned long long)(a->counts.opaque + a->counts.empty),
-		         (unsigned long long)(b->counts.opaque + b->counts.empty));
+		         "there may have been sent in them", (unsigned long long)a->counts.opaque + a->counts.empty,
+		         (unsigned long long)b->counts.opaque + b->counts.empty);
 		mml_jw_cstr(w, t);
 	}
 	mml_jw_close(w);

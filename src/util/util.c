@@ -120,6 +120,8 @@ bool mml_grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
 {
 	if (need <= *cap)
 		return true;
+	if (!elem) /* realloc(p, 0) may free p */
+		return false;
 	size_t nc = *cap ? *cap : (first ? first : 1), bytes;
 	while (nc < need) {
 		if (nc > SIZE_MAX / 2)

@@ -204,6 +204,19 @@ static const sim_body *content(sim *s, dev_state *ds, sim_kind k, bool request)
 	return &s->body;
 }
 
+/* The Android API level of the device's OS version ("14": 34), as devicetype carries it. */
+static int api_level(const sim_device *d)
+{
+	char *end;
+	long v = strtol(d->os_version, &end, 10);
+	if (end == d->os_version || v < 1 || v > 99) {
+		/* device.c writes the version: a bug */
+		fprintf(stderr, "mmlens-sim: device OS version \"%s\" is not a number\n", d->os_version);
+		abort();
+	}
+	return 20 + (int)v;
+}
+
 static void http_newgetdns(sim *s, dev_state *ds)
 {
 	sim_tcp t;
@@ -217,7 +230,7 @@ static void http_newgetdns(sim *s, dev_state *ds)
 	                 "Cache-Control: no-cache\r\nConnection: close\r\nContent-Type: application/octet-stream\r\n"
 	                 "Host: dns.weixin.qq.com\r\nUser-Agent: MicroMessenger Client\r\n\r\n",
 	                 ds->d.uin, ds->d.client_version, (unsigned long long)sim_rng_next(&s->rng),
-	                 (unsigned long long)sim_rng_next(&s->rng), 20 + atoi(ds->d.os_version), ds->d.lang);
+	                 (unsigned long long)sim_rng_next(&s->rng), api_level(&ds->d), ds->d.lang);
 	sim_range lost[SIM_MAX_LOST];
 	int nl;
 	sim_tcp_send(&s->net, &t, 0, (const uint8_t *)q, (size_t)n, lost, &nl);
@@ -239,7 +252,7 @@ static void http_newgetdns(sim *s, dev_state *ds)
 		snprintf(b.truth[i].path, sizeof b.truth[i].path, "query.%s", qt[i].key);
 	}
 	snprintf(b.truth[0].value, sizeof b.truth[0].value, "%u", ds->d.uin);
-	snprintf(b.truth[1].value, sizeof b.truth[1].value, "android-%d", 20 + atoi(ds->d.os_version));
+	snprintf(b.truth[1].value, sizeof b.truth[1].value, "android-%d", api_level(&ds->d));
 	snprintf(b.truth[2].value, sizeof b.truth[2].value, "%s", ds->d.lang);
 	b.ntruth = 3;
 	truth_msg(s, ds, IP_DNS, port, 8080, "http", 0, &b, "none", NULL, 0, false, 0, uri);
@@ -617,10 +630,14 @@ int main(int argc, char **argv)
 	FILE *kl = NULL;
 	if (s.o.keylog && !(kl = fopen(s.o.keylog, "w"))) {
 		fprintf(stderr, "mmlens-sim: %s: cannot create: %m\n", s.o.keylog);
+		sim_pcapw_close(&s.w);
 		return 2;
 	}
 	if (s.o.truth && !(s.truth = fopen(s.o.truth, "w"))) {
 		fprintf(stderr, "mmlens-sim: %s: cannot create: %m\n", s.o.truth);
+		if (kl)
+			fclose(kl);
+		sim_pcapw_close(&s.w);
 		return 2;
 	}
 	sim_net_init(&s.net, &s.o.net, &s.w, &s.rng, 1701738555000000ull);

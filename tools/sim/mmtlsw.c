@@ -167,6 +167,7 @@ static int hkdf(const uint8_t *secret, size_t sl, const char *label, const uint8
 	for (uint8_t i = 1; done < outlen; i++) {
 		/* T(i) = HMAC(prk, T(i-1) | info | i) */
 		uint8_t msg[32 + 97];
+		// cppcheck-suppress uninitvar ; false positive: tl is 0 until t is written
 		memcpy(msg, t, tl);
 		memcpy(msg + tl, info, ll);
 		msg[tl + ll] = i;
