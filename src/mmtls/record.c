@@ -176,64 +176,65 @@ static const char *suite_name(uint16_t s)
 	}
 }
 
-/* A 16-bit code as a quoted 4-digit hex string value. */
-static void jw_hex4(mml_jw *w, uint16_t v)
+/* A 16-bit code as a quoted 4-digit hex string value at o (room: 7). */
+static char *jwp_hex4(mml_jw *w, char *o, uint16_t v)
 {
-	char *o = mml_jwp_val(w, mml_jw_run(w, 8));
+	o = mml_jwp_val(w, o);
 	*o++ = '"';
 	o = mml_put_hex4(o, v);
 	*o++ = '"';
-	mml_jw_run_end(w, o);
+	return o;
 }
 
+/* The members are written in runs (one room check each) where their size
+ * is bounded; hex of any length through the writer's checked calls. */
 void mml_hello_write_jw(const mml_hello *h, mml_jw *w)
 {
-	if (h->msg_type == 1)
-		mml_jw_kv_lit(w, "hello", "\"client\"");
-	else
-		mml_jw_kv_lit(w, "hello", "\"server\"");
-	mml_jw_key(w, "hello_version");
-	jw_hex4(w, h->version);
-	mml_jw_key(w, "cipher_suites");
-	mml_jw_arr(w);
+	char *o = mml_jw_run(w, 96);
+	o = h->msg_type == 1 ? mml_jwp_lit(w, o, "hello", "\"client\"") : mml_jwp_lit(w, o, "hello", "\"server\"");
+	o = jwp_hex4(w, mml_jwp_key(w, o, "hello_version"), h->version);
+	o = mml_jwp_arr_in(w, mml_jwp_key(w, o, "cipher_suites"));
+	mml_jw_run_end(w, o);
 	for (unsigned i = 0; i < h->nsuites; i++) {
-		mml_jw_obj(w);
-		mml_jw_key(w, "id");
-		jw_hex4(w, h->suites[i]);
-		mml_jw_kv_cstr(w, "name", suite_name(h->suites[i]));
-		mml_jw_close(w);
+		o = mml_jw_run(w, 128); /* a suite's name: 64 bytes at most (suite_name) */
+		o = mml_jwp_obj_in(w, o);
+		o = jwp_hex4(w, mml_jwp_key(w, o, "id"), h->suites[i]);
+		o = mml_jwp_name(w, o, "name", suite_name(h->suites[i]));
+		mml_jw_run_end(w, mml_jwp_obj_out(w, o));
 	}
-	mml_jw_close(w);
+	mml_jw_run_end(w, mml_jwp_arr_out(w, mml_jw_run(w, 1)));
 	mml_jw_kv_hex(w, "random", h->random, 32);
+	o = mml_jw_run(w, 64);
 	if (h->has_timestamp)
-		mml_jw_kv_u64(w, "timestamp", h->timestamp);
-	mml_jw_key(w, "extensions");
-	mml_jw_arr(w);
+		o = mml_jwp_u64(w, o, "timestamp", h->timestamp);
+	o = mml_jwp_arr_in(w, mml_jwp_key(w, o, "extensions"));
+	mml_jw_run_end(w, o);
 	for (unsigned i = 0; i < h->next; i++)
-		jw_hex4(w, h->ext_types[i]);
-	mml_jw_close(w);
-	mml_jw_key(w, "psk_tickets");
-	mml_jw_arr(w);
+		mml_jw_run_end(w, jwp_hex4(w, mml_jw_run(w, 8), h->ext_types[i]));
+	o = mml_jwp_arr_out(w, mml_jw_run(w, 24));
+	mml_jw_run_end(w, mml_jwp_arr_in(w, mml_jwp_key(w, o, "psk_tickets")));
 	for (unsigned i = 0; i < h->ntickets; i++) {
 		const mml_hello_ticket *t = &h->tickets[i];
-		mml_jw_obj(w);
-		mml_jw_kv_u64(w, "type", t->type);
-		mml_jw_kv_u64(w, "lifetime", t->lifetime);
-		mml_jw_kv_u64(w, "age_add", t->age_add);
+		o = mml_jw_run(w, 96);
+		o = mml_jwp_obj_in(w, o);
+		o = mml_jwp_u64(w, o, "type", t->type);
+		o = mml_jwp_u64(w, o, "lifetime", t->lifetime);
+		o = mml_jwp_u64(w, o, "age_add", t->age_add);
+		mml_jw_run_end(w, o);
 		mml_jw_kv_hex(w, "nonce", t->nonce, t->nonce_len);
 		mml_jw_kv_hex(w, "ticket", t->ticket, t->ticket_len);
-		mml_jw_close(w);
+		mml_jw_run_end(w, mml_jwp_obj_out(w, mml_jw_run(w, 1)));
 	}
-	mml_jw_close(w);
-	mml_jw_key(w, "key_shares");
-	mml_jw_arr(w);
+	o = mml_jwp_arr_out(w, mml_jw_run(w, 24));
+	mml_jw_run_end(w, mml_jwp_arr_in(w, mml_jwp_key(w, o, "key_shares")));
 	for (unsigned i = 0; i < h->nkeys; i++) {
-		mml_jw_obj(w);
-		mml_jw_kv_u64(w, "index", h->keys[i].index);
+		o = mml_jw_run(w, 40);
+		o = mml_jwp_u64(w, mml_jwp_obj_in(w, o), "index", h->keys[i].index);
+		mml_jw_run_end(w, o);
 		mml_jw_kv_hex(w, "key", h->keys[i].key, h->keys[i].key_len);
-		mml_jw_close(w);
+		mml_jw_run_end(w, mml_jwp_obj_out(w, mml_jw_run(w, 1)));
 	}
-	mml_jw_close(w);
+	mml_jw_run_end(w, mml_jwp_arr_out(w, mml_jw_run(w, 1)));
 	if (h->ext_err != MML_OK)
 		mml_jw_kv_name(w, "extensions_error", mml_strerror(h->ext_err));
 }
