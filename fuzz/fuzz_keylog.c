@@ -23,6 +23,12 @@
  * then a memfd (resident entries moved into the mapped form) and a memfd
  * then a pipe, and all must agree with the two parsed pieces, also in the
  * unused and repeated lines of each file once every other entry is used.
+ *
+ * libFuzzer makes inputs of at most FUZZ_MAX_LEN bytes unless the command
+ * line gives -max_len (without it, the largest seed, 7 KiB, would set the
+ * limit and the pace: every check is linear in the input, and there are
+ * several); a longer seed is cut to it when fuzzing, and read whole by the
+ * regression replay (make test).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -38,8 +44,32 @@
 #include "mmlens/keylog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define FUZZ_MAX_LEN 4096 /* libFuzzer's -max_len unless given */
 
 static volatile uint64_t sink;
+
+/* -max_len=FUZZ_MAX_LEN unless the command line says otherwise. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char *args[64];
+	static char maxlen[32];
+	if (*argc < 1 || *argc > 62)
+		return 0;
+	for (int i = 1; i < *argc; i++)
+		if (!strncmp((*argv)[i], "-max_len=", 9))
+			return 0;
+	snprintf(maxlen, sizeof maxlen, "-max_len=%d", FUZZ_MAX_LEN);
+	args[0] = (*argv)[0];
+	args[1] = maxlen;
+	for (int i = 1; i < *argc; i++)
+		args[i + 1] = (*argv)[i];
+	args[*argc + 1] = NULL;
+	*argc += 1;
+	*argv = args;
+	return 0;
+}
 
 typedef struct diag_ctx {
 	size_t calls;

@@ -56,14 +56,17 @@ if [ "${1:-}" = "--one" ]; then
 	arts=$(find "$dir/artifacts" -type f | sort | sed 's/.*/"&"/' | paste -sd, -)
 	# libFuzzer exits 0 after its time or runs; anything else without an
 	# artifact (a harness that did not start) is an error of the run.
+	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[ -n "$(git status --porcelain -- src include fuzz 2>/dev/null)" ] && commit="$commit+dirty"
+	when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	status=ok
 	[ "$rc" -ne 0 ] && status=found
 	[ "$rc" -ne 0 ] && [ -z "$arts" ] && status="error (exit $rc, see $log)"
 	[ -x "build/fuzz/$h" ] || status="error (no build/fuzz/$h)"
-	printf '{"harness": "%s", "status": "%s", "seconds": %s, "executions": %s, "exec_per_sec": %s, "cov": %s, "ft": %s, "corpus": %s, "new_inputs": %s, "crashes": %s, "timeouts": %s, "ooms": %s, "artifacts": [%s], "log": "%s"}\n' \
-		"$h" "$status" $((t1 - t0)) "${execs:-0}" "${eps:-0}" "${cov:-0}" "${ft:-0}" "${corp:-0}" "$new" \
+	printf '{"harness": "%s", "commit": "%s", "date": "%s", "status": "%s", "seconds": %s, "executions": %s, "exec_per_sec": %s, "cov": %s, "ft": %s, "corpus": %s, "new_inputs": %s, "crashes": %s, "timeouts": %s, "ooms": %s, "artifacts": [%s], "log": "%s"}\n' \
+		"$h" "$commit" "$when" "$status" $((t1 - t0)) "${execs:-0}" "${eps:-0}" "${cov:-0}" "${ft:-0}" "${corp:-0}" "$new" \
 		"$crashes" "$timeouts" "$ooms" "$arts" "$log" > "$dir/result"
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s (+%s) | %s | %s | %s |\n' "$h" "$status" $((t1 - t0)) "${execs:-0}" \
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s (+%s) | %s | %s | %s |\n' "$h" "$commit" "$status" $((t1 - t0)) "${execs:-0}" \
 		"${eps:-0}" "${cov:-0}" "${ft:-0}" "${corp:-0}" "$new" "$crashes" "$timeouts" "$ooms" > "$dir/row"
 	printf 'fuzz-campaign: %-18s %s: %s runs, %s exec/s, cov %s, ft %s, corpus %s (+%s), %s crashes, %s timeouts, %s OOMs\n' \
 		"$h" "$status" "${execs:-0}" "${eps:-0}" "${cov:-0}" "${ft:-0}" "${corp:-0}" "$new" "$crashes" "$timeouts" "$ooms"
@@ -98,6 +101,12 @@ printf '%s\n' $harnesses | xargs -P "${JOBS:-1}" -I{} sh "$0" --one {}
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 bad=0
+# The results cover the harnesses of this run and those of earlier runs
+# still in $top (a harness run again after a fix replaces only its own
+# result); each row says the commit it ran on.
+ran=$harnesses
+harnesses=$(for h in $harnesses $(cd "$top" && for r in */result; do [ -f "$r" ] && dirname "$r"; done); do
+	[ -f "fuzz/$h.c" ] && echo "$h"; done | sort -u)
 {
 	printf '{"commit": "%s", "date": "%s", "limit": "%s", "jobs": %s, "harnesses": [\n' "$commit" "$date" "$limit" "${JOBS:-1}"
 	sep=""
@@ -110,13 +119,15 @@ bad=0
 	printf '\n]}\n'
 } > "$top/results.json"
 {
-	echo "Campaign of $date at commit $commit: $limit each, ${JOBS:-1} at a time ($(nproc) CPUs)."
+	other=$(($(echo $harnesses | wc -w) - $(echo $ran | wc -w)))
+	echo "Campaign of $date at commit $commit: $limit each, ${JOBS:-1} at a time ($(nproc) CPUs)$(
+		[ $other -gt 0 ] && echo "; $other rows from earlier runs (their commit in the row)")."
 	echo
-	echo "| harness | status | seconds | executions | exec/s | cov | ft | corpus (new) | crashes | timeouts | OOMs |"
-	echo "|---------|--------|--------:|-----------:|-------:|----:|---:|-------------:|--------:|---------:|-----:|"
+	echo "| harness | commit | status | seconds | executions | exec/s | cov | ft | corpus (new) | crashes | timeouts | OOMs |"
+	echo "|---------|--------|--------|--------:|-----------:|-------:|----:|---:|-------------:|--------:|---------:|-----:|"
 	for h in $harnesses; do
 		r=$top/$h/result
-		if [ -f "$top/$h/row" ]; then cat "$top/$h/row"; else echo "| $h | no result | | | | | | | | | |"; bad=1; continue; fi
+		if [ -f "$top/$h/row" ]; then cat "$top/$h/row"; else echo "| $h | | no result | | | | | | | | | |"; bad=1; continue; fi
 		grep -q '"status": "ok"' "$r" || bad=1
 	done
 } > "$top/results.md"
