@@ -4,5 +4,5 @@
  * input is decoded with mml_decode_as() and mml_decode_body(), with
  * default and tiny limits; fuzz_decode_common.h says what is checked.
  */
-#define FUZZ_DECODE_FMT -1
+#define FUZZ_DECODE_FMT (-1)
 #include "fuzz_decode_common.h"
