@@ -324,3 +324,31 @@ TEST(cli_catalog_extends_and_overrides)
 	CHECK_EQ(sh("grep '\"transport\":\"shortlink\"' %s/cat.jsonl | grep '\"req_type\":138' | grep -q '/cgi-bin/micromsg-bin/newsync'", t), 0);
 	CHECK_EQ(sh("%s decrypt -q --catalog %s/nope.tsv %s 2>/dev/null >/dev/null", bin(), t, mml_test_data(CAP)), 2);
 }
+
+/* Every "cannot read" says the system's reason (strerror), never an
+ * internal error name such as "io_error" (issue 13, terminal). */
+TEST(cli_cannot_read_gives_the_system_reason)
+{
+	const char *t = mml_test_tmpdir();
+	const char *cap = mml_test_data(CAP);
+	CHECK_EQ(sh("mkdir -p %s/adir", t), 0);
+	static const struct {
+		const char *args, *want;
+	} cases[] = {
+		{"decrypt -q -k %s/missing.log %s", "missing.log: cannot read key log: No such file or directory"},
+		{"decrypt -q -k %s/adir %s", "adir: cannot read key log: Is a directory"},
+		{"decrypt -q --catalog %s/missing.tsv %s", "missing.tsv: cannot read catalog: No such file or directory"},
+		{"scan -q --known-file %s/missing.txt %s", "missing.txt: cannot read known values: No such file or directory"},
+		{"scan -q --fields %s/adir %s", "adir: cannot read field layouts: Is a directory"},
+		{"audit --attrib %s/missing.tsv %s", "missing.tsv: cannot read attribution rows: No such file or directory"},
+		{"audit --policy %s/missing.json %s", "missing.json: cannot read: No such file or directory"},
+		{"sessions --manifest %s/missing.json %s", "missing.json: cannot read the manifest: No such file or directory"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char args[1024];
+		snprintf(args, sizeof args, cases[i].args, t, cap);
+		CHECK_EQ(sh("%s %s > /dev/null 2> %s/why.err", bin(), args, t), 2);
+		CHECK_EQ(sh("grep -qF '%s' %s/why.err", cases[i].want, t), 0);
+		CHECK_EQ(sh("grep -q 'io_error' %s/why.err", t), 1);
+	}
+}

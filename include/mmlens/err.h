@@ -39,6 +39,12 @@ typedef enum mml_err {
 
 /* Short stable name for an error, e.g. "truncated". Never NULL. */
 const char *mml_strerror(mml_err e);
+/* Why an operation failed, in words for a person: for MML_E_IO the
+ * system's reason (strerror(errno): call it right after the failure,
+ * before anything else can change errno), else what the error means
+ * ("a size limit was reached", "out of memory", ...). mml_strerror gives
+ * the short names the JSON outputs use. */
+const char *mml_err_why(mml_err e);
 
 /*
  * The trace behind the macros: mml_trace_level is -1 until the first

@@ -99,6 +99,6 @@ mml_err mml_jl_load_file(const char *path, size_t max, mml_jl_parse_fn parse, vo
 	jl_run r = {parse, obj, false};
 	mml_err e = mml_load_text(path, max, jl_run_parse, &r, diag, dctx);
 	if (e != MML_OK && !r.parsed && diag) /* the file's own error, not the parser's */
-		diag(dctx, "%s: cannot read: %s", path, mml_strerror(e));
+		diag(dctx, "%s: cannot read: %s", path, mml_err_why(e));
 	return e;
 }

@@ -114,7 +114,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 	for (const char *const *c = o->catalogs; c && *c; c++) {
 		mml_err e = mml_catalog_load(&cat, *c, mml_cli_diag_fn, &r);
 		if (e != MML_OK) {
-			fprintf(err, "mmlens: %s: cannot read catalog: %s\n", *c, mml_strerror(e));
+			fprintf(err, "mmlens: %s: cannot read catalog: %s\n", *c, mml_err_why(e));
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}
@@ -130,7 +130,7 @@ int mml_decrypt_run(const mml_decrypt_opts *o, mml_stats *st, FILE *err)
 	for (size_t i = 0; i < nkl; i++) {
 		mml_err e = mml_keylog_load(&kl, kls[i], mml_cli_diag_fn, &r, st);
 		if (e != MML_OK) {
-			fprintf(err, "mmlens: %s: cannot read key log: %s\n", kls[i], mml_strerror(e));
+			fprintf(err, "mmlens: %s: cannot read key log: %s\n", kls[i], mml_err_why(e));
 			rc = MML_EXIT_INPUT;
 			goto done;
 		}

@@ -93,8 +93,9 @@ int mml_cli_flows_setup(const char *cmd, const char *attrib_file, mml_detect **d
 		fprintf(err, "%s: out of memory\n", cmd);
 		return MML_EXIT_INPUT;
 	}
-	if (attrib_file && mml_attrib_load(attrib, attrib_file, mml_cli_diag_fn, &d) != MML_OK) {
-		fprintf(err, "%s: %s: cannot read attribution rows: %m\n", cmd, attrib_file);
+	mml_err e = attrib_file ? mml_attrib_load(attrib, attrib_file, mml_cli_diag_fn, &d) : MML_OK;
+	if (e != MML_OK) {
+		fprintf(err, "%s: %s: cannot read attribution rows: %s\n", cmd, attrib_file, mml_err_why(e));
 		mml_attrib_free(attrib);
 		return MML_EXIT_INPUT;
 	}

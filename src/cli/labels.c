@@ -20,10 +20,11 @@ int mml_cli_labels(const char *cmd, const mml_cli_input *in, const char *input, 
 	mml_cli_diag d = {.err = err};
 	if (in->manifest) {
 		mml_err e = mml_labels_load(out, in->manifest, input, mml_cli_diag_fn, &d);
+		const char *why = mml_err_why(e); /* before anything can change errno */
 		mml_cli_diag_done(&d);
 		if (e != MML_OK) {
 			if (e == MML_E_IO)
-				fprintf(err, "%s: %s: cannot read the manifest: %m\n", cmd, in->manifest);
+				fprintf(err, "%s: %s: cannot read the manifest: %s\n", cmd, in->manifest, why);
 			else if (e == MML_E_NOMEM)
 				fprintf(err, "%s: out of memory\n", cmd);
 			else

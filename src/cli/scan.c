@@ -274,12 +274,14 @@ static int run_log(const mml_cli_input *o, const mml_msg_sink *sink, FILE *err)
 	int rc = MML_EXIT_OK;
 	if (mml_catalog_load_builtin(&cat) != MML_OK)
 		goto nomem;
-	for (size_t i = 0; o->cats && o->cats[i]; i++)
-		if (mml_catalog_load(&cat, o->cats[i], mml_cli_diag_fn, &dc) != MML_OK) {
-			fprintf(err, "mmlens: %s: cannot read catalog\n", o->cats[i]);
+	for (size_t i = 0; o->cats && o->cats[i]; i++) {
+		mml_err e = mml_catalog_load(&cat, o->cats[i], mml_cli_diag_fn, &dc);
+		if (e != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read catalog: %s\n", o->cats[i], mml_err_why(e));
 			mml_catalog_free(&cat);
 			return MML_EXIT_INPUT;
 		}
+	}
 	mml_plainlog *l = mml_plainlog_open(o->input, &cat, o->max_body, mml_cli_diag_fn, &dc);
 	if (!l) {
 		mml_catalog_free(&cat);
@@ -554,18 +556,22 @@ int mml_cmd_scan(int argc, char **argv, FILE *err)
 		return p > 0 ? MML_EXIT_OK : MML_EXIT_USAGE;
 	}
 	mml_cli_diag dc = {.err = err};
-	for (size_t i = 0; i < o.nknown_files; i++)
-		if (mml_detect_cfg_known_file(cfg, o.known_files[i], mml_cli_diag_fn, &dc) != MML_OK) {
-			fprintf(err, "mmlens: %s: cannot read known values\n", o.known_files[i]);
+	for (size_t i = 0; i < o.nknown_files; i++) {
+		mml_err e = mml_detect_cfg_known_file(cfg, o.known_files[i], mml_cli_diag_fn, &dc);
+		if (e != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read known values: %s\n", o.known_files[i], mml_err_why(e));
 			mml_detect_cfg_free(cfg);
 			return MML_EXIT_INPUT;
 		}
-	for (size_t i = 0; i < o.nfields; i++)
-		if (mml_detect_cfg_fields_file(cfg, o.fields_files[i], mml_cli_diag_fn, &dc) != MML_OK) {
-			fprintf(err, "mmlens: %s: cannot read field layouts\n", o.fields_files[i]);
+	}
+	for (size_t i = 0; i < o.nfields; i++) {
+		mml_err e = mml_detect_cfg_fields_file(cfg, o.fields_files[i], mml_cli_diag_fn, &dc);
+		if (e != MML_OK) {
+			fprintf(err, "mmlens: %s: cannot read field layouts: %s\n", o.fields_files[i], mml_err_why(e));
 			mml_detect_cfg_free(cfg);
 			return MML_EXIT_INPUT;
 		}
+	}
 	char ebuf[256] = "";
 	mml_detect *det = mml_detect_new(cfg, ebuf, sizeof ebuf);
 	mml_detect_cfg_free(cfg);

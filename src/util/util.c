@@ -36,6 +36,18 @@ const char *mml_strerror(mml_err e)
 	return names[e];
 }
 
+const char *mml_err_why(mml_err e)
+{
+	switch (e) {
+	case MML_E_IO: return errno ? strerror(errno) : "input/output error";
+	case MML_E_LIMIT: return "larger than mmlens reads (a size limit)";
+	case MML_E_NOMEM: return "out of memory";
+	case MML_E_MALFORMED: return "malformed";
+	case MML_E_TRUNCATED: return "truncated";
+	default: return mml_strerror(e);
+	}
+}
+
 int mml_trace_level = -1;
 
 void mml_trace_err(const char *file, int line, mml_err e)
@@ -476,6 +488,8 @@ mml_err mml_read_file(const char *path, size_t cap, mml_buf *out)
 	}
 	if (e == MML_OK && ferror(f))
 		e = MML_E_IO;
+	int saved = errno; /* the read's reason, for mml_err_why */
 	fclose(f);
+	errno = saved;
 	return e;
 }
