@@ -522,3 +522,35 @@ TEST(report_html_failed_run_keeps_old_page)
 	REQUIRE(stat(out, &sb) == 0);
 	CHECK_EQ(sb.st_mode & 0777, 0600);
 }
+
+/* report ends with one line saying what it read and what it wrote
+ * (issue 13, terminal): sessions, messages, findings, flows, the files. */
+TEST(report_closing_summary_line)
+{
+	char html[600], db[600];
+	snprintf(html, sizeof html, "%s/summary.html", mml_test_tmpdir());
+	snprintf(db, sizeof db, "%s/summary.db", mml_test_tmpdir());
+	remove(db);
+	char log[600];
+	snprintf(log, sizeof log, "%s", mml_test_data("wechat-logs/startup_permissions_on_2.log.jsonl"));
+	char *argv[] = {"report", "--html", html, "--db", db, log, NULL};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&text, &len);
+	REQUIRE(err);
+	int rc = mml_cmd_report(6, argv, err);
+	fclose(err);
+	CHECK_EQ(rc, 0);
+	REQUIRE(text);
+	const char *line = strstr(text, "mmlens report: 5 sessions, 304 messages, ");
+	CHECK(line != NULL);
+	if (line) {
+		const char *nl = strchr(line, '\n');
+		CHECK(nl && !nl[1]); /* the last line */
+		CHECK(strstr(line, " findings in ") && strstr(line, " flows; wrote "));
+		char want[1300];
+		snprintf(want, sizeof want, "wrote %s and %s\n", html, db);
+		CHECK(strstr(line, want) != NULL);
+	}
+	free(text);
+}

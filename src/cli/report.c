@@ -176,6 +176,24 @@ static int compare_flows(const mml_cli_input *in, const char *spec, const mml_de
 	return rc;
 }
 
+/* The closing line: what was read and what was written, e.g.
+ * "mmlens report: 5 sessions, 304 messages, 1007 findings in 215 flows;
+ * wrote report.html and report.db". */
+static void report_summary(const rep_args *a, const mml_cli_collected *res, const mml_flows *all, FILE *err)
+{
+	fprintf(err, "mmlens report: %llu session%s, %llu message%s, %llu finding%s in %zu flow%s; wrote ",
+	        (unsigned long long)res->nsessions, res->nsessions == 1 ? "" : "s",
+	        (unsigned long long)res->counts.messages, res->counts.messages == 1 ? "" : "s",
+	        (unsigned long long)res->counts.findings, res->counts.findings == 1 ? "" : "s", all->n,
+	        all->n == 1 ? "" : "s");
+	if (a->htmlpath)
+		fprintf(err, "%s%s", strcmp(a->htmlpath, "-") ? a->htmlpath : "the page to standard output",
+		        a->dbpath ? " and " : "");
+	if (a->dbpath)
+		fputs(a->dbpath, err);
+	fputc('\n', err);
+}
+
 static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 {
 	const mml_cli_target *tg = a->target;
@@ -253,6 +271,8 @@ static int report_run(mml_cli_input *in, const rep_args *a, FILE *err)
 			rc = rh;
 	}
 	rc = mml_cli_exit_worst(rc, rc_cmp);
+	if (rc == MML_EXIT_OK || rc == MML_EXIT_ERRORS)
+		report_summary(a, &res, &all, err);
 done:
 	mml_overlap_free(ov);
 	mml_db_close(r.db);
