@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_maxlen.h"
 #include "mmlens/decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,13 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #ifndef FUZZ_DECODE_MAX
 #define FUZZ_DECODE_MAX 32768 /* bytes used of an input: every seed whole */
 #endif
-#ifndef FUZZ_MAX_LEN
-#define FUZZ_MAX_LEN 4096 /* libFuzzer's -max_len unless given */
-#endif
 #define FUZZ_WRITE_NODES 128
 #define FUZZ_PATHS 8
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static volatile uint64_t sink;
 static FILE *devnull;
@@ -129,27 +125,6 @@ static void run(mml_dtree *t, int fmt, const uint8_t *data, size_t size, bool wr
 	    mml_decode_meta_uint(t, "header", "uin", size) != MML_OK)
 		abort();
 	check(t, size, write);
-}
-
-/* -max_len=FUZZ_MAX_LEN unless the command line says otherwise. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	static char *args[64];
-	static char maxlen[32];
-	if (*argc < 1 || *argc > 62)
-		return 0;
-	for (int i = 1; i < *argc; i++)
-		if (!strncmp((*argv)[i], "-max_len=", 9))
-			return 0;
-	snprintf(maxlen, sizeof maxlen, "-max_len=%d", FUZZ_MAX_LEN);
-	args[0] = (*argv)[0];
-	args[1] = maxlen;
-	for (int i = 1; i < *argc; i++)
-		args[i + 1] = (*argv)[i];
-	args[*argc + 1] = NULL;
-	*argc += 1;
-	*argv = args;
-	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

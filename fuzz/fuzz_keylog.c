@@ -41,35 +41,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_maxlen.h"
 #include "mmlens/keylog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define FUZZ_MAX_LEN 4096 /* libFuzzer's -max_len unless given */
 
 static volatile uint64_t sink;
-
-/* -max_len=FUZZ_MAX_LEN unless the command line says otherwise. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	static char *args[64];
-	static char maxlen[32];
-	if (*argc < 1 || *argc > 62)
-		return 0;
-	for (int i = 1; i < *argc; i++)
-		if (!strncmp((*argv)[i], "-max_len=", 9))
-			return 0;
-	snprintf(maxlen, sizeof maxlen, "-max_len=%d", FUZZ_MAX_LEN);
-	args[0] = (*argv)[0];
-	args[1] = maxlen;
-	for (int i = 1; i < *argc; i++)
-		args[i + 1] = (*argv)[i];
-	args[*argc + 1] = NULL;
-	*argc += 1;
-	*argv = args;
-	return 0;
-}
 
 typedef struct diag_ctx {
 	size_t calls;
@@ -101,18 +78,6 @@ static void diag(void *ctx, const char *fmt, ...)
 		d->rhash = (d->rhash ^ (unsigned char)*r) * 1099511628211ull;
 }
 
-/* Two entries member by member: memcmp would also compare the padding of
- * mml_keyent, which struct copies need not keep. */
-static bool keyent_eq(const mml_keyent *a, const mml_keyent *b)
-{
-	return a->line == b->line && a->layer == b->layer && a->client == b->client && a->keylen == b->keylen &&
-	       !memcmp(a->key, b->key, sizeof a->key) && a->nonce_len == b->nonce_len &&
-	       !memcmp(a->nonce, b->nonce, sizeof a->nonce) && a->meta_len == b->meta_len &&
-	       !memcmp(a->meta, b->meta, sizeof a->meta) && a->tail_len == b->tail_len &&
-	       !memcmp(a->tail, b->tail, sizeof a->tail) && a->has_tag == b->has_tag &&
-	       !memcmp(a->tag, b->tag, sizeof a->tag) && a->file == b->file && a->id == b->id;
-}
-
 /* The fast reader and jansson alone read the same text the same way. */
 static void check_same_as_jansson(const mml_keylog *fast, const diag_ctx *fd, const uint8_t *data, size_t size)
 {
@@ -126,7 +91,7 @@ static void check_same_as_jansson(const mml_keylog *fast, const diag_ctx *fd, co
 		if (kl.n != fast->n || kl.bad_lines != fast->bad_lines || dc.calls != fd->calls || dc.hash != fd->hash)
 			abort();
 		for (size_t i = 0; i < kl.n; i++)
-			if (!keyent_eq(&kl.ent[i], &fast->ent[i]))
+			if (!mml_keyent_eq(&kl.ent[i], &fast->ent[i]))
 				abort();
 	}
 	mml_keylog_free(&kl);
@@ -227,7 +192,7 @@ static void check_mapped(const uint8_t *data, size_t size)
 		abort();
 	mml_keyent *a = entries(&m), *b = entries(&r);
 	for (size_t i = 0; i < m.n; i++)
-		if (!keyent_eq(&a[i], &b[i]))
+		if (!mml_keyent_eq(&a[i], &b[i]))
 			abort();
 	uint32_t la[64], lb[64];
 	for (size_t i = 0; i < m.n; i++) {
@@ -311,7 +276,7 @@ static void same_keylog(const mml_keylog *a, const mml_keylog *b, int renumber, 
 		abort();
 	mml_keyent *x = entries2(a, 0, 0), *y = entries2(b, renumber, k);
 	for (size_t i = 0; i < a->n; i++)
-		if (!keyent_eq(&x[i], &y[i]))
+		if (!mml_keyent_eq(&x[i], &y[i]))
 			abort();
 	uint64_t la[64], lb[64];
 	for (size_t i = 0; i < a->n; i++) {

@@ -41,18 +41,6 @@ static void diag(void *ctx, const char *fmt, ...)
 }
 
 /* Load path both ways; check they agree; return the entry count. */
-/* Two entries member by member: memcmp would also compare the padding of
- * mml_keyent, which struct copies need not keep. */
-static bool keyent_eq(const mml_keyent *a, const mml_keyent *b)
-{
-	return a->line == b->line && a->layer == b->layer && a->client == b->client && a->keylen == b->keylen &&
-	       !memcmp(a->key, b->key, sizeof a->key) && a->nonce_len == b->nonce_len &&
-	       !memcmp(a->nonce, b->nonce, sizeof a->nonce) && a->meta_len == b->meta_len &&
-	       !memcmp(a->meta, b->meta, sizeof a->meta) && a->tail_len == b->tail_len &&
-	       !memcmp(a->tail, b->tail, sizeof a->tail) && a->has_tag == b->has_tag &&
-	       !memcmp(a->tag, b->tag, sizeof a->tag) && a->file == b->file && a->id == b->id;
-}
-
 static size_t both_ways(const char *path)
 {
 	mml_keylog a, b;
@@ -74,7 +62,7 @@ static size_t both_ways(const char *path)
 		mml_keyent x, y;
 		memset(&x, 0, sizeof x);
 		memset(&y, 0, sizeof y);
-		same += mml_keylog_get(&a, i, &x) && mml_keylog_get(&b, i, &y) && keyent_eq(&x, &y);
+		same += mml_keylog_get(&a, i, &x) && mml_keylog_get(&b, i, &y) && mml_keyent_eq(&x, &y);
 	}
 	CHECK_EQ(same, a.n);
 	size_t n = a.n;
@@ -126,7 +114,7 @@ TEST(keylog_fast_reader_hands_odd_lines_to_jansson)
 		CHECK_EQ(mml_keylog_parse(&a, lines[i], n, diag, &da, "t", &sa), MML_OK);
 		CHECK_EQ(mml_keylog_parse(&b, lines[i], n, diag, &db, "t", &sb), MML_OK);
 		if (a.n != b.n || a.bad_lines != b.bad_lines || strcmp(da.last, db.last) ||
-		    (a.n && !keyent_eq(a.ent, b.ent)))
+		    (a.n && !mml_keyent_eq(a.ent, b.ent)))
 			mml_test_fail(__FILE__, __LINE__, "line %zu read differently: \"%s\" vs \"%s\"", i, da.last, db.last);
 		mml_keylog_free(&a);
 		mml_keylog_free(&b);
@@ -242,7 +230,7 @@ static int same_lookup(const mml_keylog *a, const mml_keylog *b, int by_tag, mml
 			return !x && !y;
 		mml_keyent yc = *y;
 		yc.id = 0;
-		if (!keyent_eq(&xc, &yc))
+		if (!mml_keyent_eq(&xc, &yc))
 			return 0;
 		(*hits)++;
 	}
@@ -297,7 +285,7 @@ static size_t mapped_vs_resident(const char *label, const char *text, size_t n, 
 	}
 	size_t same = 0;
 	for (size_t i = 0; i < m.n && i < r.n; i++)
-		same += keyent_eq(&em[i], &er[i]);
+		same += mml_keyent_eq(&em[i], &er[i]);
 	CHECK_EQ(same, m.n);
 	/* every lookup: each line's tail under both layers, its tag, and near misses */
 	size_t hits = 0, bad = 0;

@@ -97,9 +97,9 @@ TEST(jsonl_line_writer_matches_stdio_writers)
 		mml_lw_lit(&w, ",\"s\":");
 		mml_lw_str(&w, text, lens[k]);
 		mml_lw_lit(&w, ",\"h\":");
-		mml_lw_hex(&w, bytes, lens[k]);
+		mml_jwv_hex(&w, 0, bytes, lens[k]);
 		mml_lw_lit(&w, ",\"c\":");
-		mml_lw_cstr(&w, NULL);
+		mml_jwv_cstr(&w, 0, NULL);
 		mml_lw_lit(&w, "}\n");
 		mml_lw_end(&w);
 		fprintf(fb, "{\"n\":%zu,\"s\":", lens[k]);

@@ -207,6 +207,9 @@ bool mml_keylog_use(const mml_keylog *kl, const mml_keyent *e);
 /* Entry `id` (0 .. n-1; load order for a resident key log, index order
  * for a mapped one) into *out; false if it cannot be read. */
 bool mml_keylog_get(const mml_keylog *kl, size_t id, mml_keyent *out);
+/* Two entries equal member by member (memcmp would also compare the
+ * padding of mml_keyent, which struct copies need not keep). */
+bool mml_keyent_eq(const mml_keyent *a, const mml_keyent *b);
 
 /* The files loaded (listed even when their load failed part way). */
 size_t mml_keylog_nfiles(const mml_keylog *kl);

@@ -207,8 +207,6 @@ static inline void mml_lw_lit_(mml_lw *w, const char *s, size_t n)
 #define mml_lw_lit(w, lit) mml_lw_lit_((w), (lit), sizeof(lit) - 1)
 static inline void mml_lw_u64(mml_lw *w, uint64_t v) { w->p = mml_put_u64(mml_lw_room(w, 20), v); }
 void mml_lw_str(mml_lw *w, const char *s, size_t n); /* as mml_json_str */
-void mml_lw_cstr(mml_lw *w, const char *s);          /* as mml_json_cstr */
-void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n); /* as mml_json_hex */
 /* The hex digits alone (no quotes), in pieces as room allows. */
 void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n);
 
@@ -232,9 +230,8 @@ void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n);
  * e.g. from a fixed table). mml_jw_kv_*(w, "key", value) write a key and
  * a value at once. mml_jw_name writes a trusted name unescaped (NULL:
  * null); mml_jw_raw pre-escaped JSON text that is one value or whole
- * members of the open object. mml_jw_value_lw / mml_jw_value_file hand
- * the line writer (or its FILE, flushed) to a writer of one value or of
- * whole members that does not use mml_jw.
+ * members of the open object. mml_jw_value_lw hands the line writer to a
+ * writer of one value or of whole members that does not use mml_jw.
  *
  * The writer's state is a few words that the functions here change
  * inline; the values that are not inline get the line writer and the
@@ -484,17 +481,12 @@ static inline void mml_jw_hex(mml_jw *w, const uint8_t *p, size_t n) { MML_JW_V_
 #define mml_jw_kv_name(w, k, s) (mml_jw_key((w), k), mml_jw_name((w), (s)))
 #define mml_jw_kv_fixed(w, k, v, prec) (mml_jw_key((w), k), mml_jw_fixed((w), (v), (prec)))
 
-/* The line writer (or its FILE, flushed), its pending ',' written, for a
- * writer of one value or of whole members that does not use mml_jw. */
+/* The line writer, its pending ',' written, for a writer of one value or
+ * of whole members that does not use mml_jw. */
 static inline mml_lw *mml_jw_value_lw(mml_jw *w)
 {
 	w->lw->p = mml_jwp_val(w, mml_lw_room(w->lw, 1));
 	return w->lw;
-}
-static inline FILE *mml_jw_value_file(mml_jw *w)
-{
-	mml_lw_flush(mml_jw_value_lw(w));
-	return w->lw->f;
 }
 
 /* Read a whole small file (used for catalogs, hex fixtures); capped. */

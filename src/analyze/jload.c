@@ -81,7 +81,7 @@ json_t *mml_jl_parse(mml_jl *c, const char *text, size_t n, size_t max, const ch
 
 /* The parser, and whether it ran (then the error is its own, reported). */
 typedef struct jl_run {
-	mml_jl_parse_fn parse;
+	mml_text_fn parse;
 	void *obj;
 	bool parsed;
 } jl_run;
@@ -93,7 +93,7 @@ static mml_err jl_run_parse(void *r_, const char *text, size_t n, const char *na
 	return r->parse(r->obj, text, n, name, diag, dctx);
 }
 
-mml_err mml_jl_load_file(const char *path, size_t max, mml_jl_parse_fn parse, void *obj, mml_diag_fn diag,
+mml_err mml_jl_load_file(const char *path, size_t max, mml_text_fn parse, void *obj, mml_diag_fn diag,
                          void *dctx)
 {
 	jl_run r = {parse, obj, false};

@@ -50,8 +50,7 @@ void mml_jl_top_keys(mml_jl *c, const json_t *root, const char *const *keys, siz
 json_t *mml_jl_parse(mml_jl *c, const char *text, size_t n, size_t max, const char *what, mml_err *e);
 /* Read the file path (at most max bytes) and hand it to parse(obj, text,
  * n, path, diag, dctx); a file that cannot be read is reported. */
-typedef mml_text_fn mml_jl_parse_fn; /* util.h */
-mml_err mml_jl_load_file(const char *path, size_t max, mml_jl_parse_fn parse, void *obj, mml_diag_fn diag,
+mml_err mml_jl_load_file(const char *path, size_t max, mml_text_fn parse, void *obj, mml_diag_fn diag,
                          void *dctx);
 
 #endif

@@ -620,6 +620,16 @@ const mml_keyent *mml_keylog_find_tag(const mml_keylog *kl, const uint8_t tag[16
 	return find(kl, kl->tagidx, kl->tagidx_size, tag + 8, it, 1, MML_LAYER_INNER, tag);
 }
 
+bool mml_keyent_eq(const mml_keyent *a, const mml_keyent *b)
+{
+	return a->line == b->line && a->layer == b->layer && a->client == b->client && a->keylen == b->keylen &&
+	       !memcmp(a->key, b->key, sizeof a->key) && a->nonce_len == b->nonce_len &&
+	       !memcmp(a->nonce, b->nonce, sizeof a->nonce) && a->meta_len == b->meta_len &&
+	       !memcmp(a->meta, b->meta, sizeof a->meta) && a->tail_len == b->tail_len &&
+	       !memcmp(a->tail, b->tail, sizeof a->tail) && a->has_tag == b->has_tag &&
+	       !memcmp(a->tag, b->tag, sizeof a->tag) && a->file == b->file && a->id == b->id;
+}
+
 bool mml_keylog_get(const mml_keylog *kl, size_t id, mml_keyent *out)
 {
 	if (id >= kl->n)

@@ -122,16 +122,8 @@ void mml_lw_str(mml_lw *w, const char *s, size_t n)
 	mml_json_str(w->f, s, n);
 }
 
-void mml_lw_cstr(mml_lw *w, const char *s)
-{
-	if (!s)
-		mml_lw_lit(w, "null");
-	else
-		mml_lw_str(w, s, strlen(s));
-}
-
 /* Hex digits in pieces as room allows (a writer over memory has the room it needs). */
-static inline void hex_digits(mml_lw *w, const uint8_t *p, size_t n)
+void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n)
 {
 	while (n) {
 		size_t room = (size_t)(w->end - w->p) / 2;
@@ -144,17 +136,4 @@ static inline void hex_digits(mml_lw *w, const uint8_t *p, size_t n)
 		p += k;
 		n -= k;
 	}
-}
-
-void mml_lw_hex_digits(mml_lw *w, const uint8_t *p, size_t n) { hex_digits(w, p, n); }
-
-void mml_lw_hex(mml_lw *w, const uint8_t *p, size_t n)
-{
-	char *o = mml_lw_room(w, 2);
-	*o++ = '"';
-	w->p = o;
-	hex_digits(w, p, n);
-	o = mml_lw_room(w, 1);
-	*o++ = '"';
-	w->p = o;
 }
